@@ -1,0 +1,30 @@
+"""Record types shared by every XOR-style dataset of the harness."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class XorDoc(NamedTuple):
+    """A passage, in the column order of XOR-TyDi's corpus TSV (id, text, title)."""
+
+    doc_id: str
+    text: str
+    title: str
+
+    def default_text(self) -> str:
+        """Text that encoders see: ``title + " " + text`` (the DPR/xQG convention)."""
+        return f"{self.title} {self.text}"
+
+
+class XorQuery(NamedTuple):
+    """A question of XOR-Retrieve: target-language text, its language and English answers."""
+
+    query_id: str
+    text: str
+    lang: str
+    answers: tuple[str, ...]
+    qtype: str = ""
+
+    def default_text(self) -> str:
+        return self.text

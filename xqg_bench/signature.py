@@ -1,0 +1,42 @@
+"""Signatures (sacrebleu style): every setting that can change a number, as ``key:value|...``.
+
+A signature names how an artefact was made; ``cache_key`` turns one into a short directory name.
+Content fingerprints (sha256) of data, doc ids and files go into signatures too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+
+def make_signature(fields: Mapping[str, object]) -> str:
+    """``key:value|key:value`` in the given order; values may not contain ``|``."""
+    parts = []
+    for k, v in fields.items():
+        text = str(v)
+        if "|" in text or "\n" in text:
+            raise ValueError(f"signature value for {k!r} contains '|' or a newline: {text!r}")
+        parts.append(f"{k}:{text}")
+    return "|".join(parts)
+
+
+def cache_key(signature: str, length: int = 16) -> str:
+    return hashlib.sha256(signature.encode("utf-8")).hexdigest()[:length]
+
+
+def fingerprint_lines(lines: Iterable[str]) -> str:
+    """sha256 of newline-terminated lines (e.g. a docid list)."""
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def file_md5(path: str) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
