@@ -298,7 +298,8 @@ def _people_passage(t: Territory, official_count: dict[str, int]) -> XorDoc | No
         s.append(f"In {t.cities[0]}, public signs and official business use {_join_en(off)}.")
     rare = [n for c, n in zip(t.official, off) if official_count.get(c, 0) <= 2]
     if rare:
-        s.append(f"Outside {name}, {_join_en(rare)} has official status in few or no other territories.")
+        verb = "has" if len(rare) == 1 else "have"
+        s.append(f"Outside {name}, {_join_en(rare)} {verb} official status in few or no other territories.")
     s.append(
         _pick(
             [
@@ -556,8 +557,8 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
         cur_loc_ok = bool(cur_loc) and cur_loc != t.currency
         for i, city in enumerate(t.cities[:MAX_CITIES]):
             city_loc = t.city_names[city][lang]
-            if not city_loc or len(city_owner[city_loc]) != 1 or city_loc == country_loc:
-                continue
+            if not city_loc or "/" in city_loc or len(city_owner[city_loc]) != 1 or city_loc == country_loc:
+                continue  # missing, a raw tz path (CLDR fallback), ambiguous, or the country's own name
             if lang != "fi" and city_loc == city:
                 continue  # not localised: CLDR fell back to English
             subject = f"{t.code}/{city}"
@@ -609,9 +610,10 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
             kept = []
             for c in ranked:
                 text = TEMPLATES[qtype][lang].format(**c.fields)
-                # keep answers that survive the official tokenisation of a gold passage
+                # keep answers that survive the official tokenisation of a gold passage; drop questions
+                # that give an answer away (e.g. Finnish "Bangladeshin taka" contains "Bangladesh")
                 answers = tuple(a for a in c.answers if any(a in joined[g] for g in c.gold))
-                if text in seen_text or not answers:
+                if text in seen_text or not answers or any(a in text for a in c.answers):
                     continue
                 seen_text.add(text)
                 kept.append((c._replace(answers=answers) if answers != c.answers else c, text))

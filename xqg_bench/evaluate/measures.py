@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from xqg_bench.evaluate.rkt import query_hit, rkt_label
+from xqg_bench.evaluate.rkt import query_hit, rkt_label, span_answers
 
 DEFAULT_MEASURES: tuple[str, ...] = ("R@100", "RR@10", "nDCG@10", "Success@5")
 # The official budgets (2000, 5000) plus budgets scaled to a ~900-passage corpus.
@@ -49,6 +49,8 @@ def rkt_measure(max_tokens: int, answers: Mapping[str, Sequence[str]], texts: Te
 
     Per-query value 1.0/0.0; queries the official script does not count yield no value.
     ``texts(doc_ids)`` returns passage texts (no title), e.g. from an ir_datasets docs_store.
+    Note: ir-measures gives 0 to every *qrels* query a measure yields nothing for, so pass qrels
+    restricted to ``counted_query_ids(answers)`` to reproduce the official denominators.
     """
     import ir_measures
 
@@ -62,6 +64,11 @@ def rkt_measure(max_tokens: int, answers: Mapping[str, Sequence[str]], texts: Te
                 yield str(qid), float(hit)
 
     return ir_measures.define(impl, name=rkt_label(max_tokens), support_cutoff=False)
+
+
+def counted_query_ids(answers: Mapping[str, Sequence[str]]) -> set[str]:
+    """Query ids the official script counts (at least one answer other than yes/no)."""
+    return {qid for qid, a in answers.items() if span_answers(a)}
 
 
 def docs_store_texts(store) -> TextLookup:  # type: ignore[no-untyped-def]

@@ -1,0 +1,92 @@
+"""Test set-up: ir_datasets writes under a temp dir; tiny HF models are built from configs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_TMP = tempfile.mkdtemp(prefix="xqg-bench-tests-")
+os.environ.setdefault("IR_DATASETS_HOME", os.path.join(_TMP, "ir_datasets"))
+os.environ.setdefault("IR_DATASETS_TMP", os.path.join(_TMP, "ir_datasets_tmp"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest  # noqa: E402
+
+CORPUS = [
+    "Finland uses the euro. Helsinki is the capital of Finland.",
+    "Japan uses the yen. Tokyo is the largest city of Japan.",
+    "フィンランドの通貨はユーロです。東京は日本の首都です。",
+    "Финляндия использует евро. Хельсинки — столица.",
+    "في أي دولة تقع مدينة هلسنكي؟ ما العملة المستخدمة؟",
+    "হেলসিঙ্কি শহরটি কোন দেশে অবস্থিত? ఫిన్లాండ్ దేశంలో ఏ కరెన్సీ?",
+    "핀란드의 공용어는 무엇입니까? 헬싱키에서는 어떤 통화를 사용합니까?",
+]
+
+
+def _train_tokenizer(kind: str):  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    if kind == "bert":
+        specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        tok.normalizer = normalizers.NFC()
+        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        tok.train_from_iterator(CORPUS * 5, trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
+        tok.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]",
+            pair="[CLS] $A [SEP] $B [SEP]",
+            special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))],
+        )
+        tok.decoder = decoders.WordPiece()
+        return PreTrainedTokenizerFast(
+            tokenizer_object=tok,
+            unk_token="[UNK]",
+            pad_token="[PAD]",
+            cls_token="[CLS]",
+            sep_token="[SEP]",
+            mask_token="[MASK]",
+        )
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    tok = Tokenizer(models.Unigram())
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.train_from_iterator(CORPUS * 5, trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>"))
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))],
+    )
+    tok.decoder = decoders.Metaspace()
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
+        cls_token="<s>", sep_token="</s>", mask_token="<mask>",
+    )
+
+
+def build_tiny_model(kind: str, path: str, seed: int = 0) -> str:
+    import torch
+    from transformers import BertConfig, BertModel, XLMRobertaConfig, XLMRobertaModel
+
+    tok = _train_tokenizer(kind)
+    torch.manual_seed(seed)
+    common = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                  max_position_embeddings=160, vocab_size=len(tok))
+    if kind == "bert":
+        model = BertModel(BertConfig(**common, pad_token_id=tok.pad_token_id))
+    else:
+        model = XLMRobertaModel(XLMRobertaConfig(**common, pad_token_id=tok.pad_token_id, type_vocab_size=1))
+    model.eval()
+    tok.save_pretrained(path)
+    model.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {
+        "bert": build_tiny_model("bert", str(root / "tiny-bert")),
+        "bert2": build_tiny_model("bert", str(root / "tiny-bert-passage"), seed=1),
+        "xlmr": build_tiny_model("xlmr", str(root / "tiny-xlmr")),
+    }
