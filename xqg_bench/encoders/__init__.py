@@ -30,7 +30,9 @@ def load_encoder(spec_text: str) -> Encoder:
         if unknown:
             raise ValueError(f"unknown hf option(s) {sorted(unknown)} in {spec_text!r}; allowed: {sorted(_HF_KEYS)}")
         if "model" not in params:
-            raise ValueError(f"{spec_text!r}: hf encoders need model=<hub name or path>, e.g. hf(model=bert-base-multilingual-cased)")
+            raise ValueError(
+                f"{spec_text!r}: hf encoders need model=<hub name or path>, e.g. hf(model=bert-base-multilingual-cased)"
+            )
         norm = params.get("norm", "none")
         if norm not in ("none", "l2"):
             raise ValueError(f"{spec_text!r}: norm must be none or l2")

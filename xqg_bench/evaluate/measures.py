@@ -112,7 +112,13 @@ def score_rankings(
     rows: list[tuple[str, str, str, float]] = []
     if qrels is not None and measures:
         parsed = parse_measures(measures)
-        run = {qid: {d: float(s) for d, s in rankings[qid]} for qid in qset if qid in rankings}
+        # Scores are replaced by reciprocal-rank-order values so that trec_eval's tie rule (docid
+        # descending) cannot reorder ties: every measure sees the harness order (-score, docid).
+        run = {}
+        for qid in qset:
+            if qid in rankings:
+                ranked = sorted(rankings[qid], key=lambda x: (-x[1], x[0]))
+                run[qid] = {d: float(len(ranked) - i) for i, (d, _s) in enumerate(ranked)}
         qrel_objs = [ir_measures.Qrel(q, d, int(r)) for q, d, r in qrels if q in qset]
         got: dict[tuple[str, str], float] = {}
         for m in ir_measures.iter_calc(parsed, qrel_objs, run):

@@ -1,0 +1,141 @@
+"""End to end: mini dataset -> tiny HF encoder -> Pyserini index -> TREC run -> scores; and the CLI."""
+
+import json
+import os
+import subprocess
+import sys
+
+import ir_measures
+import pandas as pd
+import pytest
+
+from xqg_bench.pipeline import RunConfig, run_pipeline
+from xqg_bench.run import main
+
+
+@pytest.fixture(scope="module")
+def result(tiny_models, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    cfg = RunConfig(
+        dataset="xqg-bench:mini/dev", encoder=f"hf(model={tiny_models['bert']})", output_dir=str(out), progress=False
+    )
+    return run_pipeline(cfg), cfg
+
+
+def test_outputs_exist_and_run_is_standard(result):
+    res, cfg = result
+    for path in res.files.values():
+        assert os.path.isfile(path) and os.path.dirname(path) == cfg.output_dir
+    lines = open(res.run_path).read().splitlines()
+    assert len(lines) == 420 * 100 and all(len(line.split()) == 6 for line in lines)
+    assert {sd.query_id for sd in ir_measures.read_trec_run(res.run_path)} == set(res.per_query.query_id)
+
+
+def test_table_has_every_language_and_measure(result):
+    res, _ = result
+    assert list(res.table.index) == ["ar", "bn", "fi", "ja", "ko", "ru", "te", "avg"]
+    assert list(res.table.columns) == [
+        "n",
+        "R@200t",
+        "R@500t",
+        "R@2kt",
+        "R@5kt",
+        "R@100",
+        "RR@10",
+        "nDCG@10",
+        "Success@5",
+    ]
+    assert (res.table.loc[["ar", "te"], "n"] == 60).all() and res.table.loc["avg", "n"] == 420
+    # avg is the plain mean over languages
+    assert res.table.loc["avg", "R@2kt"] == pytest.approx(res.table.drop("avg")["R@2kt"].mean())
+    assert res.pairing.missing_from_run == 0 and res.pairing.extra_in_run == 0
+
+
+def test_per_query_scores_match_ir_measures_directly(result):
+    import ir_datasets
+
+    res, _ = result
+    qrels = list(ir_datasets.load("xqg-bench:mini/dev").qrels_iter())
+    # score = -rank from the file's rank column: the tiny random model produces score ties, which
+    # trec_eval would break by docid descending; the harness follows the rank column.
+    run = [
+        ir_measures.ScoredDoc(q, d, -float(r)) for q, _q0, d, r, _s, _t in (line.split() for line in open(res.run_path))
+    ]
+    want = {
+        (m.query_id, str(m.measure)): m.value
+        for m in ir_measures.iter_calc([ir_measures.parse_measure("nDCG@10")], qrels, run)
+    }
+    got = res.per_query[res.per_query.measure == "nDCG@10"]
+    assert len(got) == 420
+    for row in got.itertuples():
+        assert row.value == pytest.approx(want[(row.query_id, "nDCG@10")], abs=1e-9)
+
+
+def test_predictions_file_is_official_format_and_rescores_identically(result):
+    from xqg_bench.evaluate.predictions import gold_answers, read_predictions
+    from xqg_bench.evaluate.rkt import evaluate_top_k_hit
+    from xqg_bench.pipeline import load_query_set
+
+    res, _ = result
+    raw = json.load(open(res.files["predictions"]))
+    assert set(raw[0]) == {"id", "lang", "ctxs"} and isinstance(raw[0]["ctxs"][0], str)
+    qs = load_query_set("xqg-bench:mini/dev")
+    per_lang = evaluate_top_k_hit(read_predictions(res.files["predictions"]), gold_answers(qs.queries), 2000)
+    for lang, score in per_lang.items():
+        assert score.score == pytest.approx(res.table.loc[lang, "R@2kt"])
+
+
+def test_signature_names_data_encoder_and_run(result):
+    res, _ = result
+    assert "data:xqg-bench:mini/dev" in res.signature and "enc:hf(model=" in res.signature
+    scores = json.load(open(res.files["scores"]))
+    assert scores["signature"] == res.signature and scores["run_md5"] in res.signature
+    assert (pd.read_csv(res.files["per_query"]).signature == res.signature).all()
+
+
+def test_rerun_is_cached_and_byte_identical(result, tiny_models):
+    res, cfg = result
+    before = {k: open(p, "rb").read() for k, p in res.files.items()}
+    again = run_pipeline(cfg)
+    assert {k: open(p, "rb").read() for k, p in again.files.items()} == before
+
+
+def test_cli_help_lists_options(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--dataset", "--encoder", "--output-dir", "--depth", "--measures", "--budgets", "--threads"):
+        assert flag in out
+
+
+@pytest.mark.parametrize(
+    "argv, msg",
+    [
+        (["--encoder", "bm25"], "unknown encoder"),
+        (["--dataset", "xqg-bench:nope"], "unknown dataset"),
+        (["--dataset", "xqg-bench:mini"], "needs docs and queries"),
+        (["--measures", "nDCG@ten", "--encoder", "hf(model=MODEL)"], "unknown measure"),
+    ],
+)
+def test_cli_errors_exit_2_with_fix_and_no_output(tmp_path, capsys, tiny_models, argv, msg):
+    argv = [a.replace("MODEL", tiny_models["bert"]) for a in argv]
+    assert main(argv + ["--output-dir", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert msg in capsys.readouterr().err
+    out = tmp_path / "o"
+    assert not out.exists() or not any(f.endswith((".trec", ".md", ".csv", ".json")) for f in os.listdir(out))
+
+
+def test_cli_datasets_and_score_subcommands(result, capsys):
+    res, _ = result
+    assert main(["datasets"]) == 0
+    ids = capsys.readouterr().out.split()
+    assert "xqg-bench:mini/dev/ja" in ids and "xqg-bench:mini" in ids
+    assert main(["score", res.run_path, "--dataset", "xqg-bench:mini/dev"]) == 0
+    out = capsys.readouterr().out
+    assert "R@2kt" in out and f"{res.table.loc['avg', 'R@2kt']:.2f}" in out
+
+
+def test_python_m_entry_point_runs():
+    proc = subprocess.run([sys.executable, "-m", "xqg_bench.run", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "--encoder" in proc.stdout

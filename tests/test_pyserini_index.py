@@ -1,0 +1,85 @@
+"""Our index directories open in Pyserini's FaissSearcher with our query encoder."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.encoders import load_encoder
+from xqg_bench.index import build_index, read_index_meta
+
+DOCS = [
+    XorDoc(f"doc{i}", text, f"title {i}")
+    for i, text in enumerate(
+        [
+            "Finland uses the euro. Helsinki is the capital of Finland.",
+            "Japan uses the yen. Tokyo is the largest city of Japan.",
+            "Russia uses the rouble. Moscow is its capital.",
+            "Korea uses the won. Seoul is its capital.",
+            "India uses the rupee. Hyderabad is in Telangana.",
+        ]
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def index_and_encoder(tiny_models, tmp_path_factory):
+    enc = load_encoder(f"hf(model={tiny_models['bert']})")
+    root = tmp_path_factory.mktemp("cache")
+    info = build_index(enc, DOCS, str(root), shard_size=2, progress=False)
+    return info, enc, root
+
+
+def test_layout_and_meta(index_and_encoder):
+    info, enc, _ = index_and_encoder
+    assert sorted(os.listdir(info.path)) == ["docid", "index", "meta.json"]
+    with open(os.path.join(info.path, "docid")) as f:
+        assert f.read().splitlines() == [d.doc_id for d in DOCS]
+    meta = read_index_meta(info.path)
+    assert meta["count"] == 5 and meta["dim"] == 32 and meta["encoder"] == enc.spec
+    assert meta["signature"] == info.signature and len(meta["docids"]) == 64
+
+
+def test_pyserini_faiss_searcher_opens_our_index(index_and_encoder):
+    from xqg_bench.jvm import pyserini_faiss
+    from xqg_bench.search import query_encoder
+
+    info, enc, _ = index_and_encoder
+    FaissSearcher = pyserini_faiss().FaissSearcher
+    searcher = FaissSearcher(info.path, query_encoder(enc))
+    assert searcher.num_docs == 5
+    hits = searcher.search("which currency does Finland use", k=5)
+    want = enc.encode_passages(DOCS) @ enc.encode_queries(["which currency does Finland use"])[0]
+    by_id = {d.doc_id: float(w) for d, w in zip(DOCS, want, strict=True)}
+    assert sorted(h.docid for h in hits) == sorted(by_id)
+    # each hit carries the inner product of our query and passage vectors, in descending order
+    np.testing.assert_allclose([h.score for h in hits], [by_id[h.docid] for h in hits], rtol=1e-4, atol=1e-4)
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    batch = searcher.batch_search(["euro", "yen"], ["q1", "q2"], k=3, threads=2)
+    assert set(batch) == {"q1", "q2"} and all(len(v) == 3 for v in batch.values())
+
+
+def test_index_is_reused_and_embeddings_resume(index_and_encoder):
+    info, enc, root = index_and_encoder
+    emb_dirs = os.listdir(os.path.join(root, "embeddings"))
+    assert len(emb_dirs) == 1
+    shard_dir = os.path.join(root, "embeddings", emb_dirs[0])
+    assert sorted(f for f in os.listdir(shard_dir) if f.endswith(".npy")) == [
+        "shard-00000.npy",
+        "shard-00001.npy",
+        "shard-00002.npy",
+    ]
+    with open(os.path.join(info.path, "index"), "rb") as f:
+        before = f.read()
+    # a killed job leaves some shards: drop one and the index, rebuild, get identical bytes
+    os.remove(os.path.join(shard_dir, "shard-00001.npy"))
+    import shutil
+
+    shutil.rmtree(info.path)
+    again = build_index(enc, DOCS, str(root), shard_size=2, progress=False)
+    with open(os.path.join(again.path, "index"), "rb") as f:
+        assert f.read() == before
+    with open(os.path.join(shard_dir, "meta.json")) as f:
+        assert json.load(f)["shards"] == 3
