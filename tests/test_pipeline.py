@@ -139,3 +139,15 @@ def test_cli_datasets_and_score_subcommands(result, capsys):
 def test_python_m_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "xqg_bench.run", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "--encoder" in proc.stdout
+
+
+def test_cli_score_rejects_bad_runs_with_file_and_line(tmp_path, capsys):
+    bad = tmp_path / "bad.trec"
+    bad.write_text("mini-dev-ar-0000 Q0 FI-money 1 0.5\n")
+    assert main(["score", str(bad)]) == 2
+    assert f"{bad}, line 1: expected 6 columns" in capsys.readouterr().err
+    unknown_doc = tmp_path / "unknown.trec"
+    unknown_doc.write_text("mini-dev-ar-0000 Q0 NOPE-money 1 0.5 t\n")
+    assert main(["score", str(unknown_doc)]) == 2
+    assert "NOPE-money" in capsys.readouterr().err
+    assert main(["score", str(tmp_path / "missing.trec")]) == 2

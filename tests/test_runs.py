@@ -58,3 +58,20 @@ def test_bad_tag_or_qid_leaves_no_file(tmp_path):
     with pytest.raises(ValueError, match="query id"):
         write_trec_run(str(path), {"bad id": [("d", 1.0)]}, tag="t")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "text, msg, line",
+    [
+        ("q1 Q0 d1 1 0.5\n", "expected 6 columns", 2),
+        ("q1 Q0 d1 one 0.5 t\n", "rank must be an integer", 2),
+        ("q1 Q0 d1 1 nan t\n", "not finite", 2),
+        ("q1 Q0 d1 1 0.5 t\nq1 Q0 d1 2 0.4 t\n", "appears twice", 3),
+    ],
+)
+def test_bad_run_lines_name_file_and_line(tmp_path, text, msg, line):
+    path = tmp_path / "bad.trec"
+    path.write_text("q0 Q0 d0 1 1.0 t\n" + text)
+    with pytest.raises(ValueError, match=msg) as e:
+        read_trec_run(str(path))
+    assert f"{path}, line {line}" in str(e.value)

