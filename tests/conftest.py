@@ -104,3 +104,41 @@ def tiny_models(tmp_path_factory) -> dict[str, str]:  # type: ignore[no-untyped-
         "bert2": build_tiny_model("bert", str(root / "tiny-bert-passage"), seed=1),
         "xlmr": build_tiny_model("xlmr", str(root / "tiny-xlmr")),
     }
+
+
+def build_tiny_mt5(path: str, seed: int = 0) -> str:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import MT5Config, MT5ForConditionalGeneration, PreTrainedTokenizerFast
+
+    specials = ["<pad>", "</s>", "<unk>"]
+    tok = Tokenizer(models.Unigram())
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    corpus = CORPUS + ["Generate a Japanese question for this passage: Economy of Finland"]
+    tok.train_from_iterator(
+        corpus * 5, trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>")
+    )
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    tok.decoder = decoders.Metaspace()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    torch.manual_seed(seed)
+    config = MT5Config(
+        vocab_size=len(fast),
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=2,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    MT5ForConditionalGeneration(config).eval().save_pretrained(path)
+    fast.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_mt5(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    return build_tiny_mt5(str(tmp_path_factory.mktemp("tiny-mt5") / "mt5"))

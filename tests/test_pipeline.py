@@ -14,12 +14,18 @@ from xqg_bench.run import main
 
 
 @pytest.fixture(scope="module")
-def result(tiny_models, tmp_path_factory):
+def full(tiny_models, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     cfg = RunConfig(
         dataset="xqg-bench:mini/dev", encoder=f"hf(model={tiny_models['bert']})", output_dir=str(out), progress=False
     )
     return run_pipeline(cfg), cfg
+
+
+@pytest.fixture(scope="module")
+def result(full):
+    res, cfg = full
+    return res.systems["baseline"], cfg
 
 
 def test_outputs_exist_and_run_is_standard(result):
@@ -87,17 +93,44 @@ def test_predictions_file_is_official_format_and_rescores_identically(result):
 
 def test_signature_names_data_encoder_and_run(result):
     res, _ = result
-    assert "data:xqg-bench:mini/dev" in res.signature and "enc:hf(model=" in res.signature
+    assert "data:xqg-bench:mini/dev" in res.signature and "system:hf(model=" in res.signature
     scores = json.load(open(res.files["scores"]))
     assert scores["signature"] == res.signature and scores["run_md5"] in res.signature
     assert (pd.read_csv(res.files["per_query"]).signature == res.signature).all()
 
 
-def test_rerun_is_cached_and_byte_identical(result, tiny_models):
-    res, cfg = result
-    before = {k: open(p, "rb").read() for k, p in res.files.items()}
+def test_rerun_is_cached_and_byte_identical(full):
+    res, cfg = full
+    files = {f"{name}.{k}": p for name, sr in res.systems.items() for k, p in sr.files.items()} | res.files
+    before = {k: open(p, "rb").read() for k, p in files.items()}
     again = run_pipeline(cfg)
-    assert {k: open(p, "rb").read() for k, p in again.files.items()} == before
+    files2 = {f"{name}.{k}": p for name, sr in again.systems.items() for k, p in sr.files.items()} | again.files
+    assert files2 == files
+    assert {k: open(p, "rb").read() for k, p in files2.items()} == before
+
+
+def test_default_run_compares_baseline_with_xqg(full):
+    res, cfg = full
+    assert set(res.systems) == {"baseline", "xqg"}
+    xqg = res.systems["xqg"]
+    assert "+xqg(alpha=0.01,agg=sum,renorm=none)+gen:cldr(version=1):n5:seed13" in xqg.signature
+    assert xqg.run_path != res.systems["baseline"].run_path
+    comp = res.comparison
+    for m in ("R@200t", "R@2kt", "nDCG@10"):
+        delta = comp[(m, "+xQG")] - comp[(m, "baseline")]
+        assert (comp[(m, "delta")] - delta).abs().max() < 1e-12
+    text = open(res.files["comparison"]).read()
+    assert "## R@2kt" in text and "cldr(version=1)" in text
+
+
+def test_augmented_index_records_what_was_used(full):
+    from xqg_bench.index import read_index_meta
+
+    res, cfg = full
+    scores = json.load(open(res.systems["xqg"].files["scores"]))
+    meta = read_index_meta(os.path.join(cfg.output_dir, scores["index"]))
+    assert meta["xqg"]["augment"] == "xqg(alpha=0.01,agg=sum,renorm=none)"
+    assert "used:" in meta["xqg"]["augment_signature"] and meta["count"] == 909
 
 
 def test_cli_help_lists_options(capsys):

@@ -52,30 +52,55 @@ def encode_corpus(
     cache_root: str,
     shard_size: int = 256,
     progress: bool = True,
+    num_shards: int = 1,
+    shard_id: int = 0,
 ) -> str:
-    """Encode ``docs`` into ``cache_root/embeddings/<key>/shard-*.npy``; resume where shards exist."""
+    """Encode ``docs`` into ``cache_root/embeddings/<key>/shard-*.npy``; resume where shards exist.
+
+    With ``num_shards``/``shard_id`` a job encodes only shards ``i % num_shards == shard_id`` (one
+    job per GPU); ``meta.json`` is written by whichever job sees every shard present (merge).
+    """
     from tqdm.auto import tqdm
 
     sig = embedding_signature(encoder, docs, shard_size)
     out = os.path.join(cache_root, "embeddings", cache_key(sig))
     os.makedirs(out, exist_ok=True)
-    meta_path = os.path.join(out, "meta.json")
     n_shards = (len(docs) + shard_size - 1) // shard_size
-    todo = [i for i in range(n_shards) if not os.path.exists(os.path.join(out, f"shard-{i:05d}.npy"))]
-    with tqdm(total=len(docs), desc="encode passages", unit="psg", disable=not progress) as bar:
-        bar.update(len(docs) - sum(len(docs[i * shard_size : (i + 1) * shard_size]) for i in todo))
+    if num_shards < 1 or not 0 <= shard_id < num_shards:
+        raise ValueError(f"--shard-id must be in [0, {num_shards}), got {shard_id}")
+    mine = [i for i in range(n_shards) if i % num_shards == shard_id]
+    todo = [i for i in mine if not os.path.exists(os.path.join(out, f"shard-{i:05d}.npy"))]
+
+    def size(i: int) -> int:
+        return len(docs[i * shard_size : (i + 1) * shard_size])
+
+    with tqdm(
+        total=sum(size(i) for i in mine),
+        initial=sum(size(i) for i in mine if i not in todo),
+        desc="encode passages",
+        unit="psg",
+        disable=not progress,
+    ) as bar:
         for i in todo:
-            chunk = docs[i * shard_size : (i + 1) * shard_size]
-            vecs = encoder.encode_passages(chunk)
+            vecs = encoder.encode_passages(docs[i * shard_size : (i + 1) * shard_size])
             atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), vecs)
-            bar.update(len(chunk))
-    if not os.path.exists(meta_path):
+            bar.update(size(i))
+    meta_path = os.path.join(out, "meta.json")
+    complete = all(os.path.exists(os.path.join(out, f"shard-{i:05d}.npy")) for i in range(n_shards))
+    if complete and not os.path.exists(meta_path):
         atomic_write_json(meta_path, {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards})
     return out
 
 
 def load_embeddings(emb_dir: str) -> np.ndarray:
-    with open(os.path.join(emb_dir, "meta.json"), encoding="utf-8") as f:
+    path = os.path.join(emb_dir, "meta.json")
+    if not os.path.exists(path):
+        missing = sorted(f for f in os.listdir(emb_dir) if f.endswith(".npy"))
+        raise FileNotFoundError(
+            f"{path} missing: not every shard is encoded yet ({len(missing)} present); run the remaining "
+            "--shard-id jobs, then merge"
+        )
+    with open(path, encoding="utf-8") as f:
         meta = json.load(f)
     parts = [np.load(os.path.join(emb_dir, f"shard-{i:05d}.npy"), allow_pickle=False) for i in range(meta["shards"])]
     arr = np.concatenate(parts) if parts else np.zeros((0, meta["dim"]), dtype=np.float32)

@@ -15,6 +15,7 @@ from xqg_bench import __version__
 from xqg_bench.atomic import atomic_write_json, atomic_write_text
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
+from xqg_bench.encoders.base import Encoder
 from xqg_bench.evaluate.measures import (
     DEFAULT_BUDGETS,
     DEFAULT_MEASURES,
@@ -28,10 +29,11 @@ from xqg_bench.evaluate.measures import (
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.index import build_index
+from xqg_bench.index import IndexInfo, build_index
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
 
@@ -101,29 +103,58 @@ class RunConfig:
     threads: int = 2
     shard_size: int = 256
     progress: bool = True
+    xqg: XqgConfig | None = XqgConfig()  # None: baseline only
+    backend: str = "local"  # local | ray
+    ray_actors: int = 2
+    ray_gpus_per_actor: float = 0.0
+    ray_address: str | None = None
+
+    def load_encoder(self) -> Encoder:
+        if self.backend == "ray":
+            return load_encoder(
+                self.encoder,
+                backend="ray",
+                actors=self.ray_actors,
+                gpus_per_actor=self.ray_gpus_per_actor,
+                address=self.ray_address,
+            )
+        return load_encoder(self.encoder, backend=self.backend)
 
 
 @dataclass
-class RunResult:
+class SystemResult:
+    name: str  # "baseline" or "xqg"
     run_path: str
     table: pd.DataFrame
     per_query: pd.DataFrame
     signature: str
     pairing: PairingReport
     files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    systems: dict[str, SystemResult]
+    comparison: pd.DataFrame | None
+    files: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+
+    # the baseline's numbers, for callers that run one system
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.systems["baseline"].table
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-")
 
 
-def score_signature(qs: QuerySet, encoder_spec: str, index_sig: str, cfg: RunConfig, run_md5: str) -> str:
+def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: RunConfig, run_md5: str) -> str:
     return make_signature(
         {
             "data": qs.dataset_id,
             "data_fp": qs.fingerprint[:16],
-            "enc": encoder_spec,
+            "system": system_spec,
             "index": cache_key(index_sig),
             "depth": cfg.depth,
             "measures": ",".join(cfg.measures),
@@ -134,48 +165,113 @@ def score_signature(qs: QuerySet, encoder_spec: str, index_sig: str, cfg: RunCon
     )
 
 
-def run_pipeline(cfg: RunConfig) -> RunResult:
-    """Encode and index the corpus (cached), search every query, write and score the run."""
-    t0 = time.perf_counter()
-    parse_measures(cfg.measures)  # fail before any work on a bad measure name
-    qs = load_query_set(cfg.dataset)
-    encoder = load_encoder(cfg.encoder)
-    cache_root = os.path.join(cfg.output_dir, "cache")
-    info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress)
+def run_system(
+    name: str, system_spec: str, info: IndexInfo, encoder: Encoder, qs: QuerySet, cfg: RunConfig, stem: str
+) -> SystemResult:
+    """Search every query on one index, write the run, score it, write the system's files."""
     qids = [q.query_id for q in qs.queries]
     rankings = search(
         info.path, encoder, qids, [qs.texts[q] for q in qids], cfg.depth, cfg.threads, progress=cfg.progress
     )
-    name = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}-{cache_key(info.signature, 8)}"
-    run_path = os.path.join(cfg.output_dir, f"{name}.trec")
-    write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{encoder.spec}"))
+    run_path = os.path.join(cfg.output_dir, f"{stem}.trec")
+    write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))
     on_disk = read_trec_run(run_path)  # score exactly what was written
     lookup = qs.text_lookup()
     per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, cfg.measures, cfg.budgets)
-    order = [rkt_label(b) for b in cfg.budgets] + list(cfg.measures)
-    table = language_table(per_query, order)
-    sig = score_signature(qs, encoder.spec, info.signature, cfg, file_md5(run_path))
-    per_query = per_query.assign(signature=sig)
+    table = language_table(per_query, [rkt_label(b) for b in cfg.budgets] + list(cfg.measures))
+    run_md5 = file_md5(run_path)
+    sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
+    per_query = per_query.assign(system=name, signature=sig)
     files = {"run": run_path}
-    files["predictions"] = os.path.join(cfg.output_dir, f"{name}.predictions.json")
+    files["predictions"] = os.path.join(cfg.output_dir, f"{stem}.predictions.json")
     write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
-    files["per_query"] = os.path.join(cfg.output_dir, f"{name}.per_query.csv")
+    files["per_query"] = os.path.join(cfg.output_dir, f"{stem}.per_query.csv")
     atomic_write_text(files["per_query"], per_query.to_csv(index=False))
-    files["table"] = os.path.join(cfg.output_dir, f"{name}.scores.md")
+    files["table"] = os.path.join(cfg.output_dir, f"{stem}.scores.md")
     atomic_write_text(files["table"], render_markdown(table, sig, pairing))
-    files["scores"] = os.path.join(cfg.output_dir, f"{name}.scores.json")
+    files["scores"] = os.path.join(cfg.output_dir, f"{stem}.scores.json")
     atomic_write_json(
         files["scores"],
         {
+            "system": system_spec,
             "signature": sig,
             "run": os.path.basename(run_path),
-            "run_md5": file_md5(run_path),
+            "run_md5": run_md5,
             "index": os.path.relpath(info.path, cfg.output_dir),
             "pairing": pairing._asdict(),
             "table": {lang: {k: _num(v) for k, v in row.items()} for lang, row in table.iterrows()},
         },
     )
-    return RunResult(run_path, table, per_query, sig, pairing, files, time.perf_counter() - t0)
+    return SystemResult(name, run_path, table, per_query, sig, pairing, files)
+
+
+def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
+    """Per language: baseline, +xQG and the difference, for each measure."""
+    cols = {}
+    for m in measures:
+        cols[(m, "baseline")] = base[m]
+        cols[(m, "+xQG")] = other[m]
+        cols[(m, "delta")] = other[m] - base[m]
+    out = pd.DataFrame(cols)
+    out.index.name = "lang"
+    return out
+
+
+def run_pipeline(cfg: RunConfig) -> RunResult:
+    """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
+    t0 = time.perf_counter()
+    parse_measures(cfg.measures)  # fail before any work on a bad measure name
+    if cfg.xqg is not None:
+        cfg.xqg.augment.validate()
+        load_generator_spec_check(cfg.xqg.generator)
+    qs = load_query_set(cfg.dataset)
+    encoder = cfg.load_encoder()
+    cache_root = os.path.join(cfg.output_dir, "cache")
+    stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
+    systems: dict[str, SystemResult] = {}
+    info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress)
+    systems["baseline"] = run_system(
+        "baseline", encoder.spec, info, encoder, qs, cfg, f"{stem}-{cache_key(info.signature, 8)}"
+    )
+    files: dict[str, str] = {}
+    comparison = None
+    if cfg.xqg is not None:
+        xinfo, record = build_xqg_index(encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress)
+        gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
+        spec = f"{encoder.spec}+{record['augment']}+{gen}"
+        systems["xqg"] = run_system("xqg", spec, xinfo, encoder, qs, cfg, f"{stem}+xqg-{cache_key(xinfo.signature, 8)}")
+        measures = [rkt_label(b) for b in cfg.budgets] + list(cfg.measures)
+        comparison = comparison_table(systems["baseline"].table, systems["xqg"].table, measures)
+        files["comparison"] = os.path.join(cfg.output_dir, f"{stem}.comparison.md")
+        atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
+    return RunResult(systems, comparison, files, time.perf_counter() - t0)
+
+
+def load_generator_spec_check(spec_text: str) -> None:
+    """Validate a generator spec's syntax before any work (loading happens later)."""
+    from xqg_bench.spec import parse_spec
+
+    name = parse_spec(spec_text, "generator").name
+    if name not in ("cldr", "mt5", "released"):
+        raise ValueError(f"unknown generator {name!r} in {spec_text!r}; use cldr, mt5(model=...) or released(path=...)")
+
+
+def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult], record: dict) -> str:
+    lines = ["# baseline vs +xQG", ""]
+    for m in dict.fromkeys(c[0] for c in comparison.columns):
+        sub = comparison[m].copy()
+        pct = m.startswith("R@") and m.endswith("t")
+        fmt = (lambda v: f"{v:.2f}") if pct else (lambda v: f"{v:.4f}")
+        sub = sub.apply(lambda col, f=fmt: col.map(f))
+        lines += [f"## {m}", "", sub.to_markdown(), ""]
+    lines.append(
+        f"xQG: generator `{record['generator']}`, n={record['n_generated']} per language, "
+        f"languages {','.join(record['langs'])}, seed {record['seed']}, augmentation `{record['augment']}`"
+    )
+    lines.append("")
+    for name, res in systems.items():
+        lines.append(f"{name}: `{res.signature}`")
+    return "\n".join(lines) + "\n"
 
 
 def _num(v: object) -> float | int:

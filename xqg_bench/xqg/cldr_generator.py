@@ -1,0 +1,148 @@
+"""An offline stand-in for the mT5 xQG generator: target-language queries from CLDR names.
+
+It reads a passage, finds the CLDR entities it mentions by their English names (territories,
+cities, currencies, languages), and writes short queries about them in each target language with
+the *localised* CLDR names and query templates that differ from the test questions' templates.
+No neural model: it demonstrates the augmentation path offline.  It is not mT5 and its queries are
+not what mT5 would write; numbers with it say nothing about the released generator.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.xqg import XQG_LANGS
+from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator, passage_seed
+
+# Query templates per entity kind and language (none of them is a test-question template).
+TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "territory": {
+        "ar": ("معلومات عن {x}", "ما هي أهم الحقائق عن {x}؟"),
+        "bn": ("{x} সম্পর্কে তথ্য", "{x} দেশের বিবরণ"),
+        "fi": ("Tietoa maasta {x}", "Kerro maasta {x}"),
+        "ja": ("{x}について", "{x}の概要"),
+        "ko": ("{x}에 대한 정보", "{x} 개요"),
+        "ru": ("Что известно о стране {x}?", "Информация о стране {x}"),
+        "te": ("{x} గురించి సమాచారం", "{x} దేశం వివరాలు"),
+    },
+    "city": {
+        "ar": ("مدينة {x}", "أين تقع {x}؟"),
+        "bn": ("{x} শহর", "{x} কোথায়?"),
+        "fi": ("Kaupunki {x}", "Missä {x} on?"),
+        "ja": ("{x}の街", "{x}はどこ？"),
+        "ko": ("{x} 도시", "{x} 위치"),
+        "ru": ("Город {x}", "Где находится {x}?"),
+        "te": ("{x} నగరం", "{x} ఎక్కడ ఉంది?"),
+    },
+    "currency": {
+        "ar": ("عملة {x}", "سعر صرف {x}"),
+        "bn": ("{x} মুদ্রা", "{x} বিনিময় হার"),
+        "fi": ("Valuutta {x}", "{x} vaihtokurssi"),
+        "ja": ("{x}の為替レート", "通貨{x}"),
+        "ko": ("{x} 환율", "통화 {x}"),
+        "ru": ("Курс валюты «{x}»", "Валюта «{x}»"),
+        "te": ("{x} మారకం రేటు", "{x} కరెన్సీ"),
+    },
+    "language": {
+        "ar": ("لغة {x}", "من يتحدث {x}؟"),
+        "bn": ("{x} ভাষা", "কারা {x} বলে?"),
+        "fi": ("Kieli {x}", "Kuka puhuu kieltä {x}?"),
+        "ja": ("{x}を話す人々", "言語：{x}"),
+        "ko": ("{x} 사용자", "언어 {x}"),
+        "ru": ("Кто говорит на языке «{x}»?", "Язык «{x}»"),
+        "te": ("{x} భాష", "{x} మాట్లాడేవారు"),
+    },
+}
+PAIR_TEMPLATE = "{city} ({territory})"  # a city with the territory it is in
+
+
+class Entity(NamedTuple):
+    kind: str
+    key: str  # CLDR code (territory, currency, language) or zone (city)
+    names: dict[str, str]  # lang -> localised name
+    territory: str | None = None  # for cities
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[dict[str, Entity], re.Pattern[str]]:
+    """English name -> entity, and one regex that finds any of the names in English text."""
+    import babel.dates
+    import babel.numbers
+    from babel import Locale
+    from babel.core import get_global
+
+    locs = {lang: Locale.parse(lang) for lang in ("en", *XQG_LANGS)}
+    en = locs["en"]
+    by_name: dict[str, Entity] = {}
+
+    def add(name: str | None, entity: Entity) -> None:
+        if name and len(name) >= 3 and name not in by_name:
+            by_name[name] = entity
+
+    for code in sorted(en.territories):
+        if len(code) == 2 and code.isalpha() and all(code in loc.territories for loc in locs.values()):
+            add(en.territories[code], Entity("territory", code, {lg: locs[lg].territories[code] for lg in XQG_LANGS}))
+    for code in sorted(get_global("all_currencies")):
+        names = {lg: babel.numbers.get_currency_name(code, locale=lg) for lg in XQG_LANGS}
+        add(babel.numbers.get_currency_name(code, locale="en"), Entity("currency", code, names))
+    for code in sorted(en.languages):
+        if "_" in code or not all(code in locs[lg].languages for lg in XQG_LANGS):
+            continue
+        add(en.languages[code], Entity("language", code, {lg: locs[lg].languages[code] for lg in XQG_LANGS}))
+    for zone, territory in sorted(get_global("zone_territories").items()):
+        if not (len(territory) == 2 and territory.isalpha()):
+            continue
+        try:
+            city = babel.dates.get_timezone_location(zone, locale="en", return_city=True)
+            names = {lg: babel.dates.get_timezone_location(zone, locale=lg, return_city=True) for lg in XQG_LANGS}
+        except LookupError:  # a CLDR zone the installed tz database does not know
+            continue
+        if city and "/" not in city and all(n and "/" not in n for n in names.values()):
+            add(city, Entity("city", zone, names, territory))
+    alternatives = sorted(by_name, key=lambda s: (-len(s), s))
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
+    return by_name, pattern
+
+
+def mentioned_entities(text: str) -> list[Entity]:
+    """Entities in order of first mention (longest name wins at a position)."""
+    by_name, pattern = gazetteer()
+    seen: dict[tuple[str, str], Entity] = {}
+    for m in pattern.finditer(text):
+        e = by_name[m.group(1)]
+        seen.setdefault((e.kind, e.key), e)
+    return list(seen.values())
+
+
+def candidate_queries(entities: Sequence[Entity], lang: str) -> list[str]:
+    out: list[str] = []
+    territories = {e.key: e for e in entities if e.kind == "territory"}
+    for e in entities:
+        for template in TEMPLATES[e.kind][lang]:
+            out.append(template.format(x=e.names[lang]))
+        if e.kind == "city" and e.territory in territories:
+            out.append(PAIR_TEMPLATE.format(city=e.names[lang], territory=territories[e.territory].names[lang]))
+    return list(dict.fromkeys(out))  # de-duplicated, order kept
+
+
+class CldrGenerator(QueryGenerator):
+    spec = "cldr(version=1)"
+
+    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+        out = []
+        for doc in docs:
+            entities = mentioned_entities(f"{doc.title}. {doc.text}")
+            per_lang: GeneratedQueries = {}
+            for lang in langs:
+                if lang not in XQG_LANGS:
+                    raise ValueError(f"the cldr generator writes {XQG_LANGS}, not {lang!r}")
+                cands = candidate_queries(entities, lang)
+                rng = random.Random(passage_seed(seed, doc.doc_id, self.spec, lang))
+                per_lang[lang] = rng.sample(cands, min(n, len(cands)))
+            out.append(per_lang)
+        return out

@@ -1,0 +1,76 @@
+"""Query generators behind one contract: passage -> {lang: [queries]}, seeded per passage.
+
+Each generator is named by a canonical spec string (``cldr``, ``mt5(model=...)``,
+``released(path=...)``) that goes into signatures.  The randomness of a passage depends only on
+(generator spec, seed, doc id, language): never on batch composition, shard or process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.spec import parse_spec
+
+GeneratedQueries = dict[str, list[str]]  # lang -> queries
+
+
+def passage_seed(seed: int, doc_id: str, *extra: str) -> int:
+    """A 63-bit seed from (seed, doc id, ...), identical in every process."""
+    h = hashlib.sha256("\x1f".join([str(seed), doc_id, *extra]).encode("utf-8")).digest()
+    return int.from_bytes(h[:8], "big") >> 1
+
+
+class QueryGenerator(ABC):
+    spec: str
+
+    @abstractmethod
+    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+        """For each doc, up to ``n`` queries per language (fewer only if the generator has fewer)."""
+
+
+def load_generator(spec_text: str) -> QueryGenerator:
+    spec = parse_spec(spec_text, "generator")
+    params = dict(spec.params)
+
+    def check(allowed: set[str]) -> None:
+        unknown = set(params) - allowed
+        if unknown:
+            raise ValueError(
+                f"unknown {spec.name} option(s) {sorted(unknown)} in {spec_text!r}; allowed: {sorted(allowed)}"
+            )
+
+    if spec.name == "cldr":
+        check(set())
+        from xqg_bench.xqg.cldr_generator import CldrGenerator
+
+        return CldrGenerator()
+    if spec.name == "mt5":
+        check({"model", "topk", "maxlen", "inlen", "batch", "device"})
+        from xqg_bench.xqg.mt5 import DEFAULT_MT5, MT5Generator
+
+        try:
+            return MT5Generator(
+                model=params.get("model", DEFAULT_MT5),
+                top_k=int(params.get("topk", 10)),
+                max_length=int(params.get("maxlen", 32)),
+                input_length=int(params.get("inlen", 256)),
+                batch_size=int(params.get("batch", 8)),
+                device=params.get("device"),
+            )
+        except OSError as e:
+            raise ValueError(
+                f"cannot load generator for {spec_text!r}: {e}. Give a local directory or a reachable hub name."
+            ) from e
+    if spec.name == "released":
+        check({"path"})
+        if "path" not in params:
+            raise ValueError(f"{spec_text!r}: released generators need path=<directory or .jsonl of generated queries>")
+        from xqg_bench.xqg.released import ReleasedQueries
+
+        return ReleasedQueries(params["path"])
+    raise ValueError(
+        f"unknown generator {spec.name!r} in {spec_text!r}; use cldr, mt5(model=...) or released(path=...)"
+    )

@@ -1,0 +1,93 @@
+"""Precomputed generated queries: the released ``ielab/xor-tydi-xqg-augmented`` layout and ours.
+
+JSONL records ``{"docid", "title", "text", "generated_queries": {lang: [queries]}}``, in one file
+or in ``*.jsonl`` shards of a directory (read in sorted name order).  Languages may be codes
+(``ja``) or English names (``Japanese``).  With this, users reuse the released queries instead
+of generating them.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.signature import file_md5
+from xqg_bench.spec import format_spec
+from xqg_bench.xqg import LANGUAGE_NAMES
+from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator
+
+_BY_NAME = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
+
+
+def _lang_code(key: str, where: str) -> str:
+    k = key.strip().lower()
+    if k in LANGUAGE_NAMES:
+        return k
+    if k in _BY_NAME:
+        return _BY_NAME[k]
+    raise ValueError(f"{where}: unknown language {key!r} in generated_queries; use codes {sorted(LANGUAGE_NAMES)}")
+
+
+def jsonl_files(path: str) -> list[str]:
+    if os.path.isdir(path):
+        files = sorted(glob.glob(os.path.join(path, "*.jsonl")))
+        if not files:
+            raise ValueError(f"{path} holds no *.jsonl files of generated queries")
+        return files
+    if os.path.isfile(path):
+        return [path]
+    raise ValueError(f"generated queries not found at {path}")
+
+
+def iter_generated(path: str) -> Iterator[tuple[str, GeneratedQueries]]:
+    """(docid, {lang: queries}) for every record; bad records raise ValueError naming file and line."""
+    for fn in jsonl_files(path):
+        with open(fn, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                where = f"{fn}, line {lineno}"
+                try:
+                    rec = json.loads(line)
+                    docid = str(rec["docid"])
+                    gq = rec["generated_queries"]
+                    if not isinstance(gq, dict):
+                        raise TypeError("generated_queries is not an object")
+                    out = {}
+                    for k, v in gq.items():
+                        if not isinstance(v, list) or not all(isinstance(q, str) for q in v):
+                            raise TypeError(f"generated_queries[{k!r}] is not a list of strings")
+                        out[_lang_code(k, where)] = v
+                except (json.JSONDecodeError, KeyError, TypeError) as e:
+                    raise ValueError(f"{where}: not a generated-queries record ({e})") from None
+                yield docid, out
+
+
+class ReleasedQueries(QueryGenerator):
+    """A 'generator' that looks queries up in precomputed files (the first n per language)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._by_doc: dict[str, GeneratedQueries] = {}
+        h = []
+        for fn in jsonl_files(path):
+            h.append(f"{os.path.basename(fn)}={file_md5(fn)[:12]}")
+        for docid, gq in iter_generated(path):
+            if docid in self._by_doc:
+                raise ValueError(f"{path}: docid {docid!r} appears twice")
+            self._by_doc[docid] = gq
+        content = hashlib.sha256(";".join(h).encode()).hexdigest()[:16]
+        self.spec = format_spec("released", {"md5": content})
+
+    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+        out = []
+        for doc in docs:
+            if doc.doc_id not in self._by_doc:
+                raise ValueError(f"{self.path}: no generated queries for docid {doc.doc_id!r}")
+            gq = self._by_doc[doc.doc_id]
+            out.append({lang: list(gq.get(lang, []))[:n] for lang in langs})
+        return out

@@ -1,0 +1,63 @@
+"""The xQG-augmented system: generate -> encode queries -> augment -> Pyserini-layout index."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.encoders.base import Encoder
+from xqg_bench.index import INDEX_FORMAT, IndexInfo, encode_corpus, load_embeddings, read_index_meta, write_index
+from xqg_bench.signature import cache_key, make_signature
+from xqg_bench.xqg import XQG_LANGS
+from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
+from xqg_bench.xqg.generators import load_generator
+from xqg_bench.xqg.store import generate
+
+DEFAULT_GENERATOR = "cldr"
+
+
+class XqgConfig(NamedTuple):
+    generator: str = DEFAULT_GENERATOR
+    langs: tuple[str, ...] = XQG_LANGS  # languages to generate
+    n: int = 5  # queries per language and passage (the paper's 5)
+    seed: int = 13
+    augment: AugmentConfig = AugmentConfig()
+
+
+def build_xqg_index(
+    encoder: Encoder,
+    docs: Sequence[XorDoc],
+    cache_root: str,
+    cfg: XqgConfig,
+    shard_size: int = 256,
+    progress: bool = True,
+) -> tuple[IndexInfo, dict]:
+    """Build (or reuse) the augmented index; return it and the augmentation record."""
+    cfg.augment.validate()
+    gen = load_generator(cfg.generator)
+    gen_dir = generate(gen, docs, cache_root, cfg.langs, cfg.n, cfg.seed, shard_size, progress=progress)
+    q_dir = encode_generated(encoder, gen_dir, cache_root, progress=progress)
+    p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
+    aug_dir, aug_sig = augment(p_dir, q_dir, cache_root, cfg.augment, progress)
+    sig = make_signature({"index": INDEX_FORMAT, "encoder": encoder.spec, "aug": cache_key(aug_sig)})
+    record = {
+        "generator": gen.spec,
+        "seed": cfg.seed,
+        "n_generated": cfg.n,
+        "langs": list(cfg.langs),
+        "augment": cfg.augment.spec,
+        "augment_signature": aug_sig,
+    }
+    index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
+    if os.path.exists(os.path.join(index_dir, "meta.json")) and read_index_meta(index_dir).get("signature") == sig:
+        meta = read_index_meta(index_dir)
+        return IndexInfo(index_dir, sig, meta["count"], meta["dim"]), record
+    info = write_index(
+        index_dir,
+        load_embeddings(aug_dir),
+        [d.doc_id for d in docs],
+        {"signature": sig, "encoder": encoder.spec, "xqg": record},
+    )
+    return info, record
