@@ -31,3 +31,13 @@ def test_same_spec_and_embeddings_as_local(ray_encoder, tiny_models, tmp_path):
     b = encode_corpus(local, docs, str(tmp_path / "local"), shard_size=32, progress=False)
     assert a.rsplit("/", 1)[1] == b.rsplit("/", 1)[1]
     np.testing.assert_allclose(load_embeddings(a), load_embeddings(b), rtol=1e-4, atol=1e-5)
+
+
+def test_ray_generator_matches_local(ray_encoder, tiny_mt5):
+    from xqg_bench.xqg.generators import load_generator
+
+    docs = build_mini().docs[:6]
+    local = load_generator(f"mt5(model={tiny_mt5})").generate(docs, ["ja", "ru"], 2, 5)
+    remote = load_generator(f"mt5(model={tiny_mt5})", backend="ray", actors=2, batch_size=2)
+    assert remote.spec == load_generator(f"mt5(model={tiny_mt5})").spec
+    assert remote.generate(docs, ["ja", "ru"], 2, 5) == local

@@ -33,6 +33,7 @@ from xqg_bench.index import IndexInfo, build_index
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
@@ -119,6 +120,18 @@ class RunConfig:
                 address=self.ray_address,
             )
         return load_encoder(self.encoder, backend=self.backend)
+
+    def load_generator(self) -> QueryGenerator | None:
+        """The xQG generator on the chosen backend (None: load locally when needed)."""
+        if self.xqg is None or self.backend != "ray":
+            return None
+        return load_generator(
+            self.xqg.generator,
+            backend="ray",
+            actors=self.ray_actors,
+            gpus_per_actor=self.ray_gpus_per_actor,
+            address=self.ray_address,
+        )
 
 
 @dataclass
@@ -236,7 +249,9 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     files: dict[str, str] = {}
     comparison = None
     if cfg.xqg is not None:
-        xinfo, record = build_xqg_index(encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress)
+        xinfo, record = build_xqg_index(
+            encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, cfg.load_generator()
+        )
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
         spec = f"{encoder.spec}+{record['augment']}+{gen}"
         systems["xqg"] = run_system("xqg", spec, xinfo, encoder, qs, cfg, f"{stem}+xqg-{cache_key(xinfo.signature, 8)}")

@@ -219,7 +219,14 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
     p.add_argument("--seed", type=int, default=13, help="generation seed")
     p.add_argument("--no-progress", action="store_true")
+    _backend_options(p)
     return p
+
+
+def _ray_options(args: argparse.Namespace) -> dict:
+    if args.backend != "ray":
+        return {}
+    return {"actors": args.ray_actors, "gpus_per_actor": args.ray_gpus_per_actor, "address": args.ray_address}
 
 
 def cmd_generate(argv: Sequence[str]) -> int:
@@ -236,7 +243,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
 
     docs = load_query_set(args.dataset).docs
     out = generate(
-        load_generator(args.generator),
+        load_generator(args.generator, backend=args.backend, **_ray_options(args)),
         docs,
         os.path.join(args.output_dir, "cache"),
         tuple(args.xqg_langs),
@@ -259,7 +266,6 @@ def cmd_encode(argv: Sequence[str]) -> int:
     )
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
     p.add_argument("--queries", action="store_true", help="also encode the generated queries (needs their manifest)")
-    _backend_options(p)
     args = p.parse_args(argv)
     import os
 
@@ -271,16 +277,7 @@ def cmd_encode(argv: Sequence[str]) -> int:
     from xqg_bench.xqg.store import generated_dir, generation_signature
 
     docs = load_query_set(args.dataset).docs
-    if args.backend == "ray":
-        enc = load_encoder(
-            args.encoder,
-            backend="ray",
-            actors=args.ray_actors,
-            gpus_per_actor=args.ray_gpus_per_actor,
-            address=args.ray_address,
-        )
-    else:
-        enc = load_encoder(args.encoder)
+    enc = load_encoder(args.encoder, backend=args.backend, **_ray_options(args))
     root = os.path.join(args.output_dir, "cache")
     progress = not args.no_progress
     print(encode_corpus(enc, docs, root, args.shard_size, progress, args.num_shards, args.shard_id))

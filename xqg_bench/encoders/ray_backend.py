@@ -97,3 +97,72 @@ class RayEncoder(Encoder):
     def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
         rows = [{"row": i, "doc_id": d.doc_id, "text": d.text, "title": d.title} for i, d in enumerate(docs)]
         return self._run(rows, "passage")
+
+
+class _GenerateActor:
+    """Ray Data callable class: loads the query generator once per actor."""
+
+    def __init__(self, spec: str, langs: tuple[str, ...], n: int, seed: int) -> None:
+        from xqg_bench.xqg.generators import load_generator
+
+        self.generator = load_generator(spec)
+        self.langs, self.n, self.seed = langs, n, seed
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        import json
+
+        docs = [
+            XorDoc(str(i), str(t), str(h))
+            for i, t, h in zip(batch["doc_id"], batch["text"], batch["title"], strict=True)
+        ]
+        out = self.generator.generate(docs, self.langs, self.n, self.seed)
+        return {
+            "row": batch["row"],
+            "queries": np.array([json.dumps(o, ensure_ascii=False) for o in out], dtype=object),
+        }
+
+
+class RayGenerator:
+    """Any query generator run by Ray actors; per-passage seeding makes the output identical to local."""
+
+    def __init__(
+        self, spec: str, actors: int = 2, batch_size: int = 16, gpus_per_actor: float = 0.0, address: str | None = None
+    ) -> None:
+        import ray
+
+        from xqg_bench.xqg.generators import load_generator
+
+        if not ray.is_initialized():
+            if address:
+                ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+            else:
+                ray.init(
+                    num_cpus=max(actors, 1), ignore_reinit_error=True, log_to_driver=False, include_dashboard=False
+                )
+        self.spec = load_generator(spec).spec
+        self._spec_text = spec
+        self.actors, self.batch_size, self.gpus_per_actor = actors, batch_size, gpus_per_actor
+
+    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[dict[str, list[str]]]:
+        import json
+
+        import ray.data
+
+        if not docs:
+            return []
+        rows = [{"row": i, "doc_id": d.doc_id, "text": d.text, "title": d.title} for i, d in enumerate(docs)]
+        blocks = max(self.actors, min(-(-len(rows) // self.batch_size), 256))
+        ds = ray.data.from_items(rows, override_num_blocks=min(blocks, len(rows)))
+        out = ds.map_batches(
+            _GenerateActor,
+            fn_constructor_args=(self._spec_text, tuple(langs), n, seed),
+            batch_size=self.batch_size,
+            concurrency=self.actors,
+            num_gpus=self.gpus_per_actor,
+            batch_format="numpy",
+        )
+        result: list[dict[str, list[str]]] = [{} for _ in docs]
+        for batch in out.iter_batches(batch_format="numpy", batch_size=None):
+            for row, text in zip(batch["row"], batch["queries"], strict=True):
+                result[int(row)] = json.loads(str(text))
+        return result

@@ -31,7 +31,18 @@ class QueryGenerator(ABC):
         """For each doc, up to ``n`` queries per language (fewer only if the generator has fewer)."""
 
 
-def load_generator(spec_text: str) -> QueryGenerator:
+def load_generator(spec_text: str, backend: str = "local", **ray_options: object) -> QueryGenerator:
+    """A generator from its spec; ``backend="ray"`` runs it on Ray actors (same spec, same output)."""
+    if backend == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            raise ValueError("the ray backend needs Ray: pip install -e '.[ray]'")
+        from xqg_bench.encoders.ray_backend import RayGenerator
+
+        return RayGenerator(spec_text, **ray_options)  # type: ignore[return-value, arg-type]
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r}; use local or ray")
     spec = parse_spec(spec_text, "generator")
     params = dict(spec.params)
 

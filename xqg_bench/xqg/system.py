@@ -12,7 +12,7 @@ from xqg_bench.index import INDEX_FORMAT, IndexInfo, encode_corpus, load_embeddi
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
-from xqg_bench.xqg.generators import load_generator
+from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.store import generate
 
 DEFAULT_GENERATOR = "cldr"
@@ -33,10 +33,14 @@ def build_xqg_index(
     cfg: XqgConfig,
     shard_size: int = 256,
     progress: bool = True,
+    generator: QueryGenerator | None = None,
 ) -> tuple[IndexInfo, dict]:
-    """Build (or reuse) the augmented index; return it and the augmentation record."""
+    """Build (or reuse) the augmented index; return it and the augmentation record.
+
+    ``generator`` overrides loading ``cfg.generator`` locally (e.g. the same spec on Ray actors).
+    """
     cfg.augment.validate()
-    gen = load_generator(cfg.generator)
+    gen = generator or load_generator(cfg.generator)
     gen_dir = generate(gen, docs, cache_root, cfg.langs, cfg.n, cfg.seed, shard_size, progress=progress)
     q_dir = encode_generated(encoder, gen_dir, cache_root, progress=progress)
     p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
