@@ -97,3 +97,39 @@ def test_killed_job_resumes_byte_identically(tmp_path, tiny_mt5, job):
     subprocess.run([sys.executable, "-c", code.format(root=clean)], check=True)
     resumed = {k: v for k, v in _tree(killed).items() if not k.endswith(".tmp")}
     assert resumed == _tree(clean)
+
+
+def test_sharded_cli_jobs_then_main_run_equal_a_single_run(tmp_path, tiny_models):
+    """generate/encode split over 2 jobs each, then the main command merges: same runs as one job."""
+    from xqg_bench.run import main
+
+    enc = f"hf(model={tiny_models['bert']})"
+    common = ["--shard-size", "300", "--xqg-n", "2", "--xqg-langs", "ja,ko", "--no-progress"]
+    split, single = str(tmp_path / "split"), str(tmp_path / "single")
+    for k in ("1", "0"):
+        assert main(["generate", *common, "--num-shards", "2", "--shard-id", k, "--output-dir", split]) == 0
+    for k in ("0", "1"):
+        assert (
+            main(
+                [
+                    "encode",
+                    "--queries",
+                    "--encoder",
+                    enc,
+                    *common,
+                    "--num-shards",
+                    "2",
+                    "--shard-id",
+                    k,
+                    "--output-dir",
+                    split,
+                ]
+            )
+            == 0
+        )
+    assert main(["--encoder", enc, *common, "--output-dir", split]) == 0
+    assert main(["--encoder", enc, *common, "--output-dir", single]) == 0
+    runs = sorted(f for f in os.listdir(single) if f.endswith(".trec"))
+    assert len(runs) == 2 and runs == sorted(f for f in os.listdir(split) if f.endswith(".trec"))
+    for f in runs:
+        assert filecmp.cmp(os.path.join(split, f), os.path.join(single, f), shallow=False)
