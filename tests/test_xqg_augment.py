@@ -80,3 +80,52 @@ def test_spec_round_trip_and_validation():
         augment_shard(
             np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 1), np.int32), ["ar"], AugmentConfig(langs=("ko",))
         )
+
+
+@pytest.fixture(scope="module")
+def stores(tiny_models, tmp_path_factory):
+    """The same generated queries encoded into the 'queries' store, the 'sums' store and fp16."""
+    from xqg_bench.datasets.mini_build import build_mini
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.index import encode_corpus
+    from xqg_bench.xqg.augment import encode_generated
+    from xqg_bench.xqg.generators import load_generator
+    from xqg_bench.xqg.store import generate
+
+    root = str(tmp_path_factory.mktemp("stores"))
+    docs = build_mini().docs[:50]
+    enc = load_encoder(f"hf(model={tiny_models['bert']})")
+    gen_dir = generate(load_generator("cldr"), docs, root, ("ja", "ko", "te"), 3, 13, 16, progress=False)
+    p_dir = encode_corpus(enc, docs, root, 16, progress=False)
+    dirs = {
+        (store, dtype): encode_generated(enc, gen_dir, root, progress=False, store=store, dtype=dtype)
+        for store in ("queries", "sums")
+        for dtype in ("float32", "float16")
+    }
+    return root, p_dir, dirs
+
+
+@pytest.mark.parametrize(
+    "cfg", [AugmentConfig(alpha=0.2), AugmentConfig(alpha=0.2, agg="mean", langs=("ko", "te"), renorm="l2")]
+)
+def test_sum_store_and_fp16_give_the_same_augmentation(stores, cfg):
+    from xqg_bench.index import load_embeddings
+    from xqg_bench.xqg.augment import augment
+
+    root, p_dir, dirs = stores
+    out = {key: augment(p_dir, q_dir, root, cfg, progress=False) for key, q_dir in dirs.items()}
+    assert len({sig for _d, sig in out.values()}) == 4  # storage is part of the signature
+    assert len({sig.split("|used:")[1] for _d, sig in out.values()}) == 1  # same number of queries used
+    ref = load_embeddings(out[("queries", "float32")][0])
+    np.testing.assert_allclose(load_embeddings(out[("sums", "float32")][0]), ref, rtol=1e-5, atol=1e-5)
+    for store in ("queries", "sums"):
+        np.testing.assert_allclose(load_embeddings(out[(store, "float16")][0]), ref, rtol=1e-2, atol=1e-2)
+
+
+def test_sum_store_refuses_the_n_ablation(stores):
+    from xqg_bench.xqg.augment import augment
+
+    root, p_dir, dirs = stores
+    with pytest.raises(ValueError, match="--query-store queries"):
+        augment(p_dir, dirs[("sums", "float32")], root, AugmentConfig(n=1), progress=False)
+    augment(p_dir, dirs[("queries", "float32")], root, AugmentConfig(n=1), progress=False)  # fine

@@ -48,6 +48,17 @@ def _positive(text: str) -> int:
     return v
 
 
+def _query_store_options(p: argparse._ActionsContainer) -> None:
+    p.add_argument(
+        "--query-store",
+        choices=("queries", "sums"),
+        default="queries",
+        help="keep every generated-query embedding (default; any ablation) or one sum per passage and language "
+        "(n times smaller; no --aug-n ablation)",
+    )
+    p.add_argument("--query-dtype", choices=("float32", "float16"), default="float32", help="query-embedding storage")
+
+
 def _backend_options(p: argparse.ArgumentParser) -> None:
     b = p.add_argument_group("encoding backend")
     b.add_argument("--backend", choices=("local", "ray"), default="local", help="local (default) or ray actors")
@@ -105,6 +116,7 @@ def main_parser() -> argparse.ArgumentParser:
     x.add_argument("--aug-n", type=_positive, default=None, help="use only the first N queries per language (ablation)")
     x.add_argument("--aug-langs", type=_csv, default=None, help="use only these languages' queries (ablation)")
     x.add_argument("--renorm", choices=("none", "l2"), default="none", help="L2-normalise augmented vectors")
+    _query_store_options(x)
     _backend_options(p)
     p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
     p.add_argument("--shard-size", type=_positive, default=256, help="passages per embedding shard (default 256)")
@@ -126,7 +138,13 @@ def cmd_run(argv: Sequence[str]) -> int:
         renorm=args.renorm,
     )
     aug.validate()
-    xqg = None if args.no_xqg else XqgConfig(args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, aug)
+    xqg = (
+        None
+        if args.no_xqg
+        else XqgConfig(
+            args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, aug, args.query_store, args.query_dtype
+        )
+    )
 
     cfg = RunConfig(
         dataset=args.dataset,
@@ -266,6 +284,7 @@ def cmd_encode(argv: Sequence[str]) -> int:
     )
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
     p.add_argument("--queries", action="store_true", help="also encode the generated queries (needs their manifest)")
+    _query_store_options(p)
     args = p.parse_args(argv)
     import os
 
@@ -284,7 +303,12 @@ def cmd_encode(argv: Sequence[str]) -> int:
     if args.queries:
         gen = load_generator(args.generator)
         sig = generation_signature(gen, docs, tuple(args.xqg_langs), args.xqg_n, args.seed, args.shard_size)
-        print(encode_generated(enc, generated_dir(root, sig), root, args.num_shards, args.shard_id, progress))
+        q_dir = generated_dir(root, sig)
+        print(
+            encode_generated(
+                enc, q_dir, root, args.num_shards, args.shard_id, progress, args.query_store, args.query_dtype
+            )
+        )
     return 0
 
 

@@ -74,10 +74,16 @@ class AugmentConfig(NamedTuple):
         return cfg
 
 
-def qemb_signature(gen_signature: str, encoder: Encoder) -> str:
-    return make_signature(
-        {"gen": cache_key(gen_signature), "encoder": encoder.spec, "weights": encoder.fingerprint()[:16]}
-    )
+QUERY_STORES = ("queries", "sums")
+QUERY_DTYPES = ("float32", "float16")
+
+
+def qemb_signature(gen_signature: str, encoder: Encoder, store: str = "queries", dtype: str = "float32") -> str:
+    fields: dict[str, object] = {"gen": cache_key(gen_signature), "encoder": encoder.spec}
+    fields["weights"] = encoder.fingerprint()[:16]
+    if (store, dtype) != ("queries", "float32"):
+        fields.update(store=store, dtype=dtype)
+    return make_signature(fields)
 
 
 def encode_generated(
@@ -87,14 +93,24 @@ def encode_generated(
     num_shards: int = 1,
     shard_id: int = 0,
     progress: bool = True,
+    store: str = "queries",
+    dtype: str = "float32",
 ) -> str:
-    """Encode every generated query, shard by shard (``qemb-*.npy`` rows in (doc, lang, j) order,
-    ``qcount-*.npy`` = queries per (doc, lang)).  Identical texts in a shard are encoded once."""
+    """Encode every generated query, shard by shard; identical texts in a shard are encoded once.
+
+    ``store="queries"`` keeps every query embedding (``qemb-*.npy`` rows in (doc, lang, j) order):
+    any ablation is possible.  ``store="sums"`` keeps one sum per (passage, language)
+    (``qsum-*.npy``, shape (docs, langs, dim)): 5x smaller for n=5, enough for the released method,
+    language subsets and mean, but not for the ``n`` ablation.  ``dtype="float16"`` halves either.
+    ``qcount-*.npy`` = queries per (passage, language) in both.
+    """
     from tqdm.auto import tqdm
 
+    if store not in QUERY_STORES or dtype not in QUERY_DTYPES:
+        raise ValueError(f"query store must be one of {QUERY_STORES} and dtype one of {QUERY_DTYPES}")
     manifest = read_manifest(gen_dir)
     langs = manifest["langs"]
-    sig = qemb_signature(manifest["signature"], encoder)
+    sig = qemb_signature(manifest["signature"], encoder, store, dtype)
     out = os.path.join(root, "qembeddings", cache_key(sig))
     os.makedirs(out, exist_ok=True)
     total = len(manifest["shards"])
@@ -121,11 +137,53 @@ def encode_generated(
             row = {t: k for k, t in enumerate(unique)}
             emb = vecs[[row[t] for t in texts]] if texts else np.zeros((0, encoder.dim), np.float32)
             atomic_save_npy(os.path.join(out, f"qcount-{i:05d}.npy"), counts)
-            atomic_save_npy(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(np.float32))
+            if store == "sums":
+                sums = np.zeros((len(records), len(langs), encoder.dim), dtype=np.float64)
+                flat = counts.reshape(-1)
+                owner = np.repeat(np.arange(flat.size), flat)
+                np.add.at(sums.reshape(-1, encoder.dim), owner, emb.astype(np.float64))
+                emb = sums
+            # the last file written marks the shard done
+            atomic_save_npy(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(dtype))
             bar.update(len(texts))
-    if not os.path.exists(os.path.join(out, "meta.json")):
-        atomic_write_json(os.path.join(out, "meta.json"), {"signature": sig, "langs": langs, "shards": total})
+    complete = all(os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy")) for i in range(total))
+    if complete and not os.path.exists(os.path.join(out, "meta.json")):
+        meta = {"signature": sig, "langs": langs, "shards": total, "store": store, "dtype": dtype}
+        atomic_write_json(os.path.join(out, "meta.json"), meta)
     return out
+
+
+def _finish(passages: np.ndarray, q_sum: np.ndarray, used: np.ndarray, cfg: AugmentConfig) -> np.ndarray:
+    if cfg.agg == "mean":
+        q_sum = q_sum / np.maximum(used, 1)[:, None]
+    aug = (1.0 - cfg.alpha) * passages.astype(np.float64) + cfg.alpha * q_sum
+    if cfg.renorm == "l2":
+        aug = aug / np.maximum(np.linalg.norm(aug, axis=1, keepdims=True), 1e-12)
+    return aug.astype(np.float32)
+
+
+def _lang_indices(langs: Sequence[str], cfg: AugmentConfig) -> list[int]:
+    if cfg.langs is None:
+        return list(range(len(langs)))
+    unknown = [lg for lg in cfg.langs if lg not in langs]
+    if unknown:
+        raise ValueError(f"languages {unknown} were not generated (generated: {list(langs)})")
+    return [list(langs).index(lg) for lg in cfg.langs]
+
+
+def augment_shard_sums(
+    passages: np.ndarray, sums: np.ndarray, counts: np.ndarray, langs: Sequence[str], cfg: AugmentConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """``augment_shard`` over a per-(passage, language) sum store."""
+    idx = _lang_indices(langs, cfg)
+    if cfg.n is not None and (counts[:, idx] > cfg.n).any():
+        raise ValueError(
+            f"n={cfg.n} needs individual query embeddings, but this store keeps per-language sums of up to "
+            f"{int(counts.max())} queries: re-encode with the 'queries' store (--query-store queries)"
+        )
+    used = counts[:, idx].sum(axis=1).astype(np.int32)
+    q_sum = sums[:, idx].astype(np.float64).sum(axis=1)
+    return _finish(passages, q_sum, used, cfg), used
 
 
 def augment_shard(
@@ -142,12 +200,7 @@ def augment_shard(
     lang_of_row = np.repeat(np.tile(np.arange(n_langs), n_docs), flat)
     starts = np.repeat(np.cumsum(flat) - flat, flat)
     j_of_row = np.arange(flat.sum()) - starts
-    keep = np.ones(len(doc_of_row), dtype=bool)
-    if cfg.langs is not None:
-        unknown = [lg for lg in cfg.langs if lg not in langs]
-        if unknown:
-            raise ValueError(f"languages {unknown} were not generated (generated: {list(langs)})")
-        keep &= np.isin(lang_of_row, [langs.index(lg) for lg in cfg.langs])
+    keep = np.isin(lang_of_row, _lang_indices(langs, cfg))
     if cfg.n is not None:
         keep &= j_of_row < cfg.n
     rows = np.nonzero(keep)[0]
@@ -156,12 +209,7 @@ def augment_shard(
     )
     used = np.asarray(select.sum(axis=1)).reshape(-1).astype(np.int32)
     q_sum = select @ qemb.astype(np.float64) if len(doc_of_row) else np.zeros((n_docs, passages.shape[1]))
-    if cfg.agg == "mean":
-        q_sum = q_sum / np.maximum(used, 1)[:, None]
-    aug = (1.0 - cfg.alpha) * passages.astype(np.float64) + cfg.alpha * q_sum
-    if cfg.renorm == "l2":
-        aug = aug / np.maximum(np.linalg.norm(aug, axis=1, keepdims=True), 1e-12)
-    return aug.astype(np.float32), used
+    return _finish(passages, q_sum, used, cfg), used
 
 
 def augment(passage_dir: str, qemb_dir: str, root: str, cfg: AugmentConfig, progress: bool = True) -> tuple[str, str]:
@@ -187,7 +235,8 @@ def augment(passage_dir: str, qemb_dir: str, root: str, cfg: AugmentConfig, prog
         p = np.load(os.path.join(passage_dir, f"shard-{i:05d}.npy"), allow_pickle=False)
         q = np.load(os.path.join(qemb_dir, f"qemb-{i:05d}.npy"), allow_pickle=False)
         c = np.load(os.path.join(qemb_dir, f"qcount-{i:05d}.npy"), allow_pickle=False)
-        aug, used = augment_shard(p, q, c, qmeta["langs"], cfg)
+        shard_fn = augment_shard_sums if qmeta.get("store") == "sums" else augment_shard
+        aug, used = shard_fn(p, q, c, qmeta["langs"], cfg)
         atomic_save_npy(os.path.join(out, f"used-{i:05d}.npy"), used)
         atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), aug)
     used_total = sum(

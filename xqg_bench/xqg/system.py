@@ -24,6 +24,8 @@ class XqgConfig(NamedTuple):
     n: int = 5  # queries per language and passage (the paper's 5)
     seed: int = 13
     augment: AugmentConfig = AugmentConfig()
+    query_store: str = "queries"  # queries (every embedding) | sums (per passage and language)
+    query_dtype: str = "float32"  # float32 | float16
 
 
 def build_xqg_index(
@@ -42,7 +44,9 @@ def build_xqg_index(
     cfg.augment.validate()
     gen = generator or load_generator(cfg.generator)
     gen_dir = generate(gen, docs, cache_root, cfg.langs, cfg.n, cfg.seed, shard_size, progress=progress)
-    q_dir = encode_generated(encoder, gen_dir, cache_root, progress=progress)
+    q_dir = encode_generated(
+        encoder, gen_dir, cache_root, progress=progress, store=cfg.query_store, dtype=cfg.query_dtype
+    )
     p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     aug_dir, aug_sig = augment(p_dir, q_dir, cache_root, cfg.augment, progress)
     sig = make_signature({"index": INDEX_FORMAT, "encoder": encoder.spec, "aug": cache_key(aug_sig)})
@@ -52,6 +56,7 @@ def build_xqg_index(
         "n_generated": cfg.n,
         "langs": list(cfg.langs),
         "augment": cfg.augment.spec,
+        "query_store": f"{cfg.query_store}/{cfg.query_dtype}",
         "augment_signature": aug_sig,
     }
     index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
