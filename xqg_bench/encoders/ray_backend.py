@@ -10,7 +10,7 @@ instance.  Install with the ``ray`` extra: ``pip install -e '.[ray]'``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -39,6 +39,38 @@ class _EncodeActor:
         return {"row": batch["row"], "vec": vecs}
 
 
+class _RayPool:
+    """Shared set-up of the Ray backends: cluster connection and one ``map_batches`` over an actor pool."""
+
+    def __init__(self, actors: int, batch_size: int, gpus_per_actor: float, address: str | None) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            if address:
+                ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+            else:
+                ray.init(
+                    num_cpus=max(actors, 1), ignore_reinit_error=True, log_to_driver=False, include_dashboard=False
+                )
+        self.actors, self.batch_size, self.gpus_per_actor = actors, batch_size, gpus_per_actor
+
+    def map(self, rows: list[dict], actor_cls: type, ctor_args: tuple) -> Iterator[dict[str, np.ndarray]]:
+        """Batches of the actors' outputs (in any order; every output carries its ``row``)."""
+        import ray.data
+
+        blocks = max(self.actors, min(-(-len(rows) // self.batch_size), 256))
+        ds = ray.data.from_items(rows, override_num_blocks=min(blocks, len(rows)))
+        out = ds.map_batches(
+            actor_cls,
+            fn_constructor_args=ctor_args,
+            batch_size=self.batch_size,
+            concurrency=self.actors,
+            num_gpus=self.gpus_per_actor,
+            batch_format="numpy",
+        )
+        yield from out.iter_batches(batch_format="numpy", batch_size=None)
+
+
 class RayEncoder(Encoder):
     def __init__(
         self,
@@ -48,21 +80,12 @@ class RayEncoder(Encoder):
         gpus_per_actor: float = 0.0,
         address: str | None = None,
     ) -> None:
-        import ray
-
         from xqg_bench.encoders import load_encoder
 
-        if not ray.is_initialized():
-            if address:
-                ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-            else:
-                ray.init(
-                    num_cpus=max(actors, 1), ignore_reinit_error=True, log_to_driver=False, include_dashboard=False
-                )
+        self._pool = _RayPool(actors, batch_size, gpus_per_actor, address)
         self._probe = load_encoder(spec)  # dimension and canonical spec; also fails fast on a bad spec
         self.spec = self._probe.spec
         self._spec_text = spec
-        self.actors, self.batch_size, self.gpus_per_actor = actors, batch_size, gpus_per_actor
 
     @property
     def dim(self) -> int:
@@ -72,23 +95,10 @@ class RayEncoder(Encoder):
         return self._probe.fingerprint()
 
     def _run(self, rows: list[dict], kind: str) -> np.ndarray:
-        import ray.data
-
-        if not rows:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        blocks = max(self.actors, min(-(-len(rows) // self.batch_size), 256))
-        ds = ray.data.from_items(rows, override_num_blocks=min(blocks, len(rows)))
-        out = ds.map_batches(
-            _EncodeActor,
-            fn_constructor_args=(self._spec_text, kind),
-            batch_size=self.batch_size,
-            concurrency=self.actors,
-            num_gpus=self.gpus_per_actor,
-            batch_format="numpy",
-        )
         vecs = np.zeros((len(rows), self.dim), dtype=np.float32)
-        for batch in out.iter_batches(batch_format="numpy", batch_size=None):
-            vecs[batch["row"]] = np.stack(batch["vec"])
+        if rows:
+            for batch in self._pool.map(rows, _EncodeActor, (self._spec_text, kind)):
+                vecs[batch["row"]] = np.stack(batch["vec"])
         return as_float32(vecs, len(rows), self.dim, f"ray encoder {self.spec}")
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -128,41 +138,19 @@ class RayGenerator:
     def __init__(
         self, spec: str, actors: int = 2, batch_size: int = 16, gpus_per_actor: float = 0.0, address: str | None = None
     ) -> None:
-        import ray
-
         from xqg_bench.xqg.generators import load_generator
 
-        if not ray.is_initialized():
-            if address:
-                ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-            else:
-                ray.init(
-                    num_cpus=max(actors, 1), ignore_reinit_error=True, log_to_driver=False, include_dashboard=False
-                )
+        self._pool = _RayPool(actors, batch_size, gpus_per_actor, address)
         self.spec = load_generator(spec).spec
         self._spec_text = spec
-        self.actors, self.batch_size, self.gpus_per_actor = actors, batch_size, gpus_per_actor
 
     def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[dict[str, list[str]]]:
         import json
 
-        import ray.data
-
-        if not docs:
-            return []
         rows = [{"row": i, "doc_id": d.doc_id, "text": d.text, "title": d.title} for i, d in enumerate(docs)]
-        blocks = max(self.actors, min(-(-len(rows) // self.batch_size), 256))
-        ds = ray.data.from_items(rows, override_num_blocks=min(blocks, len(rows)))
-        out = ds.map_batches(
-            _GenerateActor,
-            fn_constructor_args=(self._spec_text, tuple(langs), n, seed),
-            batch_size=self.batch_size,
-            concurrency=self.actors,
-            num_gpus=self.gpus_per_actor,
-            batch_format="numpy",
-        )
         result: list[dict[str, list[str]]] = [{} for _ in docs]
-        for batch in out.iter_batches(batch_format="numpy", batch_size=None):
-            for row, text in zip(batch["row"], batch["queries"], strict=True):
-                result[int(row)] = json.loads(str(text))
+        if rows:
+            for batch in self._pool.map(rows, _GenerateActor, (self._spec_text, tuple(langs), n, seed)):
+                for row, text in zip(batch["row"], batch["queries"], strict=True):
+                    result[int(row)] = json.loads(str(text))
         return result
