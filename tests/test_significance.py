@@ -1,0 +1,143 @@
+"""Significance tests against scipy / statsmodels / exact enumeration, and simulations."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from xqg_bench.significance import (
+    bootstrap_ci,
+    cohens_dz,
+    correct,
+    paired_stats,
+    paired_t,
+    randomization,
+    wilcoxon,
+)
+
+
+@pytest.fixture
+def pair():
+    rng = np.random.default_rng(5)
+    a = rng.random(200)
+    b = np.clip(a + rng.normal(0.03, 0.1, 200), 0, 1)
+    return a, b
+
+
+def test_t_and_wilcoxon_equal_scipy(pair):
+    a, b = pair
+    assert abs(paired_t(b - a) - stats.ttest_rel(b, a).pvalue) < 1e-12
+    assert abs(wilcoxon(b - a) - stats.wilcoxon(b, a).pvalue) < 1e-12
+
+
+def test_randomization_exact_enumeration_by_hand():
+    d = np.array([0.5, -0.2, 0.3, 0.0, 0.4, 0.1])
+    obs = abs(d.mean())
+    hits = sum(abs(np.mean(np.array(s) * d)) >= obs - 1e-12 for s in itertools.product((1, -1), repeat=len(d)))
+    assert randomization(d, samples=10_000) == hits / 2 ** len(d)
+
+
+def test_monte_carlo_randomization_agrees_with_exact_within_mc_error():
+    rng = np.random.default_rng(1)
+    d = rng.normal(0.1, 1.0, 16)  # 2**16 = 65,536 sign vectors: enumerate them for the truth
+    exact = randomization(d, samples=2**16)
+    mc = randomization(d, samples=10_000, seed=3)
+    se = np.sqrt(exact * (1 - exact) / 10_000)
+    assert abs(mc - exact) < 4 * se + 1e-4
+    # and scipy's permutation test (samples type, sign flips) agrees too
+    res = stats.permutation_test(
+        (d,), lambda x: np.mean(x), permutation_type="samples", n_resamples=np.inf, alternative="two-sided"
+    )
+    assert abs(res.pvalue - exact) < 1e-9
+
+
+def test_holm_bonferroni_bh_equal_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array([0.001, 0.04, 0.03, 0.2, 0.012, 0.5, 0.049])
+    for ours, theirs in (("holm", "holm"), ("bonferroni", "bonferroni"), ("bh", "fdr_bh")):
+        np.testing.assert_allclose(correct(p, ours), multipletests(p, method=theirs)[1], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(correct(p, "none"), p)
+    with pytest.raises(ValueError, match="unknown correction"):
+        correct(p, "sidak-ish")
+
+
+def test_bootstrap_ci_covers_the_true_mean_at_the_nominal_rate():
+    rng = np.random.default_rng(11)
+    covered, trials = 0, 300
+    for t in range(trials):
+        d = rng.exponential(1.0, 60) - 1.0  # skewed, true mean 0
+        lo, hi = bootstrap_ci(d, 0.95, samples=2000, seed=t)
+        covered += lo <= 0.0 <= hi
+    rate = covered / trials
+    assert 0.90 <= rate <= 0.985, rate  # nominal 0.95; percentile intervals run slightly narrow on n=60
+
+
+def test_effect_sizes_and_counts(pair):
+    a, b = pair
+    s = paired_stats(a, b, samples=2000)
+    d = b - a
+    assert s.n == 200 and s.wins + s.ties + s.losses == 200
+    assert s.delta == pytest.approx(d.mean()) and s.d_z == pytest.approx(d.mean() / d.std(ddof=1))
+    assert s.ci_low < s.delta < s.ci_high
+    assert cohens_dz(np.zeros(5)) == 0.0
+    same = paired_stats(a, a, samples=2000)
+    assert same.p_t == same.p_wilcoxon == same.p_randomization == 1.0 and same.ties == 200
+
+
+def test_did_test_keeps_its_false_positive_rate_under_the_null():
+    from xqg_bench.compare import did_test
+
+    rng = np.random.default_rng(2)
+    rejections, trials = 0, 400
+    for t in range(trials):
+        n = 60
+        quality = rng.random(n)
+        bc = quality + rng.normal(0, 0.1, n)
+        sc = bc + 0.1 + rng.normal(0, 0.1, n)  # a real gain...
+        bp = quality - 0.2 + rng.normal(0, 0.1, n)
+        sp = bp + 0.1 + rng.normal(0, 0.1, n)  # ...of the same size under perturbation: the null holds
+        rejections += did_test(bc, sc, bp, sp, samples=1000, seed=t)["p_did"] < 0.05
+    rate = rejections / trials
+    assert 0.02 <= rate <= 0.085, rate
+
+
+def test_did_test_detects_a_shrinking_gain_and_reports_effect_ratio():
+    from xqg_bench.compare import did_test
+
+    rng = np.random.default_rng(3)
+    bc = rng.random(200)
+    sc = bc + 0.2
+    bp = bc - 0.3
+    sp = bp + 0.05
+    res = did_test(bc, sc, bp, sp, samples=2000)
+    assert res["p_did"] < 0.01 and res["effect_ratio"] == pytest.approx(0.25)
+    assert res["drop_baseline"] == pytest.approx(0.3) and res["drop_system"] == pytest.approx(0.45)
+
+
+def test_compare_family_pairing_and_correction():
+    import pandas as pd
+
+    from xqg_bench.compare import compare
+
+    rng = np.random.default_rng(4)
+    rows = []
+    for lang in ("ja", "ko"):
+        for i in range(30):
+            q = f"{lang}-{i}"
+            base = rng.random()
+            rows.append(("base", q, lang, "nDCG@10", base))
+            if q != "ko-0":  # missing from the system: scores 0, counted
+                rows.append(("xqg", q, lang, "nDCG@10", min(1.0, base + 0.2)))
+    rows.append(("xqg", "extra-q", "ja", "nDCG@10", 1.0))  # not in the baseline: ignored, counted
+    df = pd.DataFrame(rows, columns=["system", "query_id", "lang", "measure", "value"])
+    res = compare(df, "base", samples=2000)
+    assert list(res["lang"]) == ["ja", "ko", "all"] and set(res["system"]) == {"xqg"}
+    ko = res[res.lang == "ko"].iloc[0]
+    assert ko.missing == 1 and ko.n == 30 and res[res.lang == "ja"].iloc[0].extra == 1
+    from statsmodels.stats.multitest import multipletests
+
+    np.testing.assert_allclose(res.p_adj, multipletests(res.p_randomization, method="holm")[1])
+    with pytest.raises(ValueError, match="not in the per-query data"):
+        compare(df, "nope")
