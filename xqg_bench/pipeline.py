@@ -13,6 +13,7 @@ import pandas as pd
 
 from xqg_bench import __version__
 from xqg_bench.atomic import atomic_write_json, atomic_write_text
+from xqg_bench.compare import compare
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
@@ -30,6 +31,7 @@ from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.index import IndexInfo, build_index
+from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
@@ -105,6 +107,10 @@ class RunConfig:
     shard_size: int = 256
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
+    test: str = "randomization"  # t | wilcoxon | randomization
+    correction: str = "holm"  # holm | bonferroni | bh | none
+    samples: int = 10_000  # randomisation / bootstrap resamples
+    stats_seed: int = 13
     backend: str = "local"  # local | ray
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
@@ -233,7 +239,8 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
     t0 = time.perf_counter()
-    parse_measures(cfg.measures)  # fail before any work on a bad measure name
+    parse_measures(cfg.measures)  # fail before any work on a bad measure name or statistics option
+    compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [], cfg.test, cfg.correction)
     if cfg.xqg is not None:
         cfg.xqg.augment.validate()
         load_generator_spec_check(cfg.xqg.generator)
@@ -259,6 +266,11 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         comparison = comparison_table(systems["baseline"].table, systems["xqg"].table, measures)
         files["comparison"] = os.path.join(cfg.output_dir, f"{stem}.comparison.md")
         atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
+        per_query = pd.concat([r.per_query for r in systems.values()], ignore_index=True)
+        result = compare(per_query, "baseline", ["xqg"], cfg.test, cfg.correction, cfg.samples, cfg.stats_seed)
+        board = leaderboard_frame(result, {name: r.signature for name, r in systems.items()})
+        for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
+            files[f"leaderboard.{ext}"] = path
     return RunResult(systems, comparison, files, time.perf_counter() - t0)
 
 

@@ -59,6 +59,16 @@ def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument("--query-dtype", choices=("float32", "float16"), default="float32", help="query-embedding storage")
 
 
+def _stats_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("statistics (paired tests of +xQG against the baseline)")
+    g.add_argument("--test", choices=("randomization", "t", "wilcoxon"), default="randomization", help="paired test")
+    g.add_argument(
+        "--correction", choices=("holm", "bonferroni", "bh", "none"), default="holm", help="across the family"
+    )
+    g.add_argument("--samples", type=_positive, default=10_000, help="randomisation/bootstrap resamples (10,000)")
+    g.add_argument("--stats-seed", type=int, default=13, help="seed of the resamples (default 13)")
+
+
 def _backend_options(p: argparse.ArgumentParser) -> None:
     b = p.add_argument_group("encoding backend")
     b.add_argument("--backend", choices=("local", "ray"), default="local", help="local (default) or ray actors")
@@ -117,6 +127,7 @@ def main_parser() -> argparse.ArgumentParser:
     x.add_argument("--aug-langs", type=_csv, default=None, help="use only these languages' queries (ablation)")
     x.add_argument("--renorm", choices=("none", "l2"), default="none", help="L2-normalise augmented vectors")
     _query_store_options(x)
+    _stats_options(p)
     _backend_options(p)
     p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
     p.add_argument("--shard-size", type=_positive, default=256, help="passages per embedding shard (default 256)")
@@ -157,6 +168,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         shard_size=args.shard_size,
         progress=not args.no_progress,
         xqg=xqg,
+        test=args.test,
+        correction=args.correction,
+        samples=args.samples,
+        stats_seed=args.stats_seed,
         backend=args.backend,
         ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor,
@@ -170,8 +185,9 @@ def cmd_run(argv: Sequence[str]) -> int:
             print(f"{kind}: {path}")
         print()
     if res.comparison is not None:
-        print(open(res.files["comparison"], encoding="utf-8").read())
-        print(f"comparison: {res.files['comparison']}")
+        print(open(res.files["leaderboard.md"], encoding="utf-8").read())
+        for kind in ("comparison", *(k for k in res.files if k.startswith("leaderboard."))):
+            print(f"{kind}: {res.files[kind]}")
     print(f"done in {res.seconds:.1f} s")
     return 0
 

@@ -1,0 +1,57 @@
+"""Leaderboard files are produced and parse back; the HTML page is self-contained."""
+
+import io
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xqg_bench.compare import compare
+from xqg_bench.leaderboard import COLUMNS, leaderboard_frame, write_leaderboard
+
+
+@pytest.fixture(scope="module")
+def board():
+    rng = np.random.default_rng(0)
+    rows = []
+    for lang in ("ja", "ko"):
+        for i in range(40):
+            base = rng.random()
+            for measure, scale in (("R@2kt", 100.0), ("nDCG@10", 1.0)):
+                rows.append(("baseline", f"{lang}{i}", lang, measure, scale * round(base)))
+                rows.append(("xqg", f"{lang}{i}", lang, measure, scale * round(min(1.0, base + 0.3))))
+    df = pd.DataFrame(rows, columns=["system", "query_id", "lang", "measure", "value"])
+    result = compare(df, "baseline", samples=2000)
+    return leaderboard_frame(result, {"baseline": "data:x|system:enc_a&b", "xqg": "data:x|system:enc+xqg(alpha=0.01)"})
+
+
+def test_files_parse_back(board, tmp_path):
+    paths = write_leaderboard(board, str(tmp_path))
+    assert sorted(paths) == ["csv", "html", "json", "md", "tex"]
+    csv = pd.read_csv(paths["csv"])
+    assert list(csv.columns) == COLUMNS and len(csv) == len(board) == 6
+    np.testing.assert_allclose(csv.p_adj, board.p_adj)
+    assert (csv.signature == board.signature).all() and csv.signature.str.contains("test:randomization").all()
+    rows = json.load(open(paths["json"]))["rows"]
+    assert [r["lang"] for r in rows] == list(board.lang) and rows[0]["signature"] == board.signature.iloc[0]
+    md = open(paths["md"]).read()
+    tables = re.findall(r"^\| condition.*?(?=\n\n)", md, flags=re.S | re.M)
+    assert len(tables) == 2 and all(len(t.splitlines()) == 2 + 3 for t in tables)  # header, rule, 3 langs
+    tex = open(paths["tex"]).read()
+    assert tex.count(r"\toprule") == 2 and tex.count(r"\bottomrule") == 2 and r"enc\_a\&b" not in tex
+    assert tex.count(r"\\") >= 8 and "$^\\dagger$" in tex
+    tables = pd.read_html(io.StringIO(open(paths["html"]).read()))
+    assert len(tables) == 2 and list(tables[0]["lang"]) == ["ja", "ko", "all"]
+    page = open(paths["html"]).read()
+    assert "<script" not in page and "http" not in page.split("<body>")[0]  # self-contained, no external assets
+
+
+def test_significance_marker_matches_corrected_p(board):
+    from xqg_bench.leaderboard import MARK, _display
+
+    for measure, table in _display(board).items():
+        sub = board[board.measure == measure]
+        marked = [v.endswith(MARK) for v in table["mean (system)"]]
+        assert marked == list(sub.p_adj < 0.05)
