@@ -55,3 +55,19 @@ def test_significance_marker_matches_corrected_p(board):
         sub = board[board.measure == measure]
         marked = [v.endswith(MARK) for v in table["mean (system)"]]
         assert marked == list(sub.p_adj < 0.05)
+
+
+def test_html_renders_in_headless_chromium_without_console_errors(board, tmp_path):
+    import shutil
+    import sys
+
+    if not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")):
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "scripts"))
+    from screenshot_html import screenshot
+
+    paths = write_leaderboard(board, str(tmp_path))
+    png = str(tmp_path / "leaderboard.png")
+    assert screenshot(paths["html"], png, height=900) == []
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
