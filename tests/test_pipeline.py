@@ -184,3 +184,22 @@ def test_cli_score_rejects_bad_runs_with_file_and_line(tmp_path, capsys):
     assert main(["score", str(unknown_doc)]) == 2
     assert "NOPE-money" in capsys.readouterr().err
     assert main(["score", str(tmp_path / "missing.trec")]) == 2
+
+
+def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
+    res, _ = full
+    base, xqg = res.systems["baseline"].run_path, res.systems["xqg"].run_path
+    out = tmp_path / "cmp"
+    assert main(["compare", xqg, "--baseline", base, "--samples", "500", "--output-dir", str(out)]) == 0
+    board = pd.read_csv(out / "compare.csv")
+    assert len(board) == 8 * 8  # 8 measures x (7 languages + all), one system against one baseline
+    pipeline_board = pd.read_csv(res.files["leaderboard.csv"])
+    merged = board.merge(pipeline_board, on=["measure", "lang"], suffixes=("", "_pipe"))
+    assert (merged.delta - merged.delta_pipe).abs().max() < 1e-12  # same per-query data, same deltas
+    # a custom qrels file overrides the dataset's; malformed qrels name the file and line
+    qrels = tmp_path / "q.qrels"
+    qrels.write_text("mini-dev-ar-0000 0 AR-money 1\nbad line\n")
+    assert main(["compare", xqg, "--baseline", base, "--qrels", str(qrels), "--output-dir", str(out)]) == 2
+    assert f"{qrels}, line 2" in capsys.readouterr().err
+    assert main(["compare", xqg, "--baseline", xqg]) == 2  # same file twice
+    assert "at least one system run" in capsys.readouterr().err

@@ -4,6 +4,7 @@ Subcommands:
   (none)          encode, index, search, write TREC runs and score them (see --help)
   datasets        list the dataset IDs the harness registers in ir_datasets
   score           score an existing TREC run against a registered query set
+  compare         paired significance tests of TREC runs against baselines -> leaderboard files
   export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
   generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
   encode          encode passages (and --queries generated queries) for some shards, resumable
@@ -21,7 +22,7 @@ from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET
 from xqg_bench.xqg import XQG_LANGS
 
-SUBCOMMANDS = ("datasets", "score", "export-qrels", "generate", "encode")
+SUBCOMMANDS = ("datasets", "score", "compare", "export-qrels", "generate", "encode")
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -230,6 +231,62 @@ def cmd_score(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_compare(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run compare",
+        description="Paired significance tests of TREC runs (made by any tool) against baseline runs, on a "
+        "registered query set (qrels, answers and passages come from it; --qrels overrides the qrels). Writes a "
+        "leaderboard (md, csv, tex, html, json) into --output-dir.",
+    )
+    p.add_argument("runs", nargs="+", help="system runs (TREC, 6 columns); names are the file names")
+    p.add_argument("--baseline", action="append", required=True, help="baseline run (repeat for several)")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--qrels", default=None, help="TREC qrels file to use instead of the dataset's")
+    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES)
+    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
+    p.add_argument("--output-dir", default="runs")
+    p.add_argument("--stem", default="compare", help="leaderboard file name stem (default compare)")
+    _stats_options(p)
+    args = p.parse_args(argv)
+    import pandas as pd
+
+    from xqg_bench.compare import compare
+    from xqg_bench.evaluate.measures import score_rankings
+    from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
+    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.qrels import read_qrels
+    from xqg_bench.runs import read_trec_run
+    from xqg_bench.signature import file_md5, make_signature
+
+    paths = list(dict.fromkeys([*args.baseline, *args.runs]))
+    if len(paths) == len(set(args.baseline)):
+        raise ValueError("give at least one system run besides the --baseline runs")
+    names = [os.path.splitext(os.path.basename(path))[0] for path in paths]
+    if len(set(names)) != len(names):
+        raise ValueError(f"runs need distinct file names to be told apart, got {names}")
+    for path in paths:
+        if not os.path.isfile(path):
+            raise ValueError(f"run file {path} does not exist")
+    qs = load_query_set(args.dataset)
+    qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
+    frames, sigs = [], {}
+    for name, path in zip(names, paths, strict=True):
+        per_query, _pairing = score_rankings(
+            read_trec_run(path), qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
+        )
+        frames.append(per_query.assign(system=name))
+        sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
+    baselines = [os.path.splitext(os.path.basename(b))[0] for b in args.baseline]
+    result = compare(
+        pd.concat(frames, ignore_index=True), baselines, None, args.test, args.correction, args.samples, args.stats_seed
+    )
+    board = leaderboard_frame(result, sigs)
+    print(to_markdown(board))
+    for ext, path in write_leaderboard(board, args.output_dir, args.stem).items():
+        print(f"leaderboard.{ext}: {path}")
+    return 0
+
+
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels")
@@ -334,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "datasets": cmd_datasets,
         "score": cmd_score,
         "export-qrels": cmd_export_qrels,
+        "compare": cmd_compare,
         "generate": cmd_generate,
         "encode": cmd_encode,
     }
