@@ -203,3 +203,38 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
     assert f"{qrels}, line 2" in capsys.readouterr().err
     assert main(["compare", xqg, "--baseline", xqg]) == 2  # same file twice
     assert "at least one system run" in capsys.readouterr().err
+
+
+def test_regress_pins_then_grades_ok_okish_fail(full, tmp_path, capsys):
+    import yaml
+
+    res, cfg = full
+    spec = {
+        "command": "python -m xqg_bench.run --output-dir {output_dir}",
+        "scores": {"baseline": "xqg-bench-mini-dev.hf-*.scores.json", "xqg": "xqg-bench-mini-dev.hf+xqg-*.scores.json"},
+        "tolerance": {"ok": 0.0001, "okish": 0.5},
+    }
+    path = tmp_path / "cond.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    args = ["regress", str(path), "--output-dir", cfg.output_dir, "--skip-run"]
+    assert main([*args, "--pin"]) == 0
+    pinned = yaml.safe_load(path.read_text())
+    assert set(pinned["expected"]) == {"baseline", "xqg"} and "avg" in pinned["expected"]["xqg"]["R@2kt"]
+    assert main(args) == 0 and "0 OKish, 0 FAIL" in capsys.readouterr().out
+    pinned["expected"]["xqg"]["R@2kt"]["ja"] += 0.3  # within okish
+    pinned["expected"]["baseline"]["nDCG@10"]["ko"] += 0.9  # beyond okish
+    path.write_text(yaml.safe_dump(pinned))
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "OKish" in out and "FAIL  " in out and "1 OKish, 1 FAIL" in out
+
+
+def test_committed_regression_file_covers_the_default(tmp_path):
+    import yaml
+
+    spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "regressions", "mini-default.yaml")))
+    for system in ("baseline", "xqg"):
+        table = spec["expected"][system]
+        assert set(table) == {"R@200t", "R@500t", "R@2kt", "R@5kt", "R@100", "RR@10", "nDCG@10", "Success@5"}
+        assert all(set(v) == {"ar", "bn", "fi", "ja", "ko", "ru", "te", "avg"} for v in table.values())
+    assert spec["expected"]["xqg"]["nDCG@10"]["avg"] > spec["expected"]["baseline"]["nDCG@10"]["avg"]

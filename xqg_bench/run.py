@@ -5,6 +5,7 @@ Subcommands:
   datasets        list the dataset IDs the harness registers in ir_datasets
   score           score an existing TREC run against a registered query set
   compare         paired significance tests of TREC runs against baselines -> leaderboard files
+  regress         run regression conditions (YAML) and grade scores OK / OKish / FAIL
   export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
   generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
   encode          encode passages (and --queries generated queries) for some shards, resumable
@@ -22,7 +23,7 @@ from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET
 from xqg_bench.xqg import XQG_LANGS
 
-SUBCOMMANDS = ("datasets", "score", "compare", "export-qrels", "generate", "encode")
+SUBCOMMANDS = ("datasets", "score", "compare", "regress", "export-qrels", "generate", "encode")
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -287,6 +288,44 @@ def cmd_compare(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_regress(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run regress",
+        description="Run regression conditions (YAML: command, score files, expected scores, tolerances) and grade "
+        "each score OK / OKish / FAIL; exit 1 on any FAIL.",
+    )
+    p.add_argument("files", nargs="+", help="regression YAML files, e.g. regressions/mini-default.yaml")
+    p.add_argument("--output-dir", default=None, help="where the commands write (default: a temporary directory)")
+    p.add_argument("--skip-run", action="store_true", help="grade existing outputs in --output-dir")
+    p.add_argument("--pin", action="store_true", help="rewrite the expected scores from the outputs")
+    args = p.parse_args(argv)
+    import tempfile
+
+    from xqg_bench import regression
+
+    if args.skip_run and not args.output_dir:
+        raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="xqg-regress-") as tmp:
+        for path in args.files:
+            spec = regression.load(path)
+            out = args.output_dir or os.path.join(tmp, os.path.splitext(os.path.basename(path))[0])
+            if not args.skip_run:
+                regression.run_command(spec, out)
+            if args.pin:
+                regression.pin(spec, out, path)
+                print(f"{path}: expected scores pinned from {out}")
+                continue
+            grades = regression.grade(spec, out, path)
+            for g in grades:
+                got = "missing" if g.got is None else f"{g.got:.4f}"
+                print(f"{g.grade:5s} {path} {g.system} {g.measure} {g.lang}: expected {g.expected:.4f}, got {got}")
+            counts = {k: sum(g.grade == k for g in grades) for k in ("OK", "OKish", "FAIL")}
+            print(f"{path}: {counts['OK']} OK, {counts['OKish']} OKish, {counts['FAIL']} FAIL")
+            failed |= counts["FAIL"] > 0 or not grades
+    return 1 if failed else 0
+
+
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels")
@@ -392,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "score": cmd_score,
         "export-qrels": cmd_export_qrels,
         "compare": cmd_compare,
+        "regress": cmd_regress,
         "generate": cmd_generate,
         "encode": cmd_encode,
     }
