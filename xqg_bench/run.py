@@ -3,6 +3,7 @@
 Subcommands:
   (none)          encode, index, search, write TREC runs and score them (see --help)
   datasets        list the dataset IDs the harness registers in ir_datasets
+  perturb         list, show and validate perturbed query variants (--list, --show ID, --report)
   score           score an existing TREC run against a registered query set
   compare         paired significance tests of TREC runs against baselines -> leaderboard files
   regress         run regression conditions (YAML) and grade scores OK / OKish / FAIL
@@ -23,7 +24,7 @@ from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET
 from xqg_bench.xqg import XQG_LANGS
 
-SUBCOMMANDS = ("datasets", "score", "compare", "regress", "export-qrels", "generate", "encode")
+SUBCOMMANDS = ("datasets", "perturb", "score", "compare", "regress", "export-qrels", "generate", "encode")
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -326,6 +327,57 @@ def cmd_regress(argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
+def cmd_perturb(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run perturb",
+        description="Perturbed query variants: list the loadable IDs, show examples side by side, report validity.",
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--list", action="store_true", help="one loadable variant ID per line (default query sets)")
+    g.add_argument("--show", metavar="ID", help="examples of a variant ID side by side")
+    g.add_argument("--report", metavar="ID", nargs="*", help="validity report of variant IDs (default: all listed)")
+    p.add_argument("--examples", type=_positive, default=8, help="examples for --show (default 8)")
+    args = p.parse_args(argv)
+    from xqg_bench.datasets.mini import NAME
+    from xqg_bench.datasets.mini_build import XOR_LANGS
+    from xqg_bench.perturb.registry import variant_ids
+
+    bases = [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
+    if args.list:
+        for ds_id in variant_ids(bases):
+            print(ds_id)
+        return 0
+    if args.show:
+        import ir_datasets
+
+        import xqg_bench  # noqa: F401
+
+        try:
+            queries = list(ir_datasets.load(args.show).queries_iter())
+        except KeyError as e:
+            raise ValueError(f"unknown dataset {args.show!r}: {e}") from None
+        if not queries or not hasattr(queries[0], "original_text"):
+            raise ValueError(f"{args.show} is not a variant ID; list them with `perturb --list`")
+        step = max(1, len(queries) // args.examples)
+        for q in queries[::step][: args.examples]:
+            print(f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}")
+        return 0
+    from xqg_bench.perturb.report import validity
+
+    ids = args.report or [i for i in variant_ids(bases) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
+    print("| variant ID | queries | changed | mean grapheme edit distance | script preserved | invalid |")
+    print("|---|---:|---:|---:|---:|---:|")
+    bad = 0
+    for ds_id in ids:
+        v = validity(ds_id)
+        bad += v.invalid
+        print(
+            f"| {ds_id} | {v.queries} | {v.changed:.3f} | {v.mean_edit_distance:.2f} | {v.script_preserved:.3f} "
+            f"| {v.invalid} |"
+        )
+    return 1 if bad else 0
+
+
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels")
@@ -432,6 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export-qrels": cmd_export_qrels,
         "compare": cmd_compare,
         "regress": cmd_regress,
+        "perturb": cmd_perturb,
         "generate": cmd_generate,
         "encode": cmd_encode,
     }

@@ -1,0 +1,121 @@
+"""Perturbed query sets as ir_datasets entries, created lazily by pattern.
+
+``<query-set ID>/<variant>`` (e.g. ``xqg-bench:mini/dev/ja/typo(kind=keyboard,n=1,seed=13)``)
+is a dataset whose docs and qrels *are* its base's (the same handler objects, nothing copied)
+and whose queries are the base queries perturbed: same query id, lang and answers, the perturbed
+``text`` and the ``original_text``.  Queries of languages the variant does not apply to keep
+their text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from ir_datasets.formats import BaseQueries
+
+from xqg_bench.perturb.families import Perturbation, parse_variant
+
+PATTERN = r"^(xqg-bench:[a-z0-9\-]+/(?:dev|train|test)(?:/[a-z]{2})?)/([a-z]+(?:\(.*\))?)$"
+
+# The default variants: a typo severity sweep and the non-typo families (seed 13).
+DEFAULT_VARIANTS: tuple[str, ...] = (
+    "typo(kind=keyboard,n=1,seed=13)",
+    "typo(kind=keyboard,n=2,seed=13)",
+    "typo(kind=keyboard,n=3,seed=13)",
+    "typo(kind=insert,n=1,seed=13)",
+    "typo(kind=delete,n=1,seed=13)",
+    "typo(kind=substitute,n=1,seed=13)",
+    "typo(kind=swap,n=1,seed=13)",
+    "script(kind=nfd,rate=1.0,seed=13)",
+    "script(kind=alef,rate=1.0,seed=13)",
+    "script(kind=diacritics,rate=0.5,seed=13)",
+    "script(kind=tatweel,rate=0.3,seed=13)",
+    "script(kind=zwj,rate=1.0,seed=13)",
+    "script(kind=kana,rate=1.0,seed=13)",
+    "script(kind=halfwidth,rate=1.0,seed=13)",
+    "script(kind=jamo,rate=1.0,seed=13)",
+    "romanize(rate=1.0,seed=13)",
+    "word(kind=drop,n=1,seed=13)",
+    "word(kind=swap,n=1,seed=13)",
+    "word(kind=dup,n=1,seed=13)",
+    "codemix(rate=1.0,seed=13)",
+)
+
+
+class PerturbedQuery(NamedTuple):
+    query_id: str
+    text: str
+    lang: str
+    answers: tuple[str, ...]
+    qtype: str
+    original_text: str
+    variant: str
+
+    def default_text(self) -> str:
+        return self.text
+
+
+class PerturbedQueries(BaseQueries):
+    def __init__(self, base: BaseQueries, variant: Perturbation) -> None:
+        self._base = base
+        self._variant = variant
+
+    def queries_iter(self) -> Iterator[PerturbedQuery]:
+        default_lang = self._base.queries_lang()
+        for q in self._base.queries_iter():
+            lang = getattr(q, "lang", None) or default_lang
+            text = self._variant.apply(q.text, lang, q.query_id) if self._variant.applicable(lang) else q.text
+            yield PerturbedQuery(
+                q.query_id, text, lang, tuple(getattr(q, "answers", ())), getattr(q, "qtype", ""), q.text,
+                self._variant.spec,
+            )  # fmt: skip
+
+    def queries_cls(self) -> type:
+        return PerturbedQuery
+
+    def queries_namespace(self) -> str | None:
+        return self._base.queries_namespace()
+
+    def queries_lang(self) -> str | None:
+        return self._base.queries_lang()
+
+
+def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    import ir_datasets
+    from ir_datasets.datasets.base import Dataset
+
+    base_id, variant_text = groups
+    variant = parse_variant(variant_text)
+    if variant.spec != variant_text:
+        raise KeyError(f"{dataset_id}: write the variant canonically as {variant.spec!r}")
+    base = ir_datasets.registry[base_id]
+    if not base.has_queries():
+        raise KeyError(f"{base_id} has no queries to perturb")
+    handlers = [base.docs_handler()] if base.has_docs() else []
+    handlers.append(PerturbedQueries(base.queries_handler(), variant))
+    if base.has_qrels():
+        handlers.append(base.qrels_handler())
+    return Dataset(*handlers)
+
+
+def register(registry) -> None:  # type: ignore[no-untyped-def]
+    registry.register_pattern(PATTERN, _initializer)
+
+
+def split_id(dataset_id: str) -> tuple[str, str] | None:
+    m = re.match(PATTERN, dataset_id)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def variant_ids(base_ids: list[str], variants: tuple[str, ...] = DEFAULT_VARIANTS) -> list[str]:
+    """Every loadable (query set, variant) ID where the variant applies to the set's language(s)."""
+    out = []
+    for base in base_ids:
+        lang = base.rsplit("/", 1)[-1] if re.search(r"/[a-z]{2}$", base) else None
+        for v in variants:
+            p = parse_variant(v)
+            if lang is None or p.applicable(lang):
+                out.append(f"{base}/{p.spec}")
+    return out
