@@ -1,0 +1,160 @@
+"""Perturbations: golden fixtures per language, properties on random text in each script,
+determinism across processes, canonical strings, and ir_datasets registration."""
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+
+import ir_datasets
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import xqg_bench  # noqa: F401
+from xqg_bench.perturb.families import FAMILIES, Typo, parse_variant
+from xqg_bench.perturb.keyboards import LAYOUTS, neighbours
+from xqg_bench.perturb.registry import DEFAULT_VARIANTS, variant_ids
+from xqg_bench.perturb.report import is_invalid, validity
+from xqg_bench.perturb.text import graphemes, hangul_compose, hangul_decompose
+
+GOLDEN = json.load(open(os.path.join(os.path.dirname(__file__), "fixtures", "perturb_golden.json"), encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=lambda c: f"{c['lang']}-{c['variant']}")
+def test_golden(case):
+    p = parse_variant(case["variant"])
+    assert p.apply(case["input"], case["lang"], case["query_id"]) == case["output"]
+    assert not is_invalid(case["output"])
+
+
+def test_golden_covers_every_language_and_family():
+    assert {c["lang"] for c in GOLDEN} == {"ar", "bn", "fi", "ja", "ko", "ru", "te"}
+    assert {parse_variant(c["variant"]).name for c in GOLDEN} == set(FAMILIES)
+
+
+# random text in each script: letters (and marks) of the layout, spaces and punctuation
+SCRIPT_TEXT = {
+    lang: st.lists(
+        st.sampled_from([k for row in LAYOUTS[lang] for k in row] + [" ", " ", "?"]), min_size=1, max_size=30
+    ).map("".join)
+    for lang in ("ar", "bn", "fi", "ja", "ru", "te", "en")
+}
+SCRIPT_TEXT["ko"] = st.lists(
+    st.one_of(st.integers(0xAC00, 0xD7A3).map(chr), st.just(" ")), min_size=1, max_size=20
+).map("".join)
+VARIANTS = [parse_variant(v) for v in DEFAULT_VARIANTS] + [Typo("keyboard", 5, 3), Typo("substitute", 3, 1)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_outputs_are_valid_and_deterministic(data):
+    lang = data.draw(st.sampled_from(sorted(SCRIPT_TEXT)))
+    text = data.draw(SCRIPT_TEXT[lang])
+    if not any(unicodedata.category(c).startswith("L") for c in text):
+        text = "a" + text if lang in ("fi", "en") else text + "ー" if lang == "ja" else text
+    variant = data.draw(st.sampled_from(VARIANTS))
+    qid = data.draw(st.text(min_size=1, max_size=8))
+    if not variant.applicable(lang):
+        return
+    out = variant.apply(text, lang, qid)
+    assert out == variant.apply(text, lang, qid)
+    if text.strip() and any(unicodedata.category(c).startswith("L") for c in graphemes(text)[0] + text):
+        # never a detached mark, never invalid Hangul; empty only if the input had no letters
+        from xqg_bench.perturb.text import broken_clusters, invalid_hangul
+
+        assert not broken_clusters(out) or broken_clusters(text)
+        assert not invalid_hangul(out)
+        assert out.strip() or not text.strip()
+
+
+@given(st.sampled_from(DEFAULT_VARIANTS))
+def test_canonical_strings_round_trip(v):
+    p = parse_variant(v)
+    assert p.spec == v and parse_variant(p.spec) == p and str(p) == v
+
+
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        ("tpyo(kind=keyboard)", "did you mean 'typo'"),
+        ("typo(kind=fat-finger)", "typo kind must be"),
+        ("typo(n=0)", "1..10"),
+        ("typo(colour=red)", "unknown typo option"),
+        ("script(kind=alef,rate=2)", "rate must be"),
+        ("word(kind=drop,n=x)", "n must be an integer"),
+    ],
+)
+def test_bad_variant_strings(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        parse_variant(bad)
+
+
+def test_hangul_jamo_round_trip_and_dubeolsik_typos_recompose():
+    assert hangul_decompose("헬") == ("ㅎ", "ㅔ", "ㄹ") and hangul_compose("ㅎ", "ㅔ", "ㄹ") == "헬"
+    assert hangul_compose("ㅏ", "ㅎ") is None
+    out = Typo("keyboard", 3, 1).apply("헬싱키", "ko", "q")
+    assert out != "헬싱키" and all(0xAC00 <= ord(c) <= 0xD7A3 for c in out)
+    assert "ㅈ" in neighbours("ko")["ㅇ"]
+
+
+def test_indic_clusters_are_never_split():
+    text = "ক্ষেত্র হেলসিঙ্কি"
+    for seed in range(30):
+        for kind in Typo.KINDS:
+            out = Typo(kind, 2, seed).apply(text, "bn", "q")
+            assert not is_invalid(out), (kind, seed, out)
+
+
+def test_determinism_across_processes_with_different_hash_seeds():
+    code = (
+        "import xqg_bench, ir_datasets, json; "
+        "print(json.dumps([q.text for v in ['typo(kind=keyboard,n=2,seed=13)', 'word(kind=swap,n=1,seed=13)', "
+        "'codemix(rate=1.0,seed=13)'] for q in ir_datasets.load('xqg-bench:mini/dev/' + v).queries_iter()]))"
+    )
+    outs = set()
+    for seed, threads in (("0", "1"), ("4242", "2")):
+        env = dict(os.environ, PYTHONHASHSEED=seed, OMP_NUM_THREADS=threads)
+        outs.add(
+            subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+        )
+    assert len(outs) == 1
+
+
+def test_randomness_depends_on_query_id_not_order():
+    ds = ir_datasets.load("xqg-bench:mini/dev/typo(kind=insert,n=1,seed=13)")
+    queries = list(ds.queries_iter())
+    v = parse_variant("typo(kind=insert,n=1,seed=13)")
+    for q in reversed(queries[:50]):
+        assert v.apply(q.original_text, q.lang, q.query_id) == q.text
+
+
+def test_every_listed_id_loads_with_inherited_docs_and_qrels():
+    bases = ["xqg-bench:mini/dev"] + [f"xqg-bench:mini/dev/{lg}" for lg in ("ar", "bn", "fi", "ja", "ko", "ru", "te")]
+    ids = variant_ids(bases)
+    assert len(ids) > 100
+    docs = ir_datasets.load("xqg-bench:mini").docs_handler()
+    for ds_id in ids:
+        ds = ir_datasets.load(ds_id)
+        base = ir_datasets.load(ds_id.rsplit("/", 1)[0] if "(" in ds_id.rsplit("/", 1)[1] else ds_id)
+        assert ds.docs_handler() is docs  # inherited, not copied
+        assert ds.qrels_handler() is base.qrels_handler()
+        q = next(ds.queries_iter())
+        assert q.variant == ds_id.rsplit("/", 1)[1] and q.original_text
+
+
+def test_perturb_cli_list_show_and_report(capsys):
+    from xqg_bench.run import main
+
+    assert main(["perturb", "--list"]) == 0
+    listed = capsys.readouterr().out.split("\n")
+    assert "xqg-bench:mini/dev/ja/script(kind=kana,rate=1.0,seed=13)" in listed
+    assert "xqg-bench:mini/dev/fi/romanize(rate=1.0,seed=13)" not in listed  # not applicable to Latin script
+    assert main(["perturb", "--show", "xqg-bench:mini/dev/ar/script(kind=alef,rate=1.0,seed=13)"]) == 0
+    assert "perturbed:" in capsys.readouterr().out
+    assert main(["perturb", "--report", "xqg-bench:mini/dev/te/typo(kind=keyboard,n=2,seed=13)"]) == 0
+    assert "| 60 |" in capsys.readouterr().out
+    v = validity("xqg-bench:mini/dev/ko/typo(kind=keyboard,n=1,seed=13)")
+    assert v.invalid == 0 and v.changed == 1.0 and v.mean_edit_distance == 1.0 and v.script_preserved == 1.0
+    assert main(["perturb", "--show", "xqg-bench:mini/dev/ja"]) == 2  # not a variant ID
