@@ -166,7 +166,11 @@ def test_cli_datasets_and_score_subcommands(result, capsys):
     assert "xqg-bench:mini/dev/ja" in ids and "xqg-bench:mini" in ids
     assert main(["score", res.run_path, "--dataset", "xqg-bench:mini/dev"]) == 0
     out = capsys.readouterr().out
-    assert "R@2kt" in out and f"{res.table.loc['avg', 'R@2kt']:.2f}" in out
+    header = next(line for line in out.splitlines() if line.startswith("| lang"))
+    avg = next(line for line in out.splitlines() if line.startswith("| avg"))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    vals = [c.strip() for c in avg.strip("|").split("|")]
+    assert float(vals[cols.index("R@2kt")]) == pytest.approx(res.table.loc["avg", "R@2kt"], abs=0.01)
 
 
 def test_python_m_entry_point_runs():
@@ -194,6 +198,7 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
     board = pd.read_csv(out / "compare.csv")
     assert len(board) == 8 * 8  # 8 measures x (7 languages + all), one system against one baseline
     pipeline_board = pd.read_csv(res.files["leaderboard.csv"])
+    pipeline_board = pipeline_board[pipeline_board.condition == "clean"]
     merged = board.merge(pipeline_board, on=["measure", "lang"], suffixes=("", "_pipe"))
     assert (merged.delta - merged.delta_pipe).abs().max() < 1e-12  # same per-query data, same deltas
     # a custom qrels file overrides the dataset's; malformed qrels name the file and line
@@ -238,3 +243,23 @@ def test_committed_regression_file_covers_the_default(tmp_path):
         assert set(table) == {"R@200t", "R@500t", "R@2kt", "R@5kt", "R@100", "RR@10", "nDCG@10", "Success@5"}
         assert all(set(v) == {"ar", "bn", "fi", "ja", "ko", "ru", "te", "avg"} for v in table.values())
     assert spec["expected"]["xqg"]["nDCG@10"]["avg"] > spec["expected"]["baseline"]["nDCG@10"]["avg"]
+
+
+def test_default_run_includes_variants_robustness_and_severity_plot(full):
+    from xqg_bench.pipeline import DEFAULT_RUN_VARIANTS
+
+    res, cfg = full
+    assert list(res.variants) == list(DEFAULT_RUN_VARIANTS)
+    assert all(set(v) == {"baseline", "xqg"} for v in res.variants.values())
+    typo2 = res.variants["typo(kind=keyboard,n=2,seed=13)"]["xqg"]
+    assert os.path.dirname(typo2.run_path).endswith(os.path.join("variants", "typo-kind-keyboard-n-2-seed-13"))
+    board = pd.read_csv(res.files["leaderboard.csv"])
+    assert set(board.condition) == {"clean", *DEFAULT_RUN_VARIANTS}
+    rob = res.robustness
+    assert set(rob.condition) == set(DEFAULT_RUN_VARIANTS) and {"effect_ratio", "p_did_adj"} <= set(rob.columns)
+    row = rob[(rob.condition == "codemix(rate=1.0,seed=13)") & (rob.measure == "nDCG@10") & (rob.lang == "all")].iloc[0]
+    clean = res.comparison[("nDCG@10", "delta")]["avg"]
+    assert row.n == 420 and abs(row.gain_clean - clean) < 0.02  # pooled vs macro mean over 7 equal languages
+    with open(res.files["severity.png"], "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert "Worst case" in open(res.files["robustness.md"]).read()

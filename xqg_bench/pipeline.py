@@ -17,6 +17,7 @@ from xqg_bench.compare import compare
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
+from xqg_bench.encoders.cache import CachedQueryEncoder
 from xqg_bench.evaluate.measures import (
     DEFAULT_BUDGETS,
     DEFAULT_MEASURES,
@@ -32,6 +33,8 @@ from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.index import IndexInfo, build_index
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
+from xqg_bench.perturb.families import parse_variant
+from xqg_bench.robustness import robustness_table, severity_plot, write_robustness
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
@@ -39,6 +42,14 @@ from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
+# A keyboard-typo severity sweep and two non-typo families, applied to every system.
+DEFAULT_RUN_VARIANTS: tuple[str, ...] = (
+    "typo(kind=keyboard,n=1,seed=13)",
+    "typo(kind=keyboard,n=2,seed=13)",
+    "typo(kind=keyboard,n=3,seed=13)",
+    "codemix(rate=1.0,seed=13)",
+    "romanize(rate=1.0,seed=13)",
+)
 
 
 class QuerySet(NamedTuple):
@@ -107,6 +118,7 @@ class RunConfig:
     shard_size: int = 256
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
+    variants: tuple[str, ...] = DEFAULT_RUN_VARIANTS  # perturbed query conditions besides clean
     test: str = "randomization"  # t | wilcoxon | randomization
     correction: str = "holm"  # holm | bonferroni | bh | none
     samples: int = 10_000  # randomisation / bootstrap resamples
@@ -153,10 +165,12 @@ class SystemResult:
 
 @dataclass
 class RunResult:
-    systems: dict[str, SystemResult]
+    systems: dict[str, SystemResult]  # clean queries
     comparison: pd.DataFrame | None
     files: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    variants: dict[str, dict[str, SystemResult]] = field(default_factory=dict)  # variant -> system -> result
+    robustness: pd.DataFrame | None = None
 
     # the baseline's numbers, for callers that run one system
     @property
@@ -185,14 +199,23 @@ def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: RunConf
 
 
 def run_system(
-    name: str, system_spec: str, info: IndexInfo, encoder: Encoder, qs: QuerySet, cfg: RunConfig, stem: str
+    name: str,
+    system_spec: str,
+    info: IndexInfo,
+    encoder: Encoder,
+    qs: QuerySet,
+    cfg: RunConfig,
+    stem: str,
+    out_dir: str | None = None,
+    condition: str = "clean",
 ) -> SystemResult:
     """Search every query on one index, write the run, score it, write the system's files."""
+    out_dir = out_dir or cfg.output_dir
     qids = [q.query_id for q in qs.queries]
     rankings = search(
         info.path, encoder, qids, [qs.texts[q] for q in qids], cfg.depth, cfg.threads, progress=cfg.progress
     )
-    run_path = os.path.join(cfg.output_dir, f"{stem}.trec")
+    run_path = os.path.join(out_dir, f"{stem}.trec")
     write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))
     on_disk = read_trec_run(run_path)  # score exactly what was written
     lookup = qs.text_lookup()
@@ -200,15 +223,15 @@ def run_system(
     table = language_table(per_query, [rkt_label(b) for b in cfg.budgets] + list(cfg.measures))
     run_md5 = file_md5(run_path)
     sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
-    per_query = per_query.assign(system=name, signature=sig)
+    per_query = per_query.assign(system=name, condition=condition, signature=sig)
     files = {"run": run_path}
-    files["predictions"] = os.path.join(cfg.output_dir, f"{stem}.predictions.json")
+    files["predictions"] = os.path.join(out_dir, f"{stem}.predictions.json")
     write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
-    files["per_query"] = os.path.join(cfg.output_dir, f"{stem}.per_query.csv")
+    files["per_query"] = os.path.join(out_dir, f"{stem}.per_query.csv")
     atomic_write_text(files["per_query"], per_query.to_csv(index=False))
-    files["table"] = os.path.join(cfg.output_dir, f"{stem}.scores.md")
+    files["table"] = os.path.join(out_dir, f"{stem}.scores.md")
     atomic_write_text(files["table"], render_markdown(table, sig, pairing))
-    files["scores"] = os.path.join(cfg.output_dir, f"{stem}.scores.json")
+    files["scores"] = os.path.join(out_dir, f"{stem}.scores.json")
     atomic_write_json(
         files["scores"],
         {
@@ -216,7 +239,8 @@ def run_system(
             "signature": sig,
             "run": os.path.basename(run_path),
             "run_md5": run_md5,
-            "index": os.path.relpath(info.path, cfg.output_dir),
+            "condition": condition,
+            "index": os.path.relpath(info.path, out_dir),
             "pairing": pairing._asdict(),
             "table": {lang: {k: _num(v) for k, v in row.items()} for lang, row in table.iterrows()},
         },
@@ -244,34 +268,58 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     if cfg.xqg is not None:
         cfg.xqg.augment.validate()
         load_generator_spec_check(cfg.xqg.generator)
+    variants = [parse_variant(v) for v in cfg.variants]  # fail early on a bad variant
     qs = load_query_set(cfg.dataset)
     encoder = cfg.load_encoder()
     cache_root = os.path.join(cfg.output_dir, "cache")
+    query_encoder = CachedQueryEncoder(encoder, cache_root)
     stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
-    systems: dict[str, SystemResult] = {}
+    indexes: dict[str, tuple[str, IndexInfo, str]] = {}  # system -> (spec, index, run stem)
     info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress)
-    systems["baseline"] = run_system(
-        "baseline", encoder.spec, info, encoder, qs, cfg, f"{stem}-{cache_key(info.signature, 8)}"
-    )
-    files: dict[str, str] = {}
-    comparison = None
+    indexes["baseline"] = (encoder.spec, info, f"{stem}-{cache_key(info.signature, 8)}")
+    record: dict = {}
     if cfg.xqg is not None:
         xinfo, record = build_xqg_index(
             encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, cfg.load_generator()
         )
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
-        spec = f"{encoder.spec}+{record['augment']}+{gen}"
-        systems["xqg"] = run_system("xqg", spec, xinfo, encoder, qs, cfg, f"{stem}+xqg-{cache_key(xinfo.signature, 8)}")
+        indexes["xqg"] = (
+            f"{encoder.spec}+{record['augment']}+{gen}",
+            xinfo,
+            f"{stem}+xqg-{cache_key(xinfo.signature, 8)}",
+        )
+    systems = {
+        name: run_system(name, spec, ix, query_encoder, qs, cfg, run_stem)
+        for name, (spec, ix, run_stem) in indexes.items()
+    }
+    by_variant: dict[str, dict[str, SystemResult]] = {}
+    for variant in variants:
+        vqs = load_query_set(f"{cfg.dataset}/{variant.spec}")
+        out_dir = os.path.join(cfg.output_dir, "variants", slug(variant.spec))
+        by_variant[variant.spec] = {
+            name: run_system(name, spec, ix, query_encoder, vqs, cfg, run_stem, out_dir, variant.spec)
+            for name, (spec, ix, run_stem) in indexes.items()
+        }
+    files: dict[str, str] = {}
+    comparison = robustness = None
+    if cfg.xqg is not None:
         measures = [rkt_label(b) for b in cfg.budgets] + list(cfg.measures)
         comparison = comparison_table(systems["baseline"].table, systems["xqg"].table, measures)
         files["comparison"] = os.path.join(cfg.output_dir, f"{stem}.comparison.md")
         atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
-        per_query = pd.concat([r.per_query for r in systems.values()], ignore_index=True)
+        every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
+        per_query = pd.concat([r.per_query for r in every], ignore_index=True)
         result = compare(per_query, "baseline", ["xqg"], cfg.test, cfg.correction, cfg.samples, cfg.stats_seed)
         board = leaderboard_frame(result, {name: r.signature for name, r in systems.items()})
         for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
             files[f"leaderboard.{ext}"] = path
-    return RunResult(systems, comparison, files, time.perf_counter() - t0)
+        if by_variant:
+            robustness = robustness_table(per_query, "baseline", "xqg", cfg.correction, cfg.samples, cfg.stats_seed)
+            files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
+            plot = os.path.join(cfg.output_dir, f"{stem}.severity.png")
+            if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
+                files["severity.png"] = plot
+    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness)
 
 
 def load_generator_spec_check(spec_text: str) -> None:

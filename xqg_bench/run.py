@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
-from xqg_bench.pipeline import DEFAULT_DATASET
+from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
 from xqg_bench.xqg import XQG_LANGS
 
 SUBCOMMANDS = ("datasets", "perturb", "score", "compare", "regress", "export-qrels", "generate", "encode")
@@ -113,6 +113,14 @@ def main_parser() -> argparse.ArgumentParser:
         default=DEFAULT_BUDGETS,
         help="R@kt token budgets, comma-separated (default %(default)s)",
     )
+    v = p.add_argument_group("perturbed query conditions (see `perturb --list`)")
+    v.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        help="a variant string, repeatable; replaces the default set: " + "; ".join(DEFAULT_RUN_VARIANTS),
+    )
+    v.add_argument("--no-variants", action="store_true", help="clean queries only")
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
     x.add_argument(
@@ -171,6 +179,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         shard_size=args.shard_size,
         progress=not args.no_progress,
         xqg=xqg,
+        variants=() if args.no_variants else tuple(args.variant or DEFAULT_RUN_VARIANTS),
         test=args.test,
         correction=args.correction,
         samples=args.samples,
@@ -189,7 +198,9 @@ def cmd_run(argv: Sequence[str]) -> int:
         print()
     if res.comparison is not None:
         print(open(res.files["leaderboard.md"], encoding="utf-8").read())
-        for kind in ("comparison", *(k for k in res.files if k.startswith("leaderboard."))):
+        if "robustness.md" in res.files:
+            print(open(res.files["robustness.md"], encoding="utf-8").read())
+        for kind in res.files:
             print(f"{kind}: {res.files[kind]}")
     print(f"done in {res.seconds:.1f} s")
     return 0

@@ -1,0 +1,50 @@
+"""A query-embedding cache: the same texts with the same encoder are encoded once, ever.
+
+Keyed by sha256 of (encoder spec, weights fingerprint, the texts in order); stored as ``.npy``
+(no pickle) under ``<cache>/queries/``.  Baseline and +xQG search the same query sets with the
+same encoder, so each set is encoded once per run, and not at all on a warm run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from xqg_bench.atomic import atomic_save_npy
+from xqg_bench.datasets.records import XorDoc
+from xqg_bench.encoders.base import Encoder
+
+
+class CachedQueryEncoder(Encoder):
+    def __init__(self, inner: Encoder, cache_dir: str) -> None:
+        self.inner = inner
+        self.spec = inner.spec
+        self.cache_dir = os.path.join(cache_dir, "queries")
+        self._fp = inner.fingerprint()
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def fingerprint(self) -> str:
+        return self._fp
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        h = hashlib.sha256(f"{self.spec}\n{self._fp}\n".encode())
+        for t in texts:
+            h.update(t.encode("utf-8"))
+            h.update(b"\x00")
+        path = os.path.join(self.cache_dir, f"{h.hexdigest()[:32]}.npy")
+        if os.path.exists(path):
+            arr = np.load(path, allow_pickle=False)
+            if arr.shape == (len(texts), self.dim):
+                return arr
+        arr = self.inner.encode_queries(texts)
+        atomic_save_npy(path, arr)
+        return arr
+
+    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+        return self.inner.encode_passages(docs)
