@@ -158,3 +158,37 @@ def test_perturb_cli_list_show_and_report(capsys):
     v = validity("xqg-bench:mini/dev/ko/typo(kind=keyboard,n=1,seed=13)")
     assert v.invalid == 0 and v.changed == 1.0 and v.mean_edit_distance == 1.0 and v.script_preserved == 1.0
     assert main(["perturb", "--show", "xqg-bench:mini/dev/ja"]) == 2  # not a variant ID
+
+
+def test_adversarial_is_greedy_bounded_cached_and_registered(tiny_models, tmp_path, monkeypatch):
+    import numpy as np
+
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.perturb.adversarial import Adversarial
+
+    model = tiny_models["bert"]
+    v = parse_variant(f"adversarial(budget=2,cands=8,encoder=hf:{model},seed=13)")
+    assert isinstance(v, Adversarial) and v.max_encodes_per_query == 17
+    queries = [
+        ("q1", "Missä maassa sijaitsee kaupunki Helsinki?", "fi"),
+        ("q2", "헬싱키에서는 어떤 통화를 사용합니까?", "ko"),
+    ]
+    out = v.attack(queries)
+    assert set(out) == {"q1", "q2"} and all(out[q] != t for q, t, _ in queries)
+    assert all(not is_invalid(t) for t in out.values())
+    # greedy: the attacked text is no closer to the clean query than the best single edit of step 1
+    enc = load_encoder(f"hf(model={model})")
+
+    def cos(a, b):
+        x, y = enc.encode_queries([a, b])
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+    for qid, text, lang in queries:
+        step1 = v._candidates(text, lang, qid, 0)
+        assert cos(text, out[qid]) <= min(cos(text, c) for c in step1) + 1e-6
+    # cached by signature, and registered like every other variant
+    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path))
+    assert v.attack_cached(queries) == out and os.path.exists(v.cache_path(queries))
+    ds = ir_datasets.load(f"xqg-bench:mini/dev/fi/adversarial(budget=1,cands=4,encoder=hf:{model},seed=13)")
+    perturbed = list(ds.queries_iter())
+    assert len(perturbed) == 60 and sum(q.text != q.original_text for q in perturbed) >= 55

@@ -419,21 +419,28 @@ FAMILIES: dict[str, type[Perturbation]] = {
 }
 
 
+def _families() -> dict[str, type[Perturbation]]:
+    from xqg_bench.perturb.adversarial import Adversarial
+
+    return {**FAMILIES, "adversarial": Adversarial}
+
+
 def parse_variant(text: str) -> Perturbation:
     """A perturbation from its canonical string; ValueError naming the problem and the fix."""
     spec = parse_spec(text, "variant")
-    cls = FAMILIES.get(spec.name)
+    families = _families()
+    cls = families.get(spec.name)
     if cls is None:
         import difflib
 
-        close = difflib.get_close_matches(spec.name, FAMILIES, n=1)
+        close = difflib.get_close_matches(spec.name, families, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown variant family {spec.name!r}{hint}; families: {sorted(FAMILIES)}")
+        raise ValueError(f"unknown variant family {spec.name!r}{hint}; families: {sorted(families)}")
     params: dict[str, object] = {}
     for k, v in spec.params:
         if k not in cls.keys:
             raise ValueError(f"unknown {spec.name} option {k!r} in {text!r}; options: {list(cls.keys)}")
-        if k in ("n", "seed"):
+        if k in ("n", "seed", "budget", "cands"):
             try:
                 params[k] = int(v)
             except ValueError:

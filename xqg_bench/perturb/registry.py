@@ -64,9 +64,16 @@ class PerturbedQueries(BaseQueries):
 
     def queries_iter(self) -> Iterator[PerturbedQuery]:
         default_lang = self._base.queries_lang()
+        attacked: dict[str, str] | None = None
+        if hasattr(self._variant, "attack_cached"):  # encoder-aware: the whole set at once, cached
+            base = [(q.query_id, q.text, getattr(q, "lang", None) or default_lang) for q in self._base.queries_iter()]
+            attacked = self._variant.attack_cached(base)
         for q in self._base.queries_iter():
             lang = getattr(q, "lang", None) or default_lang
-            text = self._variant.apply(q.text, lang, q.query_id) if self._variant.applicable(lang) else q.text
+            if attacked is not None:
+                text = attacked.get(q.query_id, q.text)
+            else:
+                text = self._variant.apply(q.text, lang, q.query_id) if self._variant.applicable(lang) else q.text
             yield PerturbedQuery(
                 q.query_id, text, lang, tuple(getattr(q, "answers", ())), getattr(q, "qtype", ""), q.text,
                 self._variant.spec,
