@@ -255,6 +255,9 @@ def test_default_run_includes_variants_robustness_and_severity_plot(full):
     assert os.path.dirname(typo2.run_path).endswith(os.path.join("variants", "typo-kind-keyboard-n-2-seed-13"))
     board = pd.read_csv(res.files["leaderboard.csv"])
     assert set(board.condition) == {"clean", *DEFAULT_RUN_VARIANTS}
+    sig = board[board.condition == "codemix(rate=1.0,seed=13)"].signature.iloc[0]
+    assert "data:xqg-bench:mini/dev/codemix(rate=1.0,seed=13)" in sig  # each row names its own query set
+    assert res.variants["codemix(rate=1.0,seed=13)"]["xqg"].signature in sig
     rob = res.robustness
     assert set(rob.condition) == set(DEFAULT_RUN_VARIANTS) and {"effect_ratio", "p_did_adj"} <= set(rob.columns)
     row = rob[(rob.condition == "codemix(rate=1.0,seed=13)") & (rob.measure == "nDCG@10") & (rob.lang == "all")].iloc[0]

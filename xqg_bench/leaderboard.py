@@ -28,13 +28,21 @@ MARK = "†"
 TEXT_COLUMNS = ("condition", "lang", "baseline", "system")
 
 
-def leaderboard_frame(result: pd.DataFrame, signatures: Mapping[str, str]) -> pd.DataFrame:
-    """compare() output plus a per-row signature; the canonical machine-readable leaderboard."""
+def leaderboard_frame(result: pd.DataFrame, signatures: Mapping[object, str]) -> pd.DataFrame:
+    """compare() output plus a per-row signature; the canonical machine-readable leaderboard.
+
+    ``signatures`` maps ``(system, condition)`` — or just ``system`` — to that run's score
+    signature (dataset and variant fingerprint, system spec, index, measures, run md5, version).
+    """
     stats_sig = stats_signature(result)
     df = result.copy()
+
+    def sig(system: str, condition: str) -> str:
+        return signatures.get((system, condition)) or signatures.get(system) or system
+
     df["signature"] = [
-        f"baseline=[{signatures.get(b, b)}]|system=[{signatures.get(s, s)}]|{stats_sig}"
-        for b, s in zip(df["baseline"], df["system"], strict=True)
+        f"baseline=[{sig(b, c)}]|system=[{sig(s, c)}]|{stats_sig}"
+        for b, s, c in zip(df["baseline"], df["system"], df["condition"], strict=True)
     ]
     return df[COLUMNS]
 

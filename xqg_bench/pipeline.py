@@ -310,7 +310,9 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
         per_query = pd.concat([r.per_query for r in every], ignore_index=True)
         result = compare(per_query, "baseline", ["xqg"], cfg.test, cfg.correction, cfg.samples, cfg.stats_seed)
-        board = leaderboard_frame(result, {name: r.signature for name, r in systems.items()})
+        sigs = {(name, "clean"): r.signature for name, r in systems.items()}
+        sigs |= {(name, cond): r.signature for cond, v in by_variant.items() for name, r in v.items()}
+        board = leaderboard_frame(result, sigs)
         for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
             files[f"leaderboard.{ext}"] = path
         if by_variant:

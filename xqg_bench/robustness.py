@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 import numpy as np
 import pandas as pd
@@ -94,6 +93,10 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
         t["p_did_adj"] = g["p_did_adj"]
         lines += [f"## {measure} (all languages)", "", t.to_markdown(index=False, floatfmt=".4f"), ""]
     lines += ["## Worst case over conditions (all languages)", "", worst_case(robust).to_markdown(index=False), ""]
+    seeds = over_seeds(robust[robust["lang"] == ALL])
+    if (seeds["seeds"] > 1).any():
+        lines += ["## Over seeds (variants differing only by seed)", ""]
+        lines += [seeds[seeds["seeds"] > 1].to_markdown(index=False, floatfmt=".4f"), ""]
     lines.append(
         "drop = clean - perturbed mean; gain = system - baseline mean; effect_ratio = gain_perturbed / gain_clean; "
         "did = mean per-query difference of gains (perturbed - clean), tested by paired randomisation, "
@@ -104,18 +107,30 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
 
 
 def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bool:
-    """PNG of each system's score against typo severity (n edits; 0 = clean), one panel per measure,
-    one line per (typo kind, system).  Returns False if there is no typo sweep to plot."""
+    """PNG of each system's score against severity (n edits or rate; 0 = clean) for every family
+    swept over two or more severities; one panel per measure, one line per (sweep, system).
+    Returns False if there is no sweep to plot."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sweeps: dict[str, dict[int, str]] = {}
+    from xqg_bench.perturb.families import parse_variant
+
+    sweeps: dict[str, dict[float, str]] = {}
     for cond in per_query["condition"].unique():
-        m = re.fullmatch(r"typo\(kind=(\w+),n=(\d+),seed=(\d+)\)", cond)
-        if m:
-            sweeps.setdefault(f"{m.group(1)} seed {m.group(3)}", {})[int(m.group(2))] = cond
+        if cond == "clean":
+            continue
+        try:
+            params = dict(parse_variant(cond).params)
+        except ValueError:
+            continue
+        axis = "n" if "n" in params else "rate" if "rate" in params else None
+        if axis is None:
+            continue
+        x = float(params.pop(axis))
+        family = cond.split("(")[0] + "(" + ",".join(f"{k}={v}" for k, v in params.items()) + f") by {axis}"
+        sweeps.setdefault(family, {})[x] = cond
     sweeps = {k: v for k, v in sweeps.items() if len(v) >= 2}
     measures = [m for m in measures if m in set(per_query["measure"])]
     if not sweeps or not measures:
@@ -135,12 +150,11 @@ def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bo
                 ys = [means.get((system, "clean" if x == 0 else conds[x], measure), np.nan) for x in xs]
                 ax.plot(xs, ys, marker="o", label=f"{'+xQG' if system == 'xqg' else system} ({sweep})")
         ax.set_title(measure)
-        ax.set_xlabel("typos per query (0 = clean)")
-        ax.set_xticks(xs)
+        ax.set_xlabel("severity: edits per query or rate (0 = clean)")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("mean over languages")
     axes[0][-1].legend(fontsize=8)
-    fig.suptitle("Baseline vs +xQG under keyboard typos")
+    fig.suptitle("Baseline vs +xQG by perturbation severity")
     fig.tight_layout()
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=100)
