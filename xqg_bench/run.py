@@ -207,12 +207,18 @@ def cmd_run(argv: Sequence[str]) -> int:
 
 
 def cmd_datasets(argv: Sequence[str]) -> int:
-    argparse.ArgumentParser(
-        prog="python -m xqg_bench.run datasets", description="List registered dataset IDs."
-    ).parse_args(argv)
-    from xqg_bench.datasets.mini import dataset_ids
+    p = argparse.ArgumentParser(prog="python -m xqg_bench.run datasets", description="List registered dataset IDs.")
+    p.add_argument("--checksums", action="store_true", help="print the md5s recorded for XOR-TyDi files (to pin)")
+    args = p.parse_args(argv)
+    from xqg_bench.datasets import mini, xor_tydi
 
-    for ds_id in dataset_ids():
+    if args.checksums:
+        recorded = {**xor_tydi._recorded(), **xor_tydi.CHECKSUMS}
+        for res in xor_tydi.RESOURCES.values():
+            state = "pinned" if res.name in xor_tydi.CHECKSUMS else "recorded" if res.name in recorded else "unknown"
+            print(f"{res.name}\t{recorded.get(res.name, '-')}\t{state}\t{res.url}")
+        return 0
+    for ds_id in mini.dataset_ids() + xor_tydi.dataset_ids():
         print(ds_id)
     return 0
 

@@ -1,0 +1,119 @@
+"""XOR-TyDi loaders on small files in the exact official formats, written here."""
+
+import json
+import os
+
+import ir_datasets
+import pytest
+
+import xqg_bench  # noqa: F401
+from xqg_bench.datasets import xor_tydi
+from xqg_bench.datasets.records import XorDoc, XorQuery
+
+DEV = [
+    {"id": "-1001", "question": "フィンランドの通貨は何ですか？", "answers": ["euro", "Euro"], "lang": "ja"},
+    {"id": "7200", "question": "Onko Helsinki Suomen pääkaupunki?", "answers": ["yes"], "lang": "fi"},
+    {"id": "-3", "question": "Какая валюта в Японии?", "answers": ["yen"], "lang": "ru"},
+]
+TEST = [{"id": "t1", "question": "헬싱키는 어느 나라에 있습니까?", "lang": "ko"}]
+CORPUS = (
+    "id\ttext\ttitle\n"
+    "1\tThe euro is the currency of Finland since 2002.\tFinland\n"
+    "2\tThe yen is the currency of Japan.\tJapan\n"
+    "10\tHelsinki is the capital of Finland.\tHelsinki\n"
+)
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    m = tmp_path / "mirror"
+    m.mkdir()
+    (m / "xor_dev_retrieve_eng_span_v1_1.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in DEV))
+    (m / "xor_test_retrieve_eng_span_q_only_v1_1.jsonl").write_text(json.dumps(TEST[0], ensure_ascii=False) + "\n")
+    (m / "enwiki_20190201_w100.tsv").write_text(CORPUS)
+    monkeypatch.setenv("XQG_BENCH_MIRROR", str(m))
+    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "home"))
+    return m
+
+
+def test_registered_ids_and_official_urls():
+    ids = xor_tydi.dataset_ids()
+    assert "xqg-bench:xor-tydi" in ids and "xqg-bench:xor-tydi/dev/te" in ids and len(ids) == 1 + 3 * 8
+    assert xor_tydi.RESOURCES["corpus"].url == (
+        "https://nlp.cs.washington.edu/xorqa/XORQA_site/data/models/enwiki_20190201_w100.tsv"
+    )
+
+
+def test_queries_corpus_docstore_and_language_subsets_from_the_mirror(mirror):
+    dev = list(ir_datasets.load("xqg-bench:xor-tydi/dev").queries_iter())
+    assert dev[0] == XorQuery("-1001", "フィンランドの通貨は何ですか？", "ja", ("euro", "Euro"))
+    assert [q.query_id for q in ir_datasets.load("xqg-bench:xor-tydi/dev/ru").queries_iter()] == ["-3"]
+    test = list(ir_datasets.load("xqg-bench:xor-tydi/test").queries_iter())
+    assert test[0].answers == () and test[0].lang == "ko"
+    ds = ir_datasets.load("xqg-bench:xor-tydi")
+    docs = list(ds.docs_iter())
+    assert docs[0] == XorDoc("1", "The euro is the currency of Finland since 2002.", "Finland") and len(docs) == 3
+    store = ds.docs_store()
+    assert store.get("10").title == "Helsinki" and store.get_many(["2", "99"]) == {"2": docs[1]}
+    assert ds.docs_count() == 3
+    # files were copied from the mirror into the cache, and their md5 recorded
+    cached = os.listdir(xor_tydi.data_dir())
+    assert "enwiki_20190201_w100.tsv" in cached and "checksums.json" in cached
+
+
+def test_official_rkt_on_these_files(mirror):
+    from xqg_bench.evaluate.rkt import Prediction, evaluate_top_k_hit
+
+    gold = {q.query_id: q.answers for q in ir_datasets.load("xqg-bench:xor-tydi/dev").queries_iter()}
+    store = ir_datasets.load("xqg-bench:xor-tydi").docs_store()
+    preds = [
+        Prediction("-1001", "ja", [store.get("1").text]),
+        Prediction("7200", "fi", [store.get("10").text]),  # yes/no only: not counted
+        Prediction("-3", "ru", [store.get("1").text, store.get("2").text]),
+    ]
+    res = evaluate_top_k_hit(preds, gold, 2000)
+    assert set(res) == {"ja", "ru"} and res["ja"].hits == 1 and res["ru"].hits == 1
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "truncated", "wrong-checksum", "missing"])
+def test_bad_files_give_clear_errors_and_leave_nothing_cached(mirror, damage, monkeypatch):
+    name = "xor_dev_retrieve_eng_span_v1_1.jsonl"
+    path = mirror / name
+    if damage == "missing":
+        path.unlink()
+        with pytest.raises(FileNotFoundError, match="has no xor_dev_retrieve_eng_span_v1_1.jsonl"):
+            list(ir_datasets.load("xqg-bench:xor-tydi/dev").queries_iter())
+        assert not os.path.exists(os.path.join(xor_tydi.data_dir(), name))
+        return
+    if damage == "wrong-checksum":
+        monkeypatch.setitem(xor_tydi.CHECKSUMS, name, "0" * 32)
+        with pytest.raises(ValueError, match="does not match the expected"):
+            xor_tydi.fetch("dev")
+    else:
+        text = path.read_text()
+        path.write_text(text[:40] if damage == "truncated" else text.replace('"lang": "ja"', '"lang": "xx"'))
+        with pytest.raises(ValueError, match=rf"{name}, line 1"):
+            list(ir_datasets.load("xqg-bench:xor-tydi/dev").queries_iter())
+    # no partial file under the final name, no temp file left behind
+    left = os.listdir(xor_tydi.data_dir()) if os.path.isdir(xor_tydi.data_dir()) else []
+    assert not any(f.endswith(".tmp") for f in left)
+    if damage == "wrong-checksum":
+        assert name not in left
+
+
+def test_recorded_checksum_is_enforced_afterwards(mirror):
+    xor_tydi.fetch("test")
+    name = "xor_test_retrieve_eng_span_q_only_v1_1.jsonl"
+    recorded = json.load(open(os.path.join(xor_tydi.data_dir(), "checksums.json")))
+    assert len(recorded[name]) == 32
+    os.remove(os.path.join(xor_tydi.data_dir(), name))
+    (mirror / name).write_text(json.dumps({**TEST[0], "id": "t2"}) + "\n")  # a different file now
+    with pytest.raises(ValueError, match="does not match"):
+        xor_tydi.fetch("test")
+
+
+def test_variants_apply_to_xor_tydi_query_sets(mirror):
+    ds = ir_datasets.load("xqg-bench:xor-tydi/dev/ja/typo(kind=keyboard,n=1,seed=13)")
+    q = next(ds.queries_iter())
+    assert q.original_text == "フィンランドの通貨は何ですか？" and q.text != q.original_text and q.answers == ("euro", "Euro")
+    assert ds.docs_handler() is ir_datasets.load("xqg-bench:xor-tydi").docs_handler()

@@ -1,0 +1,257 @@
+"""XOR-TyDi QA, XOR-Retrieve (Asai et al., 2021), as ir_datasets entries.
+
+IDs: ``xqg-bench:xor-tydi`` (the corpus ``enwiki_20190201_w100.tsv``: id, text, title; ~18.2M
+100-word passages of the 2019-02-01 English Wikipedia — not DPR's 2018 ``psgs_w100``),
+``xqg-bench:xor-tydi/{train,dev,test}`` (train: ``xor_train_retrieve_eng_span``; dev: v1.1;
+test: v1.1, questions only) and per language ``xqg-bench:xor-tydi/<split>/<lang>``.  Query records
+are ``XorQuery(query_id, text, lang, answers)``.  There are no passage-level qrels: relevance is
+answer containment (R@kt needs none; answer-derived pooled qrels are an open issue).
+
+Files come from the official site, or from a local mirror: set ``XQG_BENCH_MIRROR`` to a
+directory holding them under their official names (for offline clusters).  Downloads stream to a
+temporary file and are renamed into ``$IR_DATASETS_HOME/xqg-bench/xor-tydi/`` only once complete
+and verified: by md5 where it is pinned in ``CHECKSUMS``, otherwise the md5 seen at first use is
+recorded in ``checksums.json`` next to the files and enforced afterwards
+(``python -m xqg_bench.run xor-tydi --checksums`` prints them for pinning).  The corpus is only
+ever streamed; a doc-id -> byte-offset index (``.npy``) serves ``docs_store`` lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import urllib.request
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+import numpy as np
+from ir_datasets.formats import BaseDocs, BaseQueries
+from ir_datasets.indices import Docstore
+
+from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.datasets.records import XorDoc, XorQuery
+
+NAME = "xqg-bench:xor-tydi"
+BASE_URL = "https://nlp.cs.washington.edu/xorqa/XORQA_site/data/"
+LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
+MIRROR_ENV = "XQG_BENCH_MIRROR"
+
+
+class Resource(NamedTuple):
+    name: str  # official file name
+    url: str
+    approx_size: str  # as documented; exact sizes are checked through the md5
+
+
+RESOURCES: dict[str, Resource] = {
+    "train": Resource("xor_train_retrieve_eng_span.jsonl", BASE_URL + "xor_train_retrieve_eng_span.jsonl", "15,250 q"),
+    "dev": Resource(
+        "xor_dev_retrieve_eng_span_v1_1.jsonl", BASE_URL + "xor_dev_retrieve_eng_span_v1_1.jsonl", "2,110 q"
+    ),
+    "test": Resource(
+        "xor_test_retrieve_eng_span_q_only_v1_1.jsonl",
+        BASE_URL + "xor_test_retrieve_eng_span_q_only_v1_1.jsonl",
+        "2,499 q",
+    ),
+    "corpus": Resource("enwiki_20190201_w100.tsv", BASE_URL + "models/enwiki_20190201_w100.tsv", "~13 GB"),
+}
+# md5s that have been verified against the official files; empty until someone pins them (the
+# files cannot be fetched from this project's build machines).  Add "name": "md5" to pin.
+CHECKSUMS: dict[str, str] = {}
+
+
+def data_dir() -> str:
+    home = os.environ.get("IR_DATASETS_HOME", os.path.expanduser("~/.ir_datasets"))
+    return os.path.join(home, "xqg-bench", "xor-tydi")
+
+
+def _recorded() -> dict[str, str]:
+    path = os.path.join(data_dir(), "checksums.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    return {}
+
+
+def _copy_verified(src: Iterable[bytes], res: Resource, origin: str) -> str:
+    """Stream ``src`` to a temp file, verify its md5, rename into place; nothing is left on error."""
+    os.makedirs(data_dir(), exist_ok=True)
+    target = os.path.join(data_dir(), res.name)
+    md5 = hashlib.md5()
+    fd, tmp = tempfile.mkstemp(dir=data_dir(), prefix=f".{res.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for block in src:
+                md5.update(block)
+                out.write(block)
+        digest = md5.hexdigest()
+        expected = CHECKSUMS.get(res.name) or _recorded().get(res.name)
+        if expected and digest != expected:
+            raise ValueError(
+                f"{origin}: md5 {digest} does not match the expected {expected} for {res.name}: the file is corrupt, "
+                f"truncated or a different version; fetch it again from {res.url}"
+            )
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    if res.name not in CHECKSUMS:
+        atomic_write_json(os.path.join(data_dir(), "checksums.json"), {**_recorded(), res.name: digest})
+    return target
+
+
+def _blocks(f) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    yield from iter(lambda: f.read(1 << 20), b"")
+
+
+def fetch(key: str) -> str:
+    """Local path of a resource: cached, else copied from ``$XQG_BENCH_MIRROR``, else downloaded."""
+    res = RESOURCES[key]
+    target = os.path.join(data_dir(), res.name)
+    if os.path.exists(target):
+        return target
+    mirror = os.environ.get(MIRROR_ENV)
+    if mirror:
+        src = os.path.join(mirror, res.name)
+        if not os.path.isfile(src):
+            raise FileNotFoundError(
+                f"{MIRROR_ENV}={mirror} has no {res.name}: put the official file there under that name "
+                f"(from {res.url}), or unset {MIRROR_ENV} to download"
+            )
+        with open(src, "rb") as f:
+            return _copy_verified(_blocks(f), res, src)
+    try:
+        with urllib.request.urlopen(res.url, timeout=60) as resp:
+            return _copy_verified(_blocks(resp), res, res.url)
+    except OSError as e:
+        raise FileNotFoundError(
+            f"cannot download {res.url} ({e}); offline, set {MIRROR_ENV} to a directory holding {res.name}"
+        ) from None
+
+
+def read_queries(path: str, split: str) -> Iterator[XorQuery]:
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                lang = str(rec["lang"])
+                answers = tuple(str(a) for a in rec.get("answers") or ())
+                q = XorQuery(str(rec["id"]), str(rec["question"]), lang, answers)
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ValueError(f"{path}, line {lineno}: not an XOR-Retrieve question record ({e})") from None
+            if lang not in LANGS:
+                raise ValueError(f"{path}, line {lineno}: unknown language {lang!r} (expected one of {LANGS})")
+            if split != "test" and "answers" not in rec:
+                raise ValueError(f"{path}, line {lineno}: no answers in a {split} record")
+            yield q
+
+
+def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
+    """(doc, byte offset of its line); a header line ``id text title`` is skipped."""
+    with open(path, "rb") as f:
+        offset, lineno = 0, 0
+        for raw in f:
+            lineno += 1
+            start, offset = offset, offset + len(raw)
+            line = raw.decode("utf-8").rstrip("\n").rstrip("\r")
+            if lineno == 1 and line.split("\t")[:1] == ["id"]:
+                continue
+            cols = line.split("\t")
+            if len(cols) != 3:
+                raise ValueError(f"{path}, line {lineno}: expected 3 tab-separated columns id, text, title")
+            yield XorDoc(cols[0], cols[1], cols[2]), start
+
+
+class OffsetDocstore(Docstore):
+    """docs_store over the TSV: sorted int64 doc ids + byte offsets in ``.npy`` files (no pickle)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(XorDoc, "doc_id")
+        self.path = path
+        ids_path, off_path = path + ".ids.npy", path + ".offsets.npy"
+        if not (os.path.exists(ids_path) and os.path.exists(off_path)):
+            ids, offs = [], []
+            for doc, off in iter_corpus(path):
+                try:
+                    ids.append(int(doc.doc_id))
+                except ValueError:
+                    raise ValueError(
+                        f"{path}: doc id {doc.doc_id!r} is not an integer; cannot build the offset index"
+                    ) from None
+                offs.append(off)
+            ids_a, offs_a = np.asarray(ids, dtype=np.int64), np.asarray(offs, dtype=np.int64)
+            order = np.argsort(ids_a, kind="stable")
+            atomic_save_npy(off_path, offs_a[order])
+            atomic_save_npy(ids_path, ids_a[order])
+        self.ids = np.load(ids_path, allow_pickle=False)
+        self.offsets = np.load(off_path, allow_pickle=False)
+
+    def get_many_iter(self, doc_ids: Iterable[str]) -> Iterator[XorDoc]:
+        with open(self.path, "rb") as f:
+            for doc_id in doc_ids:
+                try:
+                    key = int(doc_id)
+                except ValueError:
+                    continue
+                i = int(np.searchsorted(self.ids, key))
+                if i < len(self.ids) and self.ids[i] == key:
+                    f.seek(int(self.offsets[i]))
+                    cols = f.readline().decode("utf-8").rstrip("\r\n").split("\t")
+                    yield XorDoc(cols[0], cols[1], cols[2])
+
+
+class XorDocs(BaseDocs):
+    def docs_iter(self) -> Iterator[XorDoc]:
+        return (doc for doc, _off in iter_corpus(fetch("corpus")))
+
+    def docs_count(self) -> int:
+        return len(self.docs_store().ids)
+
+    def docs_cls(self) -> type:
+        return XorDoc
+
+    def docs_store(self, field: str = "doc_id") -> OffsetDocstore:
+        return OffsetDocstore(fetch("corpus"))
+
+    def docs_namespace(self) -> str:
+        return NAME
+
+    def docs_lang(self) -> str:
+        return "en"
+
+
+class XorQueries(BaseQueries):
+    def __init__(self, split: str, lang: str | None = None) -> None:
+        self.split, self.lang = split, lang
+
+    def queries_iter(self) -> Iterator[XorQuery]:
+        return (q for q in read_queries(fetch(self.split), self.split) if self.lang is None or q.lang == self.lang)
+
+    def queries_cls(self) -> type:
+        return XorQuery
+
+    def queries_namespace(self) -> str:
+        return NAME
+
+    def queries_lang(self) -> str | None:
+        return self.lang
+
+
+def dataset_ids() -> list[str]:
+    return [NAME] + [f"{NAME}/{s}{'/' + lg if lg else ''}" for s in ("train", "dev", "test") for lg in ("", *LANGS)]
+
+
+def register(registry) -> None:  # type: ignore[no-untyped-def]
+    from ir_datasets.datasets.base import Dataset
+
+    docs = XorDocs()
+    registry.register(NAME, Dataset(docs))
+    for split in ("train", "dev", "test"):
+        registry.register(f"{NAME}/{split}", Dataset(docs, XorQueries(split)))
+        for lang in LANGS:
+            registry.register(f"{NAME}/{split}/{lang}", Dataset(docs, XorQueries(split, lang)))
