@@ -83,3 +83,32 @@ def test_index_is_reused_and_embeddings_resume(index_and_encoder):
         assert f.read() == before
     with open(os.path.join(shard_dir, "meta.json")) as f:
         assert json.load(f)["shards"] == 3
+
+
+def test_pyserini_command_line_search_on_our_index(index_and_encoder, tiny_models, tmp_path):
+    """`python -m xqg_bench.pyserini_cli` = `python -m pyserini.search.faiss` with the JVM set up;
+    with the same HF model, CLS pooling and query length it returns our ranking."""
+    import subprocess
+    import sys
+
+    from xqg_bench.runs import read_trec_run
+    from xqg_bench.search import search
+
+    info, enc, _ = index_and_encoder
+    topics = tmp_path / "topics.tsv"
+    queries = {"q1": "which currency does Finland use", "q2": "capital of Japan", "q3": "Seoul won"}
+    topics.write_text("".join(f"{k}\t{v}\n" for k, v in queries.items()))
+    out = tmp_path / "run.txt"
+    cmd = [
+        sys.executable, "-m", "xqg_bench.pyserini_cli", "--index", info.path, "--topics", str(topics),
+        "--encoder", tiny_models["bert"], "--encoder-class", "auto", "--pooling", "cls", "--max-length", "32",
+        "--hits", "5", "--output", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    theirs = read_trec_run(str(out))
+    ours = search(info.path, enc, list(queries), list(queries.values()), depth=5, progress=False)
+    for qid in queries:
+        assert [d for d, _ in theirs[qid]] == [d for d, _ in ours[qid]]
+        for (_, a), (_, b) in zip(theirs[qid], ours[qid], strict=True):
+            assert abs(a - b) < 1e-3

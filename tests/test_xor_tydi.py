@@ -28,7 +28,9 @@ CORPUS = (
 def mirror(tmp_path, monkeypatch):
     m = tmp_path / "mirror"
     m.mkdir()
-    (m / "xor_dev_retrieve_eng_span_v1_1.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in DEV))
+    (m / "xor_dev_retrieve_eng_span_v1_1.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in DEV)
+    )
     (m / "xor_test_retrieve_eng_span_q_only_v1_1.jsonl").write_text(json.dumps(TEST[0], ensure_ascii=False) + "\n")
     (m / "enwiki_20190201_w100.tsv").write_text(CORPUS)
     monkeypatch.setenv("XQG_BENCH_MIRROR", str(m))
@@ -115,5 +117,21 @@ def test_recorded_checksum_is_enforced_afterwards(mirror):
 def test_variants_apply_to_xor_tydi_query_sets(mirror):
     ds = ir_datasets.load("xqg-bench:xor-tydi/dev/ja/typo(kind=keyboard,n=1,seed=13)")
     q = next(ds.queries_iter())
-    assert q.original_text == "フィンランドの通貨は何ですか？" and q.text != q.original_text and q.answers == ("euro", "Euro")
+    assert (
+        q.original_text == "フィンランドの通貨は何ですか？"
+        and q.text != q.original_text
+        and q.answers == ("euro", "Euro")
+    )
     assert ds.docs_handler() is ir_datasets.load("xqg-bench:xor-tydi").docs_handler()
+
+
+def test_topics_file_for_a_variant(tmp_path):
+    from xqg_bench.run import main
+
+    out = tmp_path / "t.tsv"
+    assert main(["topics", "xqg-bench:mini/dev/ko/typo(kind=keyboard,n=1,seed=13)", "--output", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 60 and all(len(line.split("\t")) == 2 for line in lines)
+    assert lines[0].startswith("mini-dev-ko-0000\t")
+    assert main(["topics", "xqg-bench:nope/dev", "--output", str(tmp_path / "x.tsv")]) == 2
+    assert not (tmp_path / "x.tsv").exists()

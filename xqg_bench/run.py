@@ -7,6 +7,7 @@ Subcommands:
   score           score an existing TREC run against a registered query set
   compare         paired significance tests of TREC runs against baselines -> leaderboard files
   regress         run regression conditions (YAML) and grade scores OK / OKish / FAIL
+  topics          write a query set (variants included) as a Pyserini topics TSV
   export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
   generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
   encode          encode passages (and --queries generated queries) for some shards, resumable
@@ -24,7 +25,7 @@ from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
 from xqg_bench.xqg import XQG_LANGS
 
-SUBCOMMANDS = ("datasets", "perturb", "score", "compare", "regress", "export-qrels", "generate", "encode")
+SUBCOMMANDS = ("datasets", "perturb", "score", "compare", "regress", "topics", "export-qrels", "generate", "encode")
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -395,6 +396,31 @@ def cmd_perturb(argv: Sequence[str]) -> int:
     return 1 if bad else 0
 
 
+def cmd_topics(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run topics",
+        description="Write a query set (any registered ID, variants included) as a Pyserini topics file "
+        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`.",
+    )
+    p.add_argument("dataset")
+    p.add_argument("--output", required=True)
+    args = p.parse_args(argv)
+    import ir_datasets
+
+    import xqg_bench  # noqa: F401
+    from xqg_bench.atomic import atomic_open
+
+    try:
+        queries = ir_datasets.load(args.dataset).queries_iter()
+    except KeyError:
+        raise ValueError(f"unknown dataset {args.dataset!r}; see `python -m xqg_bench.run datasets`") from None
+    with atomic_open(args.output, "w") as f:
+        for q in queries:
+            f.write(f"{q.query_id}\t{' '.join(q.text.split())}\n")
+    print(args.output)
+    return 0
+
+
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels")
@@ -502,6 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": cmd_compare,
         "regress": cmd_regress,
         "perturb": cmd_perturb,
+        "topics": cmd_topics,
         "generate": cmd_generate,
         "encode": cmd_encode,
     }
