@@ -51,3 +51,59 @@ def read_qrels(path: str) -> list[tuple[str, str, int]]:
             seen.add((cols[0], cols[2]))
             out.append((cols[0], cols[2], rel))
     return out
+
+
+DERIVATION_RULE = (
+    "official XOR-Retrieve answer matching applied to each pooled passage: answers exactly 'yes'/'no' dropped; "
+    "relevant (1) if any remaining answer is a case-sensitive substring of the passage text tokenised with "
+    "nltk.word_tokenize and joined with single spaces; otherwise judged non-relevant (0)"
+)
+
+
+def derive_qrels(run_paths: list[str], dataset_id: str, depth: int, output: str) -> dict:
+    """Answer-derived qrels: pool the top ``depth`` passages of every run per query and judge each
+    by the official matching rule.  Writes TREC qrels (1 and 0 judgments) and ``<output>.json``
+    with the provenance (dataset, runs and their md5, depth, rule, counts)."""
+    import ir_datasets
+
+    import xqg_bench  # noqa: F401
+    from xqg_bench.atomic import atomic_write_json
+    from xqg_bench.evaluate.rkt import cached_word_tokenize, span_answers
+    from xqg_bench.runs import read_trec_run
+    from xqg_bench.signature import file_md5
+
+    if depth < 1:
+        raise ValueError(f"pool depth must be >= 1, got {depth}")
+    ds = ir_datasets.load(dataset_id)
+    answers = {q.query_id: span_answers(getattr(q, "answers", ())) for q in ds.queries_iter()}
+    runs = [read_trec_run(p) for p in run_paths]
+    store = ds.docs_store()
+    judged = relevant = 0
+    lines = []
+    for qid in sorted(answers):
+        if not answers[qid]:
+            continue  # yes/no-only or no answers: the official script does not count these
+        pool = sorted({d for run in runs for d, _s in run.get(qid, [])[:depth]})
+        docs = store.get_many(pool)
+        missing = [d for d in pool if d not in docs]
+        if missing:
+            raise ValueError(f"run names doc id {missing[0]!r} (query {qid}) that {dataset_id} does not contain")
+        for d in pool:
+            text = " ".join(cached_word_tokenize(docs[d].text))
+            rel = int(any(a in text for a in answers[qid]))
+            lines.append(f"{qid} 0 {d} {rel}\n")
+            judged += 1
+            relevant += rel
+    with atomic_open(output, "w") as f:
+        f.writelines(lines)
+    provenance = {
+        "dataset": dataset_id,
+        "runs": [{"path": os.path.basename(p), "md5": file_md5(p)} for p in run_paths],
+        "depth": depth,
+        "rule": DERIVATION_RULE,
+        "queries": len({line.split()[0] for line in lines}),
+        "judged": judged,
+        "relevant": relevant,
+    }
+    atomic_write_json(output + ".json", provenance)
+    return provenance

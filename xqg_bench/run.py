@@ -8,6 +8,8 @@ Subcommands:
   compare         paired significance tests of TREC runs against baselines -> leaderboard files
   regress         run regression conditions (YAML) and grade scores OK / OKish / FAIL
   topics          write a query set (variants included) as a Pyserini topics TSV
+  predictions     official prediction format both ways (--from-run RUN / --score FILE)
+  derive-qrels    answer-derived pooled qrels with provenance (for XOR-TyDi, which has none)
   export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
   generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
   encode          encode passages (and --queries generated queries) for some shards, resumable
@@ -25,7 +27,10 @@ from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
 from xqg_bench.xqg import XQG_LANGS
 
-SUBCOMMANDS = ("datasets", "perturb", "score", "compare", "regress", "topics", "export-qrels", "generate", "encode")
+SUBCOMMANDS = (
+    "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels", "export-qrels",
+    "generate", "encode",
+)  # fmt: skip
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -421,6 +426,77 @@ def cmd_topics(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_derive_qrels(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run derive-qrels",
+        description="Answer-derived qrels for query sets without passage judgments (XOR-TyDi): pool the top "
+        "--depth passages of the runs and judge them by the official answer-matching rule; writes TREC qrels and "
+        "a provenance JSON beside them.",
+    )
+    p.add_argument("runs", nargs="+")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--depth", type=_positive, default=100)
+    p.add_argument("--output", required=True, help="qrels file, e.g. qrels/xor-tydi-dev.derived.qrels")
+    args = p.parse_args(argv)
+    from xqg_bench.qrels import derive_qrels
+
+    for path in args.runs:
+        if not os.path.isfile(path):
+            raise ValueError(f"run file {path} does not exist")
+    prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
+    print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
+    return 0
+
+
+def cmd_predictions(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run predictions",
+        description="The official XOR-Retrieve prediction format both ways: --from-run RUN writes it from a TREC "
+        "run; --score FILE scores a predictions file with the official R@kt (per language and macro average).",
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--from-run", metavar="RUN")
+    g.add_argument("--score", metavar="PREDICTIONS")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--output", help="with --from-run: the predictions file to write")
+    p.add_argument("--budgets", type=_budgets, default=(2000, 5000))
+    args = p.parse_args(argv)
+    import ir_datasets
+
+    import xqg_bench  # noqa: F401
+    from xqg_bench.evaluate.predictions import predictions, read_predictions, write_predictions
+    from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
+
+    ds = ir_datasets.load(args.dataset)
+    default_lang = ds.queries_lang()
+    from xqg_bench.evaluate.measures import QueryInfo
+
+    queries = [
+        QueryInfo(q.query_id, getattr(q, "lang", None) or default_lang, tuple(getattr(q, "answers", ())))
+        for q in ds.queries_iter()
+    ]
+    if args.from_run:
+        if not args.output:
+            raise ValueError("--from-run needs --output")
+        from xqg_bench.evaluate.measures import docs_store_texts
+        from xqg_bench.runs import read_trec_run
+
+        write_predictions(
+            args.output, predictions(read_trec_run(args.from_run), queries, docs_store_texts(ds.docs_store()))
+        )
+        print(args.output)
+        return 0
+    preds = read_predictions(args.score)
+    gold = {q.query_id: list(q.answers) for q in queries}
+    for n in args.budgets:
+        res = evaluate_top_k_hit(preds, gold, n)
+        if not res:
+            raise ValueError(f"{args.score}: no prediction matches a question of {args.dataset} with answers")
+        per = ", ".join(f"{lang} {s.score:.2f} ({s.count})" for lang, s in sorted(res.items()))
+        print(f"{rkt_label(n)}: macro {macro_average(res):.2f} | {per}")
+    return 0
+
+
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels")
@@ -529,6 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "regress": cmd_regress,
         "perturb": cmd_perturb,
         "topics": cmd_topics,
+        "derive-qrels": cmd_derive_qrels,
+        "predictions": cmd_predictions,
         "generate": cmd_generate,
         "encode": cmd_encode,
     }
