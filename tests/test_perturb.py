@@ -192,3 +192,30 @@ def test_adversarial_is_greedy_bounded_cached_and_registered(tiny_models, tmp_pa
     ds = ir_datasets.load(f"xqg-bench:mini/dev/fi/adversarial(budget=1,cands=4,encoder=hf:{model},seed=13)")
     perturbed = list(ds.queries_iter())
     assert len(perturbed) == 60 and sum(q.text != q.original_text for q in perturbed) >= 55
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(st.tuples(st.sampled_from(sorted(SCRIPT_TEXT)), st.data()), min_size=1, max_size=1))
+def test_random_text_is_perturbed_identically_in_two_processes(texts, tmp_path_factory):
+    """Hypothesis draws random texts in every script; two processes with different PYTHONHASHSEED
+    and thread counts apply every default variant to them and must agree byte for byte."""
+    _lang, data = texts[0]
+    batch = [(lang, data.draw(SCRIPT_TEXT[lang])) for lang in sorted(SCRIPT_TEXT)]
+    path = tmp_path_factory.mktemp("rand") / "texts.json"
+    path.write_text(json.dumps(batch, ensure_ascii=False))
+    code = (
+        "import json, sys; from xqg_bench.perturb.families import parse_variant; "
+        "from xqg_bench.perturb.registry import DEFAULT_VARIANTS; "
+        "batch = json.load(open(sys.argv[1])); "
+        "print(json.dumps([parse_variant(v).apply(t, lang, f'q{i}') if parse_variant(v).applicable(lang) else t "
+        "for v in DEFAULT_VARIANTS for i, (lang, t) in enumerate(batch)], ensure_ascii=False))"
+    )
+    outs = set()
+    for seed, threads in (("1", "1"), ("987", "2")):
+        env = dict(os.environ, PYTHONHASHSEED=seed, OMP_NUM_THREADS=threads)
+        outs.add(
+            subprocess.run(
+                [sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+    assert len(outs) == 1

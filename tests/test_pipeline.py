@@ -266,3 +266,28 @@ def test_default_run_includes_variants_robustness_and_severity_plot(full):
     with open(res.files["severity.png"], "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert "Worst case" in open(res.files["robustness.md"]).read()
+
+
+def test_pyserini_cli_on_the_embedded_benchmark_index(full, tiny_models, tmp_path):
+    import subprocess
+    import sys
+
+    from xqg_bench.runs import read_trec_run
+
+    res, cfg = full
+    base = res.systems["baseline"]
+    index_dir = os.path.join(cfg.output_dir, json.load(open(base.files["scores"]))["index"])
+    topics = tmp_path / "fi.tsv"
+    assert main(["topics", "xqg-bench:mini/dev/fi", "--output", str(topics)]) == 0
+    out = tmp_path / "pyserini.run"
+    cmd = [
+        sys.executable, "-m", "xqg_bench.pyserini_cli", "--index", index_dir, "--topics", str(topics),
+        "--encoder", tiny_models["bert"], "--encoder-class", "auto", "--pooling", "cls", "--max-length", "32",
+        "--hits", "10", "--output", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    theirs, ours = read_trec_run(str(out)), read_trec_run(base.run_path)
+    assert len(theirs) == 60
+    agree = sum([d for d, _ in theirs[q]][:1] == [d for d, _ in ours[q]][:1] for q in theirs)
+    assert agree >= 57  # the same model, pooling and length: the same top hit (ties may order differently)

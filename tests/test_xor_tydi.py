@@ -145,17 +145,25 @@ def test_derive_qrels_and_prediction_round_trip(mirror, tmp_path, capsys):
         "-1001 Q0 1 1 0.9 sys\n-1001 Q0 2 2 0.5 sys\n-3 Q0 1 1 0.9 sys\n-3 Q0 2 2 0.8 sys\n7200 Q0 10 1 0.9 sys\n"
     )
     out = tmp_path / "derived.qrels"
-    assert main(["derive-qrels", str(run), "--dataset", "xqg-bench:xor-tydi/dev", "--depth", "2", "--output", str(out)]) == 0
+    assert (
+        main(["derive-qrels", str(run), "--dataset", "xqg-bench:xor-tydi/dev", "--depth", "2", "--output", str(out)])
+        == 0
+    )
     assert out.read_text().splitlines() == ["-1001 0 1 1", "-1001 0 2 0", "-3 0 1 0", "-3 0 2 1"]  # 7200: yes/no
     prov = json.load(open(str(out) + ".json"))
     assert prov["depth"] == 2 and prov["relevant"] == 2 and "nltk.word_tokenize" in prov["rule"]
     preds = tmp_path / "preds.json"
-    assert main(["predictions", "--from-run", str(run), "--dataset", "xqg-bench:xor-tydi/dev", "--output", str(preds)]) == 0
+    assert (
+        main(["predictions", "--from-run", str(run), "--dataset", "xqg-bench:xor-tydi/dev", "--output", str(preds)])
+        == 0
+    )
     items = json.load(open(preds))
     assert items[0] == {"id": "-1001", "lang": "ja", "ctxs": [
         "The euro is the currency of Finland since 2002.", "The yen is the currency of Japan."]}  # fmt: skip
     capsys.readouterr()
-    assert main(["predictions", "--score", str(preds), "--dataset", "xqg-bench:xor-tydi/dev", "--budgets", "5,2000"]) == 0
+    assert (
+        main(["predictions", "--score", str(preds), "--dataset", "xqg-bench:xor-tydi/dev", "--budgets", "5,2000"]) == 0
+    )
     out_text = capsys.readouterr().out
     assert "R@5t: macro 50.00 | ja 100.00 (1), ru 0.00 (1)" in out_text
     assert "R@2kt: macro 100.00 | ja 100.00 (1), ru 100.00 (1)" in out_text
