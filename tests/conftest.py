@@ -142,3 +142,16 @@ def build_tiny_mt5(path: str, seed: int = 0) -> str:
 @pytest.fixture(scope="session")
 def tiny_mt5(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
     return build_tiny_mt5(str(tmp_path_factory.mktemp("tiny-mt5") / "mt5"))
+
+
+def outputs_across_processes(code: str, *args: str) -> set[str]:
+    """stdout of ``python -c code args`` in two processes with different PYTHONHASHSEED and threads."""
+    import subprocess
+    import sys
+
+    outs = set()
+    for seed, threads in (("0", "1"), ("4242", "2")):
+        env = dict(os.environ, PYTHONHASHSEED=seed, OMP_NUM_THREADS=threads)
+        proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
+        outs.add(proc.stdout)
+    return outs

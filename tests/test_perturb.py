@@ -3,12 +3,11 @@ determinism across processes, canonical strings, and ir_datasets registration.""
 
 import json
 import os
-import subprocess
-import sys
 import unicodedata
 
 import ir_datasets
 import pytest
+from conftest import outputs_across_processes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,13 +112,7 @@ def test_determinism_across_processes_with_different_hash_seeds():
         "print(json.dumps([q.text for v in ['typo(kind=keyboard,n=2,seed=13)', 'word(kind=swap,n=1,seed=13)', "
         "'codemix(rate=1.0,seed=13)'] for q in ir_datasets.load('xqg-bench:mini/dev/' + v).queries_iter()]))"
     )
-    outs = set()
-    for seed, threads in (("0", "1"), ("4242", "2")):
-        env = dict(os.environ, PYTHONHASHSEED=seed, OMP_NUM_THREADS=threads)
-        outs.add(
-            subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-        )
-    assert len(outs) == 1
+    assert len(outputs_across_processes(code)) == 1
 
 
 def test_randomness_depends_on_query_id_not_order():
@@ -210,12 +203,4 @@ def test_random_text_is_perturbed_identically_in_two_processes(texts, tmp_path_f
         "print(json.dumps([parse_variant(v).apply(t, lang, f'q{i}') if parse_variant(v).applicable(lang) else t "
         "for v in DEFAULT_VARIANTS for i, (lang, t) in enumerate(batch)], ensure_ascii=False))"
     )
-    outs = set()
-    for seed, threads in (("1", "1"), ("987", "2")):
-        env = dict(os.environ, PYTHONHASHSEED=seed, OMP_NUM_THREADS=threads)
-        outs.add(
-            subprocess.run(
-                [sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True, check=True
-            ).stdout
-        )
-    assert len(outs) == 1
+    assert len(outputs_across_processes(code, str(path))) == 1
