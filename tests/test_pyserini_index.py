@@ -112,3 +112,22 @@ def test_pyserini_command_line_search_on_our_index(index_and_encoder, tiny_model
         assert [d for d, _ in theirs[qid]] == [d for d, _ in ours[qid]]
         for (_, a), (_, b) in zip(theirs[qid], ours[qid], strict=True):
             assert abs(a - b) < 1e-3
+
+
+@pytest.mark.parametrize("index_type", ["IVF2,Flat", "HNSW8"])
+def test_approximate_index_types_open_in_pyserini(tiny_models, tmp_path, index_type):
+    from xqg_bench.datasets.mini_build import build_mini
+    from xqg_bench.jvm import pyserini_faiss
+    from xqg_bench.search import query_encoder
+
+    enc = load_encoder(f"hf(model={tiny_models['bert']})")
+    docs = build_mini().docs[:200]
+    flat = build_index(enc, docs, str(tmp_path), shard_size=64, progress=False)
+    approx = build_index(enc, docs, str(tmp_path), shard_size=64, progress=False, index_type=index_type)
+    assert approx.path != flat.path and read_index_meta(approx.path)["index_type"] == index_type
+    assert f"type:{index_type}" in approx.signature
+    searcher = pyserini_faiss().FaissSearcher(approx.path, query_encoder(enc))
+    hits = searcher.search("Finland", k=10)
+    assert len(hits) == 10 and all(h.docid in {d.doc_id for d in docs} for h in hits)
+    with pytest.raises(ValueError, match="bad FAISS index type"):
+        build_index(enc, docs, str(tmp_path), shard_size=64, progress=False, index_type="Nonsense42")

@@ -167,3 +167,18 @@ def test_derive_qrels_and_prediction_round_trip(mirror, tmp_path, capsys):
     out_text = capsys.readouterr().out
     assert "R@5t: macro 50.00 | ja 100.00 (1), ru 0.00 (1)" in out_text
     assert "R@2kt: macro 100.00 | ja 100.00 (1), ru 100.00 (1)" in out_text
+
+
+def test_sub_corpus_is_reproducible_and_labelled(mirror, tmp_path):
+    train = [{"id": "tr1", "question": "Japanin valuutta?", "answers": ["yen"], "lang": "fi"}]
+    (mirror / "xor_train_retrieve_eng_span.jsonl").write_text(json.dumps(train[0]) + "\n")
+    ds = ir_datasets.load("xqg-bench:xor-tydi-sub(pool=0,seed=13)")
+    assert [d.doc_id for d in ds.docs_iter()] == ["1", "2"]  # the answer-containing passages only
+    manifest = ds.docs_handler().manifest()
+    assert manifest["approximation"] is True and manifest["answer_passages"] == 2 and len(manifest["sha256"]) == 64
+    bigger = ir_datasets.load("xqg-bench:xor-tydi-sub(pool=1,seed=13)")
+    assert [d.doc_id for d in bigger.docs_iter()] == ["1", "2", "10"] and bigger.docs_store().get(
+        "10"
+    ).title == "Helsinki"
+    dev = ir_datasets.load("xqg-bench:xor-tydi-sub(pool=1,seed=13)/dev/ja")
+    assert [q.query_id for q in dev.queries_iter()] == ["-1001"] and dev.docs_count() == 3

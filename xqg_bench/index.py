@@ -109,8 +109,32 @@ def load_embeddings(emb_dir: str) -> np.ndarray:
     return arr
 
 
-def write_index(index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict) -> IndexInfo:
-    """Write a flat inner-product FAISS index + docid + meta.json atomically (whole directory)."""
+def _faiss_index(embeddings: np.ndarray, index_type: str):  # type: ignore[no-untyped-def]
+    """An inner-product FAISS index from a ``faiss.index_factory`` string (``Flat``, ``IVF4096,PQ96``,
+    ``HNSW32``, ...), trained where needed on an evenly spaced (deterministic) sample."""
+    import faiss
+
+    dim = int(embeddings.shape[1])
+    if index_type == "Flat":
+        return faiss.IndexFlatIP(dim)
+    try:
+        index = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as e:
+        raise ValueError(f"bad FAISS index type {index_type!r} ({e}); e.g. Flat, IVF4096,PQ96, HNSW32") from None
+    if not index.is_trained:
+        step = max(1, len(embeddings) // 200_000)
+        sample = np.ascontiguousarray(embeddings[::step], dtype=np.float32)
+        try:
+            index.train(sample)
+        except RuntimeError as e:
+            raise ValueError(f"cannot train {index_type!r} on {len(sample)} vectors ({e}); use fewer lists") from None
+    return index
+
+
+def write_index(
+    index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+) -> IndexInfo:
+    """Write an inner-product FAISS index + docid + meta.json atomically (whole directory)."""
     import faiss
 
     if len(doc_ids) != embeddings.shape[0]:
@@ -121,15 +145,25 @@ def write_index(index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], 
     if bad:
         raise ValueError(f"doc id {bad[0]!r} is empty or contains whitespace; TREC runs cannot carry it")
     dim = int(embeddings.shape[1])
-    index = faiss.IndexFlatIP(dim)
+    faiss.omp_set_num_threads(1)  # deterministic training and adding
+    index = _faiss_index(embeddings, index_type)
     index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
-    meta = dict(meta, format=INDEX_FORMAT, count=len(doc_ids), dim=dim, docids=fingerprint_lines(doc_ids))
+    meta = dict(
+        meta, format=INDEX_FORMAT, index_type=index_type, count=len(doc_ids), dim=dim, docids=fingerprint_lines(doc_ids)
+    )
     with atomic_dir(index_dir) as tmp:
         faiss.write_index(index, os.path.join(tmp, "index"))
         with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
             f.writelines(f"{d}\n" for d in doc_ids)
         atomic_write_json(os.path.join(tmp, "meta.json"), meta)
     return IndexInfo(index_dir, meta["signature"], len(doc_ids), dim)
+
+
+def index_fields(encoder_spec: str, vectors_key: str, index_type: str) -> dict[str, str]:
+    fields = {"index": INDEX_FORMAT, "encoder": encoder_spec, "emb": vectors_key}
+    if index_type != "Flat":
+        fields["type"] = index_type.replace("|", "/")
+    return fields
 
 
 def read_index_meta(index_dir: str) -> dict:
@@ -147,10 +181,11 @@ def build_index(
     cache_root: str,
     shard_size: int = 256,
     progress: bool = True,
+    index_type: str = "Flat",
 ) -> IndexInfo:
     """Encode (or reuse cached shards) and index; reuse an existing index with the same signature."""
     emb_sig = embedding_signature(encoder, docs, shard_size)
-    sig = make_signature({"index": INDEX_FORMAT, "encoder": encoder.spec, "emb": cache_key(emb_sig)})
+    sig = make_signature(index_fields(encoder.spec, cache_key(emb_sig), index_type))
     index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
     if os.path.exists(os.path.join(index_dir, "meta.json")):
         meta = read_index_meta(index_dir)
@@ -158,4 +193,5 @@ def build_index(
             return IndexInfo(index_dir, sig, meta["count"], meta["dim"])
     emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     emb = load_embeddings(emb_dir)
-    return write_index(index_dir, emb, [d.doc_id for d in docs], {"signature": sig, "encoder": encoder.spec})
+    meta = {"signature": sig, "encoder": encoder.spec}
+    return write_index(index_dir, emb, [d.doc_id for d in docs], meta, index_type)

@@ -116,6 +116,7 @@ class RunConfig:
     budgets: tuple[int, ...] = DEFAULT_BUDGETS
     threads: int = 2
     shard_size: int = 256
+    index_type: str = "Flat"  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
     variants: tuple[str, ...] = DEFAULT_RUN_VARIANTS  # perturbed query conditions besides clean
@@ -275,12 +276,12 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     query_encoder = CachedQueryEncoder(encoder, cache_root)
     stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
     indexes: dict[str, tuple[str, IndexInfo, str]] = {}  # system -> (spec, index, run stem)
-    info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress)
+    info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress, cfg.index_type)
     indexes["baseline"] = (encoder.spec, info, f"{stem}-{cache_key(info.signature, 8)}")
     record: dict = {}
     if cfg.xqg is not None:
         xinfo, record = build_xqg_index(
-            encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, cfg.load_generator()
+            encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, cfg.load_generator(), cfg.index_type
         )
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
         indexes["xqg"] = (

@@ -148,6 +148,11 @@ def main_parser() -> argparse.ArgumentParser:
     _backend_options(p)
     p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
     p.add_argument("--shard-size", type=_positive, default=256, help="passages per embedding shard (default 256)")
+    p.add_argument(
+        "--index-type",
+        default="Flat",
+        help="FAISS index, a faiss.index_factory string (inner product): Flat (default, exact), IVF4096,PQ96, HNSW32",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -183,6 +188,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         budgets=tuple(args.budgets),
         threads=args.threads,
         shard_size=args.shard_size,
+        index_type=args.index_type,
         progress=not args.no_progress,
         xqg=xqg,
         variants=() if args.no_variants else tuple(args.variant or DEFAULT_RUN_VARIANTS),

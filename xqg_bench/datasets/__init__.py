@@ -12,11 +12,12 @@ def register_datasets() -> None:
         return
     import ir_datasets
 
-    from xqg_bench.datasets import mini, xor_tydi
+    from xqg_bench.datasets import mini, xor_subcorpus, xor_tydi
     from xqg_bench.perturb import registry as variants
 
     if f"{mini.NAME}" not in ir_datasets.registry._registered:
         mini.register(ir_datasets.registry)
         xor_tydi.register(ir_datasets.registry)
+        xor_subcorpus.register(ir_datasets.registry)
         variants.register(ir_datasets.registry)
     _REGISTERED = True

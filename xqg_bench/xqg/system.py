@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import INDEX_FORMAT, IndexInfo, encode_corpus, load_embeddings, read_index_meta, write_index
+from xqg_bench.index import IndexInfo, encode_corpus, index_fields, load_embeddings, read_index_meta, write_index
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
@@ -36,6 +36,7 @@ def build_xqg_index(
     shard_size: int = 256,
     progress: bool = True,
     generator: QueryGenerator | None = None,
+    index_type: str = "Flat",
 ) -> tuple[IndexInfo, dict]:
     """Build (or reuse) the augmented index; return it and the augmentation record.
 
@@ -49,7 +50,7 @@ def build_xqg_index(
     )
     p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     aug_dir, aug_sig = augment(p_dir, q_dir, cache_root, cfg.augment, progress)
-    sig = make_signature({"index": INDEX_FORMAT, "encoder": encoder.spec, "aug": cache_key(aug_sig)})
+    sig = make_signature(index_fields(encoder.spec, cache_key(aug_sig), index_type))
     record = {
         "generator": gen.spec,
         "seed": cfg.seed,
@@ -68,5 +69,6 @@ def build_xqg_index(
         load_embeddings(aug_dir),
         [d.doc_id for d in docs],
         {"signature": sig, "encoder": encoder.spec, "xqg": record},
+        index_type,
     )
     return info, record
