@@ -182,3 +182,30 @@ def test_sub_corpus_is_reproducible_and_labelled(mirror, tmp_path):
     ).title == "Helsinki"
     dev = ir_datasets.load("xqg-bench:xor-tydi-sub(pool=1,seed=13)/dev/ja")
     assert [q.query_id for q in dev.queries_iter()] == ["-1001"] and dev.docs_count() == 3
+
+
+def test_full_pipeline_streams_the_xor_tydi_corpus(mirror, tiny_models, tmp_path):
+    """The whole pipeline on XOR-TyDi files (official formats): the corpus is sliced shard by shard
+    through byte offsets and fingerprinted by its md5, never loaded as a list."""
+    from xqg_bench.pipeline import RunConfig, load_query_set, run_pipeline
+    from xqg_bench.xqg.system import XqgConfig
+
+    qs = load_query_set("xqg-bench:xor-tydi/dev")
+    assert qs.docs.streams and len(qs.docs) == 3 and qs.docs[1:3][0].doc_id == "2"
+    assert qs.docs.fingerprint().startswith("md5:") and qs.docs._all is None  # nothing materialised
+    cfg = RunConfig(
+        dataset="xqg-bench:xor-tydi/dev",
+        encoder=f"hf(model={tiny_models['bert']})",
+        output_dir=str(tmp_path / "out"),
+        depth=3,
+        shard_size=2,
+        xqg=XqgConfig(generator="cldr", langs=("ja", "ru"), n=2),
+        variants=("typo(kind=keyboard,n=1,seed=13)",),
+        samples=200,
+        progress=False,
+    )
+    res = run_pipeline(cfg)
+    table = res.systems["baseline"].table
+    assert set(table.index) == {"ja", "ru", "avg"}  # fi's question is yes/no only: not counted
+    assert list(table.columns[:3]) == ["n", "R@200t", "R@500t"] and "nDCG@10" not in table.columns  # no qrels
+    assert set(res.variants) == {"typo(kind=keyboard,n=1,seed=13)"} and os.path.exists(res.files["leaderboard.md"])

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
+from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
@@ -33,7 +34,7 @@ class IndexInfo(NamedTuple):
 
 
 def embedding_signature(encoder: Encoder, docs: Sequence[XorDoc], shard_size: int) -> str:
-    content = fingerprint_lines(f"{d.doc_id}\t{d.default_text()}" for d in docs)
+    content = docs_fingerprint(docs)
     return make_signature(
         {
             "encoder": encoder.spec,
@@ -194,4 +195,4 @@ def build_index(
     emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     emb = load_embeddings(emb_dir)
     meta = {"signature": sig, "encoder": encoder.spec}
-    return write_index(index_dir, emb, [d.doc_id for d in docs], meta, index_type)
+    return write_index(index_dir, emb, [d.doc_id for d in docs], meta, index_type)  # ids only, streamed

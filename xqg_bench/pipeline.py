@@ -14,7 +14,7 @@ import pandas as pd
 from xqg_bench import __version__
 from xqg_bench.atomic import atomic_write_json, atomic_write_text
 from xqg_bench.compare import compare
-from xqg_bench.datasets.records import XorDoc
+from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.encoders.cache import CachedQueryEncoder
@@ -24,6 +24,7 @@ from xqg_bench.evaluate.measures import (
     PairingReport,
     QueryInfo,
     TextLookup,
+    docs_store_texts,
     language_table,
     parse_measures,
     score_rankings,
@@ -54,26 +55,27 @@ DEFAULT_RUN_VARIANTS: tuple[str, ...] = (
 
 class QuerySet(NamedTuple):
     dataset_id: str
-    docs: list[XorDoc]
+    docs: DocSequence  # streamed where the corpus allows (XOR-TyDi), loaded once otherwise
     queries: list[QueryInfo]
     texts: dict[str, str]  # query id -> question text
     qrels: list[tuple[str, str, int]] | None
     fingerprint: str
+    store: object  # the dataset's docs_store (passage texts for R@kt without holding the corpus)
 
     def text_lookup(self) -> TextLookup:
-        by_id = {d.doc_id: d for d in self.docs}
+        lookup = docs_store_texts(self.store)
 
-        def lookup(doc_ids: Sequence[str]) -> list[str]:
+        def texts(doc_ids: Sequence[str]) -> list[str]:
             try:
-                return [by_id[d].text for d in doc_ids]
+                return lookup(doc_ids)
             except KeyError as e:
-                raise KeyError(f"doc id {e.args[0]!r} is not in the corpus of {self.dataset_id}") from None
+                raise KeyError(f"{e.args[0]} (corpus of {self.dataset_id})") from None
 
-        return lookup
+        return texts
 
 
 def load_query_set(dataset_id: str) -> QuerySet:
-    """Docs, queries (with lang and answers) and qrels of an ir_datasets ID."""
+    """Docs (streamed where possible), queries (with lang and answers) and qrels of an ir_datasets ID."""
     import ir_datasets
 
     import xqg_bench  # noqa: F401  (registers our datasets)
@@ -86,9 +88,7 @@ def load_query_set(dataset_id: str) -> QuerySet:
         ) from None
     if not ds.has_docs() or not ds.has_queries():
         raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
-    docs = []
-    for d in ds.docs_iter():
-        docs.append(d if isinstance(d, XorDoc) else XorDoc(d.doc_id, d.text, getattr(d, "title", "")))
+    docs = DocSequence(ds.docs_handler())
     default_lang = ds.queries_lang() if hasattr(ds, "queries_lang") else None
     queries, texts = [], {}
     for q in ds.queries_iter():
@@ -99,11 +99,11 @@ def load_query_set(dataset_id: str) -> QuerySet:
         texts[q.query_id] = q.text
     qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
     fp = fingerprint_lines(
-        [f"{d.doc_id}\t{d.title}\t{d.text}" for d in docs]
+        [f"docs\t{docs.fingerprint()}"]
         + [f"{q.query_id}\t{q.lang}\t{texts[q.query_id]}\t{'|'.join(q.answers)}" for q in queries]
         + [f"{q}\t{d}\t{r}" for q, d, r in sorted(qrels or [])]
     )
-    return QuerySet(dataset_id, docs, queries, texts, qrels, fp)
+    return QuerySet(dataset_id, docs, queries, texts, qrels, fp, ds.docs_store())
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ def run_system(
 def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
     """Per language: baseline, +xQG and the difference, for each measure."""
     cols = {}
-    for m in measures:
+    for m in (m for m in measures if m in base.columns and m in other.columns):  # no qrels: R@kt only
         cols[(m, "baseline")] = base[m]
         cols[(m, "+xQG")] = other[m]
         cols[(m, "delta")] = other[m] - base[m]

@@ -109,6 +109,12 @@ class SubDocs(BaseDocs):
     def docs_iter(self) -> Iterator[XorDoc]:
         return (d for d, _o in xor_tydi.iter_corpus(self._path()))
 
+    def docs_slice(self, start: int, stop: int) -> list[XorDoc]:
+        return self.docs_store().read_range(start, stop)
+
+    def docs_fingerprint(self) -> str:
+        return "sha256:" + str(self.manifest()["sha256"])
+
     def docs_count(self) -> int:
         return int(self.manifest()["passages"])
 

@@ -168,13 +168,14 @@ def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
 
 
 class OffsetDocstore(Docstore):
-    """docs_store over the TSV: sorted int64 doc ids + byte offsets in ``.npy`` files (no pickle)."""
+    """docs_store over the TSV: sorted int64 doc ids + their byte offsets, and the offsets in file
+    order (for reading shard i without scanning), as ``.npy`` files next to the TSV (no pickle)."""
 
     def __init__(self, path: str) -> None:
         super().__init__(XorDoc, "doc_id")
         self.path = path
-        ids_path, off_path = path + ".ids.npy", path + ".offsets.npy"
-        if not (os.path.exists(ids_path) and os.path.exists(off_path)):
+        ids_path, off_path, order_path = path + ".ids.npy", path + ".offsets.npy", path + ".fileorder.npy"
+        if not all(os.path.exists(p) for p in (ids_path, off_path, order_path)):
             ids, offs = [], []
             for doc, off in iter_corpus(path):
                 try:
@@ -185,11 +186,27 @@ class OffsetDocstore(Docstore):
                     ) from None
                 offs.append(off)
             ids_a, offs_a = np.asarray(ids, dtype=np.int64), np.asarray(offs, dtype=np.int64)
+            if len(np.unique(ids_a)) != len(ids_a):
+                raise ValueError(f"{path}: duplicate doc ids")
             order = np.argsort(ids_a, kind="stable")
+            atomic_save_npy(order_path, offs_a)
             atomic_save_npy(off_path, offs_a[order])
             atomic_save_npy(ids_path, ids_a[order])
         self.ids = np.load(ids_path, allow_pickle=False)
         self.offsets = np.load(off_path, allow_pickle=False)
+        self.file_offsets = np.load(order_path, allow_pickle=False)
+
+    def read_range(self, start: int, stop: int) -> list[XorDoc]:
+        """Passages ``start..stop`` in file order (one seek, sequential reads)."""
+        out: list[XorDoc] = []
+        if start >= stop:
+            return out
+        with open(self.path, "rb") as f:
+            f.seek(int(self.file_offsets[start]))
+            for _ in range(stop - start):
+                cols = f.readline().decode("utf-8").rstrip("\r\n").split("\t")
+                out.append(XorDoc(cols[0], cols[1], cols[2]))
+        return out
 
     def get_many_iter(self, doc_ids: Iterable[str]) -> Iterator[XorDoc]:
         with open(self.path, "rb") as f:
@@ -205,9 +222,29 @@ class OffsetDocstore(Docstore):
                     yield XorDoc(cols[0], cols[1], cols[2])
 
 
+def file_md5(path: str, name: str) -> str:
+    """The md5 pinned or recorded for ``name`` (computed and recorded if neither)."""
+    known = CHECKSUMS.get(name) or _recorded().get(name)
+    if known:
+        return known
+    from xqg_bench.signature import file_md5 as md5
+
+    digest = md5(path)
+    atomic_write_json(os.path.join(data_dir(), "checksums.json"), {**_recorded(), name: digest})
+    return digest
+
+
 class XorDocs(BaseDocs):
+    """The corpus, never held in memory: streamed, sliced through byte offsets, fingerprinted by md5."""
+
     def docs_iter(self) -> Iterator[XorDoc]:
         return (doc for doc, _off in iter_corpus(fetch("corpus")))
+
+    def docs_slice(self, start: int, stop: int) -> list[XorDoc]:
+        return self.docs_store().read_range(start, stop)
+
+    def docs_fingerprint(self) -> str:
+        return "md5:" + file_md5(fetch("corpus"), RESOURCES["corpus"].name)
 
     def docs_count(self) -> int:
         return len(self.docs_store().ids)
@@ -216,7 +253,10 @@ class XorDocs(BaseDocs):
         return XorDoc
 
     def docs_store(self, field: str = "doc_id") -> OffsetDocstore:
-        return OffsetDocstore(fetch("corpus"))
+        path = fetch("corpus")
+        if getattr(self, "_store", None) is None or self._store.path != path:
+            self._store = OffsetDocstore(path)
+        return self._store
 
     def docs_namespace(self) -> str:
         return NAME

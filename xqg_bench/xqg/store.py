@@ -17,8 +17,9 @@ import os
 from collections.abc import Sequence
 
 from xqg_bench.atomic import atomic_open, atomic_write_json
+from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
-from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
+from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator
 
 
@@ -39,7 +40,7 @@ def my_shards(total: int, num_shards: int = 1, shard_id: int = 0) -> list[int]:
 def generation_signature(
     generator: QueryGenerator, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int, shard_size: int
 ) -> str:
-    docs_fp = fingerprint_lines(f"{d.doc_id}\t{d.title}\t{d.text}" for d in docs)
+    docs_fp = docs_fingerprint(docs)
     return make_signature(
         {
             "gen": generator.spec,
