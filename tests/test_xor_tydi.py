@@ -209,3 +209,20 @@ def test_full_pipeline_streams_the_xor_tydi_corpus(mirror, tiny_models, tmp_path
     assert set(table.index) == {"ja", "ru", "avg"}  # fi's question is yes/no only: not counted
     assert list(table.columns[:3]) == ["n", "R@200t", "R@500t"] and "nDCG@10" not in table.columns  # no qrels
     assert set(res.variants) == {"typo(kind=keyboard,n=1,seed=13)"} and os.path.exists(res.files["leaderboard.md"])
+
+
+def test_pin_checksums_command(mirror, tmp_path, monkeypatch, capsys):
+    from xqg_bench.run import main
+
+    pinned_file = tmp_path / "pinned.json"
+    monkeypatch.setattr(xor_tydi, "PINNED_FILE", str(pinned_file))
+    monkeypatch.setattr(xor_tydi, "CHECKSUMS", {})
+    xor_tydi.fetch("dev")
+    assert main(["datasets", "--pin-checksums"]) == 0
+    pinned = json.load(open(pinned_file))
+    assert list(pinned) == ["xor_dev_retrieve_eng_span_v1_1.jsonl"] and len(pinned[list(pinned)[0]]) == 32
+    capsys.readouterr()
+    assert main(["datasets", "--checksums"]) == 0
+    assert "xor_dev_retrieve_eng_span_v1_1.jsonl\t" + pinned["xor_dev_retrieve_eng_span_v1_1.jsonl"] + "\tpinned" in (
+        capsys.readouterr().out
+    )

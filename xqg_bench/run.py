@@ -221,9 +221,14 @@ def cmd_run(argv: Sequence[str]) -> int:
 def cmd_datasets(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run datasets", description="List registered dataset IDs.")
     p.add_argument("--checksums", action="store_true", help="print the md5s recorded for XOR-TyDi files (to pin)")
+    p.add_argument("--pin-checksums", action="store_true", help="pin the recorded XOR-TyDi md5s into the package")
     args = p.parse_args(argv)
     from xqg_bench.datasets import mini, xor_tydi
 
+    if args.pin_checksums:
+        pinned = xor_tydi.pin_checksums()
+        print(f"{xor_tydi.PINNED_FILE}: {len(pinned)} md5s pinned")
+        return 0
     if args.checksums:
         recorded = {**xor_tydi._recorded(), **xor_tydi.CHECKSUMS}
         for res in xor_tydi.RESOURCES.values():

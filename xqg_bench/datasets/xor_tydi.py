@@ -57,9 +57,32 @@ RESOURCES: dict[str, Resource] = {
     ),
     "corpus": Resource("enwiki_20190201_w100.tsv", BASE_URL + "models/enwiki_20190201_w100.tsv", "~13 GB"),
 }
-# md5s that have been verified against the official files; empty until someone pins them (the
-# files cannot be fetched from this project's build machines).  Add "name": "md5" to pin.
-CHECKSUMS: dict[str, str] = {}
+# md5s pinned for the official files: ``xor_tydi_checksums.json`` beside this module, written by
+# ``python -m xqg_bench.run datasets --pin-checksums`` from the md5s recorded at first download.
+# Empty until someone pins them (the files cannot be fetched from this project's build machines).
+PINNED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "xor_tydi_checksums.json")
+
+
+def _load_pinned() -> dict[str, str]:
+    if not os.path.exists(PINNED_FILE):
+        return {}
+    with open(PINNED_FILE, encoding="utf-8") as f:
+        pinned = json.load(f)
+    unknown = set(pinned) - {r.name for r in RESOURCES.values()}
+    if unknown:
+        raise ValueError(f"{PINNED_FILE}: unknown file names {sorted(unknown)}")
+    return pinned
+
+
+CHECKSUMS: dict[str, str] = _load_pinned()
+
+
+def pin_checksums() -> dict[str, str]:
+    """Pin every recorded md5 (first-download values) into ``PINNED_FILE``; return the pinned set."""
+    pinned = {**_recorded(), **CHECKSUMS}
+    atomic_write_json(PINNED_FILE, pinned)
+    CHECKSUMS.update(pinned)
+    return pinned
 
 
 def data_dir() -> str:
