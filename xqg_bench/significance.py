@@ -64,7 +64,8 @@ def sign_matrix(n: int, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED
         grid = np.array(list(itertools.product((1.0, -1.0), repeat=n)), dtype=np.float64)
         return grid, True
     rng = np.random.default_rng(seed)
-    return rng.choice(np.array([-1.0, 1.0]), size=(samples, n)), False
+    # float32 halves memory and doubles BLAS speed; sums of n values stay exact to ~1e-7 relative
+    return (rng.integers(0, 2, size=(samples, n), dtype=np.int8) * 2 - 1).astype(np.float32), False
 
 
 def randomization(diff: np.ndarray, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> float:
@@ -74,8 +75,9 @@ def randomization(diff: np.ndarray, samples: int = DEFAULT_SAMPLES, seed: int = 
         return 1.0
     signs, exact = sign_matrix(n, samples, seed)
     observed = abs(diff.mean())
-    null = np.abs(signs @ diff) / n
-    hits = int(np.count_nonzero(null >= observed - 1e-12 * max(1.0, observed)))
+    null = np.abs(signs @ diff.astype(signs.dtype)) / n
+    tol = (1e-12 if exact else 1e-5) * max(1.0, observed)  # float32 rounding in the Monte Carlo case
+    hits = int(np.count_nonzero(null >= observed - tol))
     return hits / len(signs) if exact else (hits + 1) / (len(signs) + 1)
 
 
