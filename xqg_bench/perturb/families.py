@@ -62,6 +62,17 @@ class Perturbation(ABC):
     def __hash__(self) -> int:
         return hash(self.spec)
 
+    @staticmethod
+    def check_rate(family: str, rate: float) -> str:
+        """Validate a rate in (0, 1] and return its canonical text."""
+        if not 0.0 < rate <= 1.0:
+            raise ValueError(f"{family} rate must be in (0, 1], got {rate}")
+        return repr(float(rate))
+
+    @property
+    def rate(self) -> float:
+        return float(self.params["rate"])  # type: ignore[arg-type]
+
     def rng(self, query_id: str) -> random.Random:
         return random.Random(passage_seed(int(self.params["seed"]), query_id, self.spec))  # type: ignore[arg-type]
 
@@ -224,10 +235,7 @@ class Script(Perturbation):
     def __init__(self, kind: str = "nfd", rate: float = 1.0, seed: int = 13) -> None:
         if kind not in SCRIPT_KINDS:
             raise ValueError(f"script kind must be one of {sorted(SCRIPT_KINDS)}, got {kind!r}")
-        if not 0.0 < rate <= 1.0:
-            raise ValueError(f"script rate must be in (0, 1], got {rate}")
-        super().__init__(kind=kind, rate=repr(float(rate)), seed=seed)
-        self.rate = float(rate)
+        super().__init__(kind=kind, rate=self.check_rate("script", rate), seed=seed)
 
     def applicable(self, lang: str) -> bool:
         return lang in SCRIPT_KINDS[str(self.params["kind"])]
@@ -332,10 +340,7 @@ class Romanize(Perturbation):
     keys = ("rate", "seed")
 
     def __init__(self, rate: float = 1.0, seed: int = 13) -> None:
-        if not 0.0 < rate <= 1.0:
-            raise ValueError(f"romanize rate must be in (0, 1], got {rate}")
-        super().__init__(rate=repr(float(rate)), seed=seed)
-        self.rate = float(rate)
+        super().__init__(rate=self.check_rate("romanize", rate), seed=seed)
 
     def applicable(self, lang: str) -> bool:
         return lang in LANGS and lang not in ("fi", "en")
@@ -380,10 +385,7 @@ class CodeMix(Perturbation):
     keys = ("rate", "seed")
 
     def __init__(self, rate: float = 1.0, seed: int = 13) -> None:
-        if not 0.0 < rate <= 1.0:
-            raise ValueError(f"codemix rate must be in (0, 1], got {rate}")
-        super().__init__(rate=repr(float(rate)), seed=seed)
-        self.rate = float(rate)
+        super().__init__(rate=self.check_rate("codemix", rate), seed=seed)
 
     def applicable(self, lang: str) -> bool:
         return lang in _english_names()
