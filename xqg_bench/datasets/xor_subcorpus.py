@@ -122,7 +122,7 @@ class SubDocs(BaseDocs):
         return XorDoc
 
     def docs_store(self, field: str = "doc_id") -> xor_tydi.OffsetDocstore:
-        return xor_tydi.OffsetDocstore(self._path())
+        return xor_tydi.open_docstore(self._path())
 
     def docs_namespace(self) -> str:
         return "xqg-bench:xor-tydi-sub"

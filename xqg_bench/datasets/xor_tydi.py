@@ -24,6 +24,7 @@ import os
 import tempfile
 import urllib.request
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -245,6 +246,13 @@ class OffsetDocstore(Docstore):
                     yield XorDoc(cols[0], cols[1], cols[2])
 
 
+@lru_cache(maxsize=8)
+def open_docstore(path: str) -> OffsetDocstore:
+    """One OffsetDocstore per TSV path per process: its offset arrays are loaded once, not per shard.
+    (Cached files are never replaced in place: fetches and sub-corpus builds write new paths once.)"""
+    return OffsetDocstore(path)
+
+
 def file_md5(path: str, name: str) -> str:
     """The md5 pinned or recorded for ``name`` (computed and recorded if neither)."""
     known = CHECKSUMS.get(name) or _recorded().get(name)
@@ -276,10 +284,7 @@ class XorDocs(BaseDocs):
         return XorDoc
 
     def docs_store(self, field: str = "doc_id") -> OffsetDocstore:
-        path = fetch("corpus")
-        if getattr(self, "_store", None) is None or self._store.path != path:
-            self._store = OffsetDocstore(path)
-        return self._store
+        return open_docstore(fetch("corpus"))
 
     def docs_namespace(self) -> str:
         return NAME
