@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
+from xqg_bench.runs import check_run_files
 from xqg_bench.xqg import XQG_LANGS
 
 SUBCOMMANDS = (
@@ -256,8 +257,7 @@ def cmd_score(argv: Sequence[str]) -> int:
     from xqg_bench.runs import read_trec_run
     from xqg_bench.signature import file_md5, make_signature
 
-    if not os.path.isfile(args.run):
-        raise ValueError(f"run file {args.run} does not exist")
+    check_run_files([args.run])
     qs = load_query_set(args.dataset)
     rankings = read_trec_run(args.run)
     per_query, pairing = score_rankings(rankings, qs.queries, qs.qrels, qs.text_lookup(), args.measures, args.budgets)
@@ -300,9 +300,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     names = [os.path.splitext(os.path.basename(path))[0] for path in paths]
     if len(set(names)) != len(names):
         raise ValueError(f"runs need distinct file names to be told apart, got {names}")
-    for path in paths:
-        if not os.path.isfile(path):
-            raise ValueError(f"run file {path} does not exist")
+    check_run_files(paths)
     qs = load_query_set(args.dataset)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
     frames, sigs = [], {}
@@ -451,9 +449,7 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     from xqg_bench.qrels import derive_qrels
 
-    for path in args.runs:
-        if not os.path.isfile(path):
-            raise ValueError(f"run file {path} does not exist")
+    check_run_files(args.runs)
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
     return 0

@@ -27,6 +27,15 @@ def write_trec_run(path: str, rankings: Mapping[str, Sequence[tuple[str, float]]
                 f.write(f"{qid} Q0 {docid} {rank} {score:.{SCORE_DECIMALS}f} {tag}\n")
 
 
+def check_run_files(paths: Sequence[str]) -> None:
+    """Fail before any work when a run file is missing: ValueError naming it."""
+    import os
+
+    for path in paths:
+        if not os.path.isfile(path):
+            raise ValueError(f"run file {path} does not exist")
+
+
 def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
     """Rankings per query, sorted by (-score, docid).
 
@@ -38,6 +47,7 @@ def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
 
     out: dict[str, list[tuple[str, float]]] = {}
     seen: set[tuple[str, str]] = set()
+    check_run_files([path])
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
             if not line.strip():
