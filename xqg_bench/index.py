@@ -146,9 +146,13 @@ def write_index(
     if bad:
         raise ValueError(f"doc id {bad[0]!r} is empty or contains whitespace; TREC runs cannot carry it")
     dim = int(embeddings.shape[1])
+    threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)  # deterministic training and adding
-    index = _faiss_index(embeddings, index_type)
-    index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    try:
+        index = _faiss_index(embeddings, index_type)
+        index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    finally:
+        faiss.omp_set_num_threads(threads)  # do not change how later searches in this process run
     meta = dict(
         meta, format=INDEX_FORMAT, index_type=index_type, count=len(doc_ids), dim=dim, docids=fingerprint_lines(doc_ids)
     )
