@@ -155,3 +155,35 @@ def outputs_across_processes(code: str, *args: str) -> set[str]:
         proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
         outs.add(proc.stdout)
     return outs
+
+
+# Small files in the exact official XOR-TyDi formats
+XOR_DEV = [
+    {"id": "-1001", "question": "フィンランドの通貨は何ですか？", "answers": ["euro", "Euro"], "lang": "ja"},
+    {"id": "7200", "question": "Onko Helsinki Suomen pääkaupunki?", "answers": ["yes"], "lang": "fi"},
+    {"id": "-3", "question": "Какая валюта в Японии?", "answers": ["yen"], "lang": "ru"},
+]
+XOR_TEST = [{"id": "t1", "question": "헬싱키는 어느 나라에 있습니까?", "lang": "ko"}]
+XOR_CORPUS = (
+    "id\ttext\ttitle\n"
+    "1\tThe euro is the currency of Finland since 2002.\tFinland\n"
+    "2\tThe yen is the currency of Japan.\tJapan\n"
+    "10\tHelsinki is the capital of Finland.\tHelsinki\n"
+)
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    """A directory of XOR-TyDi files in the official formats, served through XQG_BENCH_MIRROR."""
+    import json
+
+    m = tmp_path / "mirror"
+    m.mkdir()
+    (m / "xor_dev_retrieve_eng_span_v1_1.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in XOR_DEV)
+    )
+    (m / "xor_test_retrieve_eng_span_q_only_v1_1.jsonl").write_text(json.dumps(XOR_TEST[0], ensure_ascii=False) + "\n")
+    (m / "enwiki_20190201_w100.tsv").write_text(XOR_CORPUS)
+    monkeypatch.setenv("XQG_BENCH_MIRROR", str(m))
+    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "home"))
+    return m

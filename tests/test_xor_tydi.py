@@ -5,37 +5,11 @@ import os
 
 import ir_datasets
 import pytest
+from conftest import XOR_TEST
 
 import xqg_bench  # noqa: F401
 from xqg_bench.datasets import xor_tydi
 from xqg_bench.datasets.records import XorDoc, XorQuery
-
-DEV = [
-    {"id": "-1001", "question": "フィンランドの通貨は何ですか？", "answers": ["euro", "Euro"], "lang": "ja"},
-    {"id": "7200", "question": "Onko Helsinki Suomen pääkaupunki?", "answers": ["yes"], "lang": "fi"},
-    {"id": "-3", "question": "Какая валюта в Японии?", "answers": ["yen"], "lang": "ru"},
-]
-TEST = [{"id": "t1", "question": "헬싱키는 어느 나라에 있습니까?", "lang": "ko"}]
-CORPUS = (
-    "id\ttext\ttitle\n"
-    "1\tThe euro is the currency of Finland since 2002.\tFinland\n"
-    "2\tThe yen is the currency of Japan.\tJapan\n"
-    "10\tHelsinki is the capital of Finland.\tHelsinki\n"
-)
-
-
-@pytest.fixture
-def mirror(tmp_path, monkeypatch):
-    m = tmp_path / "mirror"
-    m.mkdir()
-    (m / "xor_dev_retrieve_eng_span_v1_1.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in DEV)
-    )
-    (m / "xor_test_retrieve_eng_span_q_only_v1_1.jsonl").write_text(json.dumps(TEST[0], ensure_ascii=False) + "\n")
-    (m / "enwiki_20190201_w100.tsv").write_text(CORPUS)
-    monkeypatch.setenv("XQG_BENCH_MIRROR", str(m))
-    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "home"))
-    return m
 
 
 def test_registered_ids_and_official_urls():
@@ -109,7 +83,7 @@ def test_recorded_checksum_is_enforced_afterwards(mirror):
     recorded = json.load(open(os.path.join(xor_tydi.data_dir(), "checksums.json")))
     assert len(recorded[name]) == 32
     os.remove(os.path.join(xor_tydi.data_dir(), name))
-    (mirror / name).write_text(json.dumps({**TEST[0], "id": "t2"}) + "\n")  # a different file now
+    (mirror / name).write_text(json.dumps({**XOR_TEST[0], "id": "t2"}) + "\n")  # a different file now
     with pytest.raises(ValueError, match="does not match"):
         xor_tydi.fetch("test")
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
+from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json, job_dir
 from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
@@ -65,7 +65,7 @@ def encode_corpus(
 
     sig = embedding_signature(encoder, docs, shard_size)
     out = os.path.join(cache_root, "embeddings", cache_key(sig))
-    os.makedirs(out, exist_ok=True)
+    job_dir(out)
     n_shards = (len(docs) + shard_size - 1) // shard_size
     if num_shards < 1 or not 0 <= shard_id < num_shards:
         raise ValueError(f"--shard-id must be in [0, {num_shards}), got {shard_id}")
@@ -93,6 +93,19 @@ def encode_corpus(
     return out
 
 
+def load_vectors(path: str, dim: int, ndim: int = 2) -> np.ndarray:
+    """A ``.npy`` of embeddings checked to have ``ndim`` axes, the last of size ``dim``; else ValueError
+    naming the file and the fix."""
+    arr = np.load(path, allow_pickle=False)
+    if arr.ndim != ndim or arr.shape[-1] != dim:
+        want = "(" + "n, " * (ndim - 1) + f"{dim})"
+        raise ValueError(
+            f"{path}: embeddings of shape {arr.shape}, expected {want} (wrong embedding dimension or a file from "
+            f"another job); the cache is damaged: delete {os.path.dirname(path)} and rerun"
+        )
+    return arr
+
+
 def load_embeddings(emb_dir: str) -> np.ndarray:
     path = os.path.join(emb_dir, "meta.json")
     if not os.path.exists(path):
@@ -103,7 +116,7 @@ def load_embeddings(emb_dir: str) -> np.ndarray:
         )
     with open(path, encoding="utf-8") as f:
         meta = json.load(f)
-    parts = [np.load(os.path.join(emb_dir, f"shard-{i:05d}.npy"), allow_pickle=False) for i in range(meta["shards"])]
+    parts = [load_vectors(os.path.join(emb_dir, f"shard-{i:05d}.npy"), meta["dim"]) for i in range(meta["shards"])]
     arr = np.concatenate(parts) if parts else np.zeros((0, meta["dim"]), dtype=np.float32)
     if arr.shape != (meta["count"], meta["dim"]):
         raise RuntimeError(f"{emb_dir}: embeddings have shape {arr.shape}, meta says {(meta['count'], meta['dim'])}")
@@ -141,7 +154,9 @@ def write_index(
     if len(doc_ids) != embeddings.shape[0]:
         raise ValueError(f"{len(doc_ids)} doc ids for {embeddings.shape[0]} embeddings")
     if len(set(doc_ids)) != len(doc_ids):
-        raise ValueError("duplicate doc ids: an index needs one vector per doc id")
+        seen: set[str] = set()
+        dup = next(d for d in doc_ids if d in seen or seen.add(d))  # type: ignore[func-returns-value]
+        raise ValueError(f"doc id {dup!r} appears twice in the corpus: an index needs one vector per doc id")
     bad = [d for d in doc_ids if not d or any(c.isspace() for c in d)]
     if bad:
         raise ValueError(f"doc id {bad[0]!r} is empty or contains whitespace; TREC runs cannot carry it")

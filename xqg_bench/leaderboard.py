@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Mapping
 
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text
+from xqg_bench.atomic import atomic_write_text, output_path
 from xqg_bench.compare import stats_signature
 
 COLUMNS = [
@@ -151,7 +150,7 @@ def to_html(df: pd.DataFrame, title: str = "xqg-bench leaderboard") -> str:
 
 def write_leaderboard(df: pd.DataFrame, out_dir: str, stem: str = "leaderboard") -> dict[str, str]:
     """Write ``<stem>.{md,csv,tex,html,json}`` atomically; return the paths."""
-    paths = {ext: os.path.join(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "tex", "html", "json")}
+    paths = {ext: output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "tex", "html", "json")}
     atomic_write_text(paths["md"], to_markdown(df))
     atomic_write_text(paths["csv"], df.to_csv(index=False))
     atomic_write_text(paths["tex"], to_latex(df))

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from xqg_bench import __version__
-from xqg_bench.atomic import atomic_write_json, atomic_write_text
+from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path
 from xqg_bench.compare import compare
 from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
@@ -73,19 +73,23 @@ class QuerySet(NamedTuple):
 
         return texts
 
+    def check_ids(self, path: str, kind: str, pairs: Sequence[tuple[str, str]], allow_extra: bool = False) -> None:
+        """Fail naming file, line and ID when a run or qrels file holds a query or doc id this set lacks."""
+        from xqg_bench.textfile import check_ids
+
+        ids = {0: {q for q, _d in pairs}, 2: {d for _q, d in pairs}}
+        known = {0: set(self.texts), 2: lambda doc_ids: set(self.store.get_many(doc_ids))}
+        check_ids(path, kind, ids, known, self.dataset_id, allow_extra)
+
+    def check_run(self, path: str, rankings: dict[str, list[tuple[str, float]]], allow_extra: bool = False) -> None:
+        self.check_ids(path, "run", [(q, d) for q, ranked in rankings.items() for d, _s in ranked], allow_extra)
+
 
 def load_query_set(dataset_id: str) -> QuerySet:
     """Docs (streamed where possible), queries (with lang and answers) and qrels of an ir_datasets ID."""
-    import ir_datasets
+    from xqg_bench.datasets import load_dataset
 
-    import xqg_bench  # noqa: F401  (registers our datasets)
-
-    try:
-        ds = ir_datasets.load(dataset_id)
-    except KeyError:
-        raise ValueError(
-            f"unknown dataset {dataset_id!r}; list the registered ones with `python -m xqg_bench.run datasets`"
-        ) from None
+    ds = load_dataset(dataset_id)
     if not ds.has_docs() or not ds.has_queries():
         raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
     docs = DocSequence(ds.docs_handler())
@@ -95,6 +99,11 @@ def load_query_set(dataset_id: str) -> QuerySet:
         lang = getattr(q, "lang", None) or default_lang
         if not lang:
             raise ValueError(f"{dataset_id}: query {q.query_id} has no language (XOR-Retrieve scores per language)")
+        if not q.text.strip():
+            raise ValueError(
+                f"{dataset_id}: query {q.query_id} is empty or whitespace only; a dense encoder cannot search it "
+                "(fix the query file, or drop the query from the set)"
+            )
         queries.append(QueryInfo(q.query_id, lang, tuple(getattr(q, "answers", ()))))
         texts[q.query_id] = q.text
     qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
@@ -216,7 +225,7 @@ def run_system(
     rankings = search(
         info.path, encoder, qids, [qs.texts[q] for q in qids], cfg.depth, cfg.threads, progress=cfg.progress
     )
-    run_path = os.path.join(out_dir, f"{stem}.trec")
+    run_path = output_path(out_dir, f"{stem}.trec")
     write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))
     on_disk = read_trec_run(run_path)  # score exactly what was written
     lookup = qs.text_lookup()
@@ -226,13 +235,13 @@ def run_system(
     sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
     per_query = per_query.assign(system=name, condition=condition, signature=sig)
     files = {"run": run_path}
-    files["predictions"] = os.path.join(out_dir, f"{stem}.predictions.json")
+    files["predictions"] = output_path(out_dir, f"{stem}.predictions.json")
     write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
-    files["per_query"] = os.path.join(out_dir, f"{stem}.per_query.csv")
+    files["per_query"] = output_path(out_dir, f"{stem}.per_query.csv")
     atomic_write_text(files["per_query"], per_query.to_csv(index=False))
-    files["table"] = os.path.join(out_dir, f"{stem}.scores.md")
+    files["table"] = output_path(out_dir, f"{stem}.scores.md")
     atomic_write_text(files["table"], render_markdown(table, sig, pairing))
-    files["scores"] = os.path.join(out_dir, f"{stem}.scores.json")
+    files["scores"] = output_path(out_dir, f"{stem}.scores.json")
     atomic_write_json(
         files["scores"],
         {
@@ -272,6 +281,11 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     variants = [parse_variant(v) for v in cfg.variants]  # fail early on a bad variant
     qs = load_query_set(cfg.dataset)
     encoder = cfg.load_encoder()
+    # the generator is loaded (a released file read and checked) before any work
+    generator = None if cfg.xqg is None else cfg.load_generator() or load_generator(cfg.xqg.generator)
+    # every query set is loaded (and so checked) before anything is written
+    variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for v in variants}
+    ensure_output_dir(cfg.output_dir)
     cache_root = os.path.join(cfg.output_dir, "cache")
     query_encoder = CachedQueryEncoder(encoder, cache_root)
     stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
@@ -281,7 +295,7 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     record: dict = {}
     if cfg.xqg is not None:
         xinfo, record = build_xqg_index(
-            encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, cfg.load_generator(), cfg.index_type
+            encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, generator, cfg.index_type
         )
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
         indexes["xqg"] = (
@@ -295,8 +309,8 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     }
     by_variant: dict[str, dict[str, SystemResult]] = {}
     for variant in variants:
-        vqs = load_query_set(f"{cfg.dataset}/{variant.spec}")
-        out_dir = os.path.join(cfg.output_dir, "variants", slug(variant.spec))
+        vqs = variant_sets[variant.spec]
+        out_dir = output_path(cfg.output_dir, "variants", slug(variant.spec))
         by_variant[variant.spec] = {
             name: run_system(name, spec, ix, query_encoder, vqs, cfg, run_stem, out_dir, variant.spec)
             for name, (spec, ix, run_stem) in indexes.items()
@@ -306,7 +320,7 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     if cfg.xqg is not None:
         measures = [rkt_label(b) for b in cfg.budgets] + list(cfg.measures)
         comparison = comparison_table(systems["baseline"].table, systems["xqg"].table, measures)
-        files["comparison"] = os.path.join(cfg.output_dir, f"{stem}.comparison.md")
+        files["comparison"] = output_path(cfg.output_dir, f"{stem}.comparison.md")
         atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
         every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
         per_query = pd.concat([r.per_query for r in every], ignore_index=True)
@@ -319,7 +333,7 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         if by_variant:
             robustness = robustness_table(per_query, "baseline", "xqg", cfg.correction, cfg.samples, cfg.stats_seed)
             files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
-            plot = os.path.join(cfg.output_dir, f"{stem}.severity.png")
+            plot = output_path(cfg.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
                 files["severity.png"] = plot
     return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness)
@@ -327,11 +341,12 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
 
 def load_generator_spec_check(spec_text: str) -> None:
     """Validate a generator spec's syntax before any work (loading happens later)."""
-    from xqg_bench.spec import parse_spec
+    from xqg_bench.spec import parse_spec, unknown_name
+    from xqg_bench.xqg.generators import GENERATOR_USAGE, GENERATORS
 
     name = parse_spec(spec_text, "generator").name
-    if name not in ("cldr", "mt5", "released"):
-        raise ValueError(f"unknown generator {name!r} in {spec_text!r}; use cldr, mt5(model=...) or released(path=...)")
+    if name not in GENERATORS:
+        raise unknown_name("generator", name, GENERATORS, spec_text, GENERATOR_USAGE)
 
 
 def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult], record: dict) -> str:

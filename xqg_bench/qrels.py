@@ -30,26 +30,25 @@ def export_qrels(output_dir: str = "qrels") -> list[str]:
 
 def read_qrels(path: str) -> list[tuple[str, str, int]]:
     """TREC qrels ``qid iteration docid relevance``; a bad line raises ValueError naming file and line."""
+    from xqg_bench.textfile import utf8_lines
+
     out, seen = [], set()
-    try:
-        f = open(path, encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"qrels file {path} does not exist") from None
-    with f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            cols = line.split()
-            if len(cols) != 4:
-                raise ValueError(f"{path}, line {lineno}: expected 4 columns 'qid iteration docid relevance'")
-            try:
-                rel = int(cols[3])
-            except ValueError:
-                raise ValueError(f"{path}, line {lineno}: relevance {cols[3]!r} is not an integer") from None
-            if (cols[0], cols[2]) in seen:
-                raise ValueError(f"{path}, line {lineno}: document {cols[2]!r} judged twice for query {cols[0]!r}")
-            seen.add((cols[0], cols[2]))
-            out.append((cols[0], cols[2], rel))
+    if not os.path.isfile(path):
+        raise ValueError(f"qrels file {path} does not exist")
+    for lineno, line in utf8_lines(path):
+        if not line.strip():
+            continue
+        cols = line.split()
+        if len(cols) != 4:
+            raise ValueError(f"{path}, line {lineno}: expected 4 columns 'qid iteration docid relevance'")
+        try:
+            rel = int(cols[3])
+        except ValueError:
+            raise ValueError(f"{path}, line {lineno}: relevance {cols[3]!r} is not an integer") from None
+        if (cols[0], cols[2]) in seen:
+            raise ValueError(f"{path}, line {lineno}: document {cols[2]!r} judged twice for query {cols[0]!r}")
+        seen.add((cols[0], cols[2]))
+        out.append((cols[0], cols[2], rel))
     return out
 
 
@@ -64,17 +63,15 @@ def derive_qrels(run_paths: list[str], dataset_id: str, depth: int, output: str)
     """Answer-derived qrels: pool the top ``depth`` passages of every run per query and judge each
     by the official matching rule.  Writes TREC qrels (1 and 0 judgments) and ``<output>.json``
     with the provenance (dataset, runs and their md5, depth, rule, counts)."""
-    import ir_datasets
-
-    import xqg_bench  # noqa: F401
     from xqg_bench.atomic import atomic_write_json
+    from xqg_bench.datasets import load_dataset
     from xqg_bench.evaluate.rkt import cached_word_tokenize, span_answers
     from xqg_bench.runs import read_trec_run
     from xqg_bench.signature import file_md5
 
     if depth < 1:
         raise ValueError(f"pool depth must be >= 1, got {depth}")
-    ds = ir_datasets.load(dataset_id)
+    ds = load_dataset(dataset_id)
     answers = {q.query_id: span_answers(getattr(q, "answers", ())) for q in ds.queries_iter()}
     runs = [read_trec_run(p) for p in run_paths]
     store = ds.docs_store()

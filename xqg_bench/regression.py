@@ -18,6 +18,7 @@ import sys
 from typing import NamedTuple
 
 from xqg_bench.atomic import atomic_write_text
+from xqg_bench.textfile import read_utf8
 
 
 class Grade(NamedTuple):
@@ -33,8 +34,7 @@ def load(path: str) -> dict:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as f:
-            spec = yaml.safe_load(f)
+        spec = yaml.safe_load(read_utf8(path))
     except FileNotFoundError:
         raise ValueError(f"regression file {path} does not exist") from None
     except yaml.YAMLError as e:

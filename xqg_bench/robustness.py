@@ -17,7 +17,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text
+from xqg_bench.atomic import atomic_write_text, output_path
 from xqg_bench.compare import ALL, did_test
 from xqg_bench.significance import correct
 
@@ -81,7 +81,7 @@ def over_seeds(robust: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str, str]:
-    paths = {f"robustness.{ext}": os.path.join(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "json")}
+    paths = {f"robustness.{ext}": output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "json")}
     atomic_write_text(paths["robustness.csv"], robust.to_csv(index=False))
     atomic_write_text(
         paths["robustness.json"], json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n"

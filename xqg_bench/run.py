@@ -79,6 +79,15 @@ def _stats_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stats-seed", type=int, default=13, help="seed of the resamples (default 13)")
 
 
+def _extra_queries_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-extra-queries",
+        action="store_true",
+        help="score runs that also hold queries outside --dataset (e.g. a full-dev run on one language); "
+        "they are counted as 'extra in run (ignored)'. Without it they are an error",
+    )
+
+
 def _backend_options(p: argparse.ArgumentParser) -> None:
     b = p.add_argument_group("encoding backend")
     b.add_argument("--backend", choices=("local", "ray"), default="local", help="local (default) or ray actors")
@@ -250,6 +259,7 @@ def cmd_score(argv: Sequence[str]) -> int:
     p.add_argument("--dataset", default=DEFAULT_DATASET)
     p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES)
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
+    _extra_queries_option(p)
     args = p.parse_args(argv)
     from xqg_bench.evaluate.measures import language_table, score_rankings
     from xqg_bench.evaluate.rkt import rkt_label
@@ -260,6 +270,7 @@ def cmd_score(argv: Sequence[str]) -> int:
     check_run_files([args.run])
     qs = load_query_set(args.dataset)
     rankings = read_trec_run(args.run)
+    qs.check_run(args.run, rankings, args.allow_extra_queries)
     per_query, pairing = score_rankings(rankings, qs.queries, qs.qrels, qs.text_lookup(), args.measures, args.budgets)
     table = language_table(per_query, [rkt_label(b) for b in args.budgets] + list(args.measures))
     sig = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(args.run)})
@@ -282,10 +293,12 @@ def cmd_compare(argv: Sequence[str]) -> int:
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
     p.add_argument("--output-dir", default="runs")
     p.add_argument("--stem", default="compare", help="leaderboard file name stem (default compare)")
+    _extra_queries_option(p)
     _stats_options(p)
     args = p.parse_args(argv)
     import pandas as pd
 
+    from xqg_bench.atomic import ensure_output_dir, output_path
     from xqg_bench.compare import compare
     from xqg_bench.evaluate.measures import score_rankings
     from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
@@ -301,12 +314,20 @@ def cmd_compare(argv: Sequence[str]) -> int:
     if len(set(names)) != len(names):
         raise ValueError(f"runs need distinct file names to be told apart, got {names}")
     check_run_files(paths)
+    for ext in ("md", "csv", "tex", "html", "json"):
+        output_path(args.output_dir, f"{args.stem}.{ext}")  # the stem is a plain file name
     qs = load_query_set(args.dataset)
+    ensure_output_dir(args.output_dir)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
+    if args.qrels:
+        qs.check_ids(args.qrels, "qrels", [(q, d) for q, d, _r in qrels or []])
+    runs = {path: read_trec_run(path) for path in paths}  # every run checked before any scoring
+    for path, rankings in runs.items():
+        qs.check_run(path, rankings, args.allow_extra_queries)
     frames, sigs = [], {}
     for name, path in zip(names, paths, strict=True):
         per_query, _pairing = score_rankings(
-            read_trec_run(path), qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
+            runs[path], qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
         )
         frames.append(per_query.assign(system=name))
         sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
@@ -380,14 +401,9 @@ def cmd_perturb(argv: Sequence[str]) -> int:
             print(ds_id)
         return 0
     if args.show:
-        import ir_datasets
+        from xqg_bench.datasets import load_dataset
 
-        import xqg_bench  # noqa: F401
-
-        try:
-            queries = list(ir_datasets.load(args.show).queries_iter())
-        except KeyError as e:
-            raise ValueError(f"unknown dataset {args.show!r}: {e}") from None
+        queries = list(load_dataset(args.show).queries_iter())
         if not queries or not hasattr(queries[0], "original_text"):
             raise ValueError(f"{args.show} is not a variant ID; list them with `perturb --list`")
         step = max(1, len(queries) // args.examples)
@@ -419,15 +435,10 @@ def cmd_topics(argv: Sequence[str]) -> int:
     p.add_argument("dataset")
     p.add_argument("--output", required=True)
     args = p.parse_args(argv)
-    import ir_datasets
-
-    import xqg_bench  # noqa: F401
     from xqg_bench.atomic import atomic_open
+    from xqg_bench.datasets import load_dataset
 
-    try:
-        queries = ir_datasets.load(args.dataset).queries_iter()
-    except KeyError:
-        raise ValueError(f"unknown dataset {args.dataset!r}; see `python -m xqg_bench.run datasets`") from None
+    queries = load_dataset(args.dataset).queries_iter()
     with atomic_open(args.output, "w") as f:
         for q in queries:
             f.write(f"{q.query_id}\t{' '.join(q.text.split())}\n")
@@ -468,13 +479,11 @@ def cmd_predictions(argv: Sequence[str]) -> int:
     p.add_argument("--output", help="with --from-run: the predictions file to write")
     p.add_argument("--budgets", type=_budgets, default=(2000, 5000))
     args = p.parse_args(argv)
-    import ir_datasets
-
-    import xqg_bench  # noqa: F401
+    from xqg_bench.datasets import load_dataset
     from xqg_bench.evaluate.predictions import predictions, read_predictions, write_predictions
     from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
 
-    ds = ir_datasets.load(args.dataset)
+    ds = load_dataset(args.dataset)
     default_lang = ds.queries_lang()
     from xqg_bench.evaluate.measures import QueryInfo
 
@@ -508,8 +517,10 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels")
     args = p.parse_args(argv)
+    from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.qrels import export_qrels
 
+    ensure_output_dir(args.output_dir)
     for path in export_qrels(args.output_dir):
         print(path)
     return 0
@@ -545,13 +556,16 @@ def cmd_generate(argv: Sequence[str]) -> int:
     ).parse_args(argv)
     import os
 
+    from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.pipeline import load_query_set
     from xqg_bench.xqg.generators import load_generator
     from xqg_bench.xqg.store import generate, read_manifest
 
     docs = load_query_set(args.dataset).docs
+    gen = load_generator(args.generator, backend=args.backend, **_ray_options(args))
+    ensure_output_dir(args.output_dir)
     out = generate(
-        load_generator(args.generator, backend=args.backend, **_ray_options(args)),
+        gen,
         docs,
         os.path.join(args.output_dir, "cache"),
         tuple(args.xqg_langs),
@@ -578,6 +592,7 @@ def cmd_encode(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     import os
 
+    from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.encoders import load_encoder
     from xqg_bench.index import encode_corpus
     from xqg_bench.pipeline import load_query_set
@@ -587,6 +602,7 @@ def cmd_encode(argv: Sequence[str]) -> int:
 
     docs = load_query_set(args.dataset).docs
     enc = load_encoder(args.encoder, backend=args.backend, **_ray_options(args))
+    ensure_output_dir(args.output_dir)
     root = os.path.join(args.output_dir, "cache")
     progress = not args.no_progress
     print(encode_corpus(enc, docs, root, args.shard_size, progress, args.num_shards, args.shard_id))
@@ -621,7 +637,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in commands:
             return commands[argv[0]](argv[1:])
         return cmd_run(argv)
-    except (ValueError, FileNotFoundError, KeyError) as e:
+    except (ValueError, OSError, KeyError) as e:  # OSError: FileNotFoundError, PermissionError, disk full, ...
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)
         return 2

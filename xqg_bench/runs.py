@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from xqg_bench.atomic import atomic_open
+from xqg_bench.textfile import utf8_lines
 
 _TAG = re.compile(r"^\S+$")
 SCORE_DECIMALS = 6
@@ -48,28 +49,27 @@ def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
     out: dict[str, list[tuple[str, float]]] = {}
     seen: set[tuple[str, str]] = set()
     check_run_files([path])
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            cols = line.split()
-            where = f"{path}, line {lineno}"
-            if len(cols) != 6:
-                raise ValueError(f"{where}: expected 6 columns 'qid Q0 docid rank score tag', got {len(cols)}")
-            qid, _q0, docid, rank, score_text, _tag = cols
-            try:
-                int(rank)
-                score = float(score_text)
-            except ValueError:
-                raise ValueError(
-                    f"{where}: rank must be an integer and score a number, got {rank!r} {score_text!r}"
-                ) from None
-            if not math.isfinite(score):
-                raise ValueError(f"{where}: score {score_text!r} is not finite")
-            if (qid, docid) in seen:
-                raise ValueError(f"{where}: document {docid!r} appears twice for query {qid!r}")
-            seen.add((qid, docid))
-            out.setdefault(qid, []).append((docid, score))
+    for lineno, line in utf8_lines(path):
+        if not line.strip():
+            continue
+        cols = line.split()
+        where = f"{path}, line {lineno}"
+        if len(cols) != 6:
+            raise ValueError(f"{where}: expected 6 columns 'qid Q0 docid rank score tag', got {len(cols)}")
+        qid, _q0, docid, rank, score_text, _tag = cols
+        try:
+            int(rank)
+            score = float(score_text)
+        except ValueError:
+            raise ValueError(
+                f"{where}: rank must be an integer and score a number, got {rank!r} {score_text!r}"
+            ) from None
+        if not math.isfinite(score):
+            raise ValueError(f"{where}: score {score_text!r} is not finite")
+        if (qid, docid) in seen:
+            raise ValueError(f"{where}: document {docid!r} appears twice for query {qid!r}")
+        seen.add((qid, docid))
+        out.setdefault(qid, []).append((docid, score))
     for ranking in out.values():
         ranking.sort(key=lambda x: (-x[1], x[0]))
     return out

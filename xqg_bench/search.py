@@ -32,8 +32,32 @@ def query_encoder(encoder: Encoder):  # type: ignore[no-untyped-def]
 
 
 def faiss_searcher(index_dir: str, encoder: Encoder):  # type: ignore[no-untyped-def]
-    """``FaissSearcher(index_dir, <our query encoder>)``."""
-    return pyserini_faiss().FaissSearcher(index_dir, query_encoder(encoder))
+    """``FaissSearcher(index_dir, <our query encoder>)``, after checking that the index directory is
+    whole (as many doc ids as vectors) and holds vectors of the encoder's dimension."""
+    import os
+
+    for name in ("index", "docid"):
+        if not os.path.isfile(os.path.join(index_dir, name)):
+            raise ValueError(f"{index_dir} is not a FAISS index directory: {name} is missing")
+    try:
+        searcher = pyserini_faiss().FaissSearcher(index_dir, query_encoder(encoder))
+    except AssertionError:  # Pyserini asserts len(docid) == index.ntotal, without a message
+        import faiss
+
+        with open(os.path.join(index_dir, "docid"), "rb") as f:
+            n_ids = sum(1 for _ in f)
+        n_vecs = faiss.read_index(os.path.join(index_dir, "index"), faiss.IO_FLAG_MMAP).ntotal
+        raise ValueError(
+            f"{index_dir}: docid lists {n_ids} doc ids but index holds {n_vecs} vectors; the index directory is "
+            "damaged or mixed from two builds: delete it and rebuild"
+        ) from None
+    dim = getattr(encoder, "dim", None)
+    if dim is not None and searcher.dimension != dim:
+        raise ValueError(
+            f"{index_dir} holds {searcher.dimension}-dimensional vectors but encoder {encoder.spec} gives {dim}; "
+            "search with the encoder the index was built with (see its meta.json)"
+        )
+    return searcher
 
 
 def search(
@@ -51,6 +75,9 @@ def search(
 
     if len(query_ids) != len(set(query_ids)):
         raise ValueError("duplicate query ids in the query set")
+    empty = [q for q, t in zip(query_ids, query_texts, strict=True) if not t.strip()]
+    if empty:
+        raise ValueError(f"query {empty[0]} is empty or whitespace only ({len(empty)} such queries): cannot search it")
     searcher = faiss_searcher(index_dir, encoder)
     k = min(depth, searcher.num_docs)
     out: dict[str, Ranking] = {}

@@ -64,3 +64,26 @@ def format_spec(name: str, params: dict[str, object], order: tuple[str, ...] = (
             raise ValueError(f"value {v!r} of {k!r} cannot be written in a spec (no spaces, commas, parentheses, '=')")
         parts.append(f"{k}={v}")
     return f"{name}({','.join(parts)})"
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``''``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_name(what: str, name: str, choices: object, text: str, usage: str) -> ValueError:
+    """The error for an unknown ``what`` name in ``text``: the closest known name and how to write one."""
+    return ValueError(f"unknown {what} {name!r}{did_you_mean(name, choices)} in {text!r}; use {usage}")
+
+
+def check_keys(spec: Spec, allowed: object, text: str) -> None:
+    """ValueError naming each option of ``spec`` not in ``allowed``, with the closest allowed key."""
+    for key, _v in spec.params:
+        if key not in allowed:  # type: ignore[operator]
+            raise ValueError(
+                f"unknown {spec.name} option {key!r}{did_you_mean(key, allowed)} in {text!r}; "
+                f"options: {sorted(allowed)}"  # type: ignore[call-overload]
+            )

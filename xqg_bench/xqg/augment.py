@@ -17,8 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.atomic import atomic_save_npy, atomic_write_json, job_dir
 from xqg_bench.encoders.base import Encoder
+from xqg_bench.index import load_vectors
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.spec import format_spec, parse_spec
 from xqg_bench.xqg.store import my_shards, read_manifest, read_shard
@@ -112,7 +113,7 @@ def encode_generated(
     langs = manifest["langs"]
     sig = qemb_signature(manifest["signature"], encoder, store, dtype)
     out = os.path.join(root, "qembeddings", cache_key(sig))
-    os.makedirs(out, exist_ok=True)
+    job_dir(out)
     total = len(manifest["shards"])
     mine = my_shards(total, num_shards, shard_id)
     todo = [i for i in mine if not os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy"))]
@@ -228,14 +229,15 @@ def augment(passage_dir: str, qemb_dir: str, root: str, cfg: AugmentConfig, prog
         )
     base = make_signature({"p": cache_key(pmeta["signature"]), "q": cache_key(qmeta["signature"]), "aug": cfg.spec})
     out = os.path.join(root, "augmented", cache_key(base))
-    os.makedirs(out, exist_ok=True)
+    job_dir(out)
+    sums = qmeta.get("store") == "sums"
     for i in tqdm(range(pmeta["shards"]), desc="augment", unit="shard", disable=not progress):
         if os.path.exists(os.path.join(out, f"shard-{i:05d}.npy")):
             continue
-        p = np.load(os.path.join(passage_dir, f"shard-{i:05d}.npy"), allow_pickle=False)
-        q = np.load(os.path.join(qemb_dir, f"qemb-{i:05d}.npy"), allow_pickle=False)
+        p = load_vectors(os.path.join(passage_dir, f"shard-{i:05d}.npy"), pmeta["dim"])
+        q = load_vectors(os.path.join(qemb_dir, f"qemb-{i:05d}.npy"), pmeta["dim"], 3 if sums else 2)
         c = np.load(os.path.join(qemb_dir, f"qcount-{i:05d}.npy"), allow_pickle=False)
-        shard_fn = augment_shard_sums if qmeta.get("store") == "sums" else augment_shard
+        shard_fn = augment_shard_sums if sums else augment_shard
         aug, used = shard_fn(p, q, c, qmeta["langs"], cfg)
         atomic_save_npy(os.path.join(out, f"used-{i:05d}.npy"), used)
         atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), aug)

@@ -12,9 +12,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from xqg_bench.datasets.records import XorDoc
-from xqg_bench.spec import parse_spec
+from xqg_bench.spec import check_keys, parse_spec, unknown_name
 
 GeneratedQueries = dict[str, list[str]]  # lang -> queries
+GENERATORS = ("cldr", "mt5", "released")
+GENERATOR_USAGE = "cldr, mt5(model=...) or released(path=...)"
 
 
 def passage_seed(seed: int, doc_id: str, *extra: str) -> int:
@@ -47,11 +49,7 @@ def load_generator(spec_text: str, backend: str = "local", **ray_options: object
     params = dict(spec.params)
 
     def check(allowed: set[str]) -> None:
-        unknown = set(params) - allowed
-        if unknown:
-            raise ValueError(
-                f"unknown {spec.name} option(s) {sorted(unknown)} in {spec_text!r}; allowed: {sorted(allowed)}"
-            )
+        check_keys(spec, allowed, spec_text)
 
     if spec.name == "cldr":
         check(set())
@@ -82,6 +80,4 @@ def load_generator(spec_text: str, backend: str = "local", **ray_options: object
         from xqg_bench.xqg.released import ReleasedQueries
 
         return ReleasedQueries(params["path"])
-    raise ValueError(
-        f"unknown generator {spec.name!r} in {spec_text!r}; use cldr, mt5(model=...) or released(path=...)"
-    )
+    raise unknown_name("generator", spec.name, GENERATORS, spec_text, GENERATOR_USAGE)

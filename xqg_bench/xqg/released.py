@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.signature import file_md5
 from xqg_bench.spec import format_spec
+from xqg_bench.textfile import utf8_lines
 from xqg_bench.xqg import LANGUAGE_NAMES
 from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator
 
@@ -46,25 +47,24 @@ def jsonl_files(path: str) -> list[str]:
 def iter_generated(path: str) -> Iterator[tuple[str, GeneratedQueries]]:
     """(docid, {lang: queries}) for every record; bad records raise ValueError naming file and line."""
     for fn in jsonl_files(path):
-        with open(fn, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                where = f"{fn}, line {lineno}"
-                try:
-                    rec = json.loads(line)
-                    docid = str(rec["docid"])
-                    gq = rec["generated_queries"]
-                    if not isinstance(gq, dict):
-                        raise TypeError("generated_queries is not an object")
-                    out = {}
-                    for k, v in gq.items():
-                        if not isinstance(v, list) or not all(isinstance(q, str) for q in v):
-                            raise TypeError(f"generated_queries[{k!r}] is not a list of strings")
-                        out[_lang_code(k, where)] = v
-                except (json.JSONDecodeError, KeyError, TypeError) as e:
-                    raise ValueError(f"{where}: not a generated-queries record ({e})") from None
-                yield docid, out
+        for lineno, line in utf8_lines(fn):
+            if not line.strip():
+                continue
+            where = f"{fn}, line {lineno}"
+            try:
+                rec = json.loads(line)
+                docid = str(rec["docid"])
+                gq = rec["generated_queries"]
+                if not isinstance(gq, dict):
+                    raise TypeError("generated_queries is not an object")
+                out = {}
+                for k, v in gq.items():
+                    if not isinstance(v, list) or not all(isinstance(q, str) for q in v):
+                        raise TypeError(f"generated_queries[{k!r}] is not a list of strings")
+                    out[_lang_code(k, where)] = v
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ValueError(f"{where}: not a generated-queries record ({e})") from None
+            yield docid, out
 
 
 class ReleasedQueries(QueryGenerator):

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Sequence
 
-from xqg_bench.atomic import atomic_open, atomic_write_json
+from xqg_bench.atomic import atomic_open, atomic_write_json, job_dir
 from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.signature import cache_key, make_signature
@@ -77,7 +77,7 @@ def generate(
         raise ValueError(f"n (queries per language) must be >= 1, got {n}")
     sig = generation_signature(generator, docs, langs, n, seed, shard_size)
     out = generated_dir(root, sig)
-    os.makedirs(out, exist_ok=True)
+    job_dir(out)
     total = n_shards(len(docs), shard_size)
     mine = my_shards(total, num_shards, shard_id)
     todo = [i for i in mine if not os.path.exists(os.path.join(out, shard_name(i)))]
