@@ -12,12 +12,11 @@ Also: worst case over conditions, and mean and spread over seeds of the same var
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text, output_path
+from xqg_bench.atomic import atomic_open, atomic_write_text, output_path
 from xqg_bench.compare import ALL, did_test
 from xqg_bench.significance import correct
 
@@ -156,8 +155,7 @@ def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bo
     axes[0][-1].legend(fontsize=8)
     fig.suptitle("Baseline vs +xQG by perturbation severity")
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=100)
     plt.close(fig)
-    os.replace(tmp, path)
     return True

@@ -1,0 +1,128 @@
+"""Kill -9 at random points of every stage of the command: nothing partial, byte-identical resume.
+
+One uninterrupted run (the reference) and one run that is SIGKILLed again and again: once in each
+stage (passage encoding, indexing, query generation, query encoding, search, reporting), each
+time at a seeded random point (the n-th new file of the stage plus a random delay), then resumed.
+After every kill each file under a final name is byte-identical to the reference's; after the last
+resume the whole output tree (caches included) is byte-identical and no temporary file is left.
+The two runs use different PYTHONHASHSEED and thread counts.  ``XQG_FAULT_SEED`` picks other
+kill points (default 2026).
+"""
+
+import glob
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+SEED = int(os.environ.get("XQG_FAULT_SEED", "2026"))
+
+# stage: files whose appearance starts the countdown, how many (random in a range), maximal extra
+# delay in seconds, and the files (and how many) that exist once the stage is over
+STAGES = {
+    "passage encoding": ("cache/embeddings/*/shard-*.npy", (1, 25), 0.1, "cache/embeddings/*/meta.json", 1),
+    "indexing": ("cache/embeddings/*/meta.json", (1, 1), 0.02, "cache/indexes/*/meta.json", 1),
+    "query generation": ("cache/generated/*/shard-*.jsonl", (1, 25), 0.03, "cache/generated/*/manifest.json", 1),
+    "query encoding": ("cache/qembeddings/*/qemb-*.npy", (1, 25), 0.05, "cache/qembeddings/*/meta.json", 1),
+    "search": ("cache/indexes/*/meta.json", (2, 2), 0.3, "variants/*/*.scores.json", 4),
+    "reporting": ("variants/*/*.scores.json", (4, 4), 1.0, "*.severity.png", 1),
+}
+
+
+def command(out: str, model: str) -> list[str]:
+    return [
+        sys.executable, "-m", "xqg_bench.run", "--dataset", "xqg-bench:mini/dev/ja", "--encoder", f"hf(model={model})",
+        "--xqg-n", "2", "--xqg-langs", "ja,ko", "--variant", "typo(kind=keyboard,n=1,seed=13)",
+        "--variant", "typo(kind=keyboard,n=2,seed=13)", "--samples", "200", "--shard-size", "32", "--no-progress",
+        "--output-dir", out,
+    ]  # fmt: skip
+
+
+def tree(root: str) -> dict[str, bytes]:
+    out = {}
+    for r, _d, files in os.walk(root):
+        for f in files:
+            path = os.path.join(r, f)
+            out[os.path.relpath(path, root)] = open(path, "rb").read()
+    return out
+
+
+def env(hash_seed: str, threads: str) -> dict[str, str]:
+    return dict(os.environ, PYTHONHASHSEED=hash_seed, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+
+
+def kill_at(cmd: list[str], out: str, pattern: str, count: int, delay: float, environ: dict) -> bool:
+    """Start ``cmd``; SIGKILL it ``delay`` s after ``count`` files match ``pattern``; True if it was alive."""
+    proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if len(glob.glob(os.path.join(out, pattern))) >= count:
+            break
+        time.sleep(0.01)
+    time.sleep(delay)
+    alive = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return alive
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, tiny_models):
+    out = str(tmp_path_factory.mktemp("reference") / "out")
+    subprocess.run(command(out, tiny_models["bert"]), env=env("1", "1"), check=True, capture_output=True)
+    return out, tree(out)
+
+
+def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(reference, tiny_models, tmp_path):
+    ref_dir, ref = reference
+    assert os.listdir(os.path.dirname(ref_dir)) == ["out"]  # nothing written outside the output directory
+    assert any(k.endswith(".severity.png") for k in ref) and any(k.endswith(".leaderboard.html") for k in ref)
+    out = str(tmp_path / "out")
+    cmd = command(out, tiny_models["bert"])
+    rng = random.Random(SEED)
+    landed = []  # stages killed before they were over
+    for stage, (pattern, (lo, hi), max_delay, done, n_done) in STAGES.items():
+        count, delay = rng.randint(lo, hi), rng.uniform(0, max_delay)
+        alive = kill_at(cmd, out, pattern, count, delay, env(str(rng.randrange(10**6)), "2"))
+        if alive and len(glob.glob(os.path.join(out, done))) < n_done:
+            landed.append(stage)
+        now = tree(out)
+        for name, data in now.items():
+            if name.rsplit("/", 1)[-1].startswith(".") and name.endswith(".tmp"):
+                continue  # a temporary file of the killed write: never under a final name
+            assert name in ref, f"killed in {stage}: {name} should not exist"
+            assert data == ref[name], f"killed in {stage}: {name} is partial or different"
+    print("LANDED", SEED, landed)
+    assert len(landed) >= 4, f"only {landed} were killed before they were over: too short for this machine?"
+    # the resume finishes the work and matches the uninterrupted run, byte for byte, with no temporaries left
+    subprocess.run(cmd, env=env("777", "2"), check=True, capture_output=True)
+    final = tree(out)
+    assert sorted(final) == sorted(ref)
+    assert [k for k in final if final[k] != ref[k]] == []
+
+
+def test_stale_temporaries_of_dead_processes_are_swept_and_live_ones_kept(tmp_path):
+    from xqg_bench.atomic import _owner, ensure_output_dir
+
+    host = _owner().rsplit("-", 1)[0]
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (tmp_path / "sub").mkdir()
+    stale = tmp_path / "sub" / f".shard-00001.npy.{host}-{dead_pid}.abc123.tmp"
+    stale.write_bytes(b"partial")
+    stale_dir = tmp_path / f".index.{host}-{dead_pid}.x_y.tmp"
+    stale_dir.mkdir()
+    (stale_dir / "index").write_bytes(b"partial")
+    live = tmp_path / f".run.trec.{host}-{os.getpid()}.q.tmp"
+    live.write_bytes(b"being written")
+    other_host = tmp_path / f".run.trec.{host}x-{dead_pid}.q.tmp"
+    other_host.write_bytes(b"another node's job")
+    kept = tmp_path / "notes.tmp"
+    kept.write_bytes(b"not ours")
+    ensure_output_dir(str(tmp_path))
+    assert not stale.exists() and not stale_dir.exists()
+    assert live.exists() and other_host.exists() and kept.exists()
