@@ -131,3 +131,37 @@ def test_approximate_index_types_open_in_pyserini(tiny_models, tmp_path, index_t
     assert len(hits) == 10 and all(h.docid in {d.doc_id for d in docs} for h in hits)
     with pytest.raises(ValueError, match="bad FAISS index type"):
         build_index(enc, docs, str(tmp_path), shard_size=64, progress=False, index_type="Nonsense42")
+
+
+def test_our_searcher_is_a_faiss_searcher_with_the_same_hits(index_and_encoder):
+    import faiss
+
+    from xqg_bench.jvm import pyserini_faiss
+    from xqg_bench.search import faiss_searcher, search
+
+    info, enc, _ = index_and_encoder
+    ours = faiss_searcher(info.path, enc)
+    assert isinstance(ours, pyserini_faiss().FaissSearcher)
+    threads, kernel = faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold
+    texts = ["which currency does Finland use", "Seoul", "rupee", "Tokyo"]
+    got = search(info.path, enc, ["a", "b", "c", "d"], texts, depth=5, threads=1, progress=False)
+    assert (faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold) == (threads, kernel)
+    stock = ours.batch_search(texts, ["a", "b", "c", "d"], k=5, threads=1)
+    for q in "abcd":  # same hits and scores (up to FAISS kernel rounding), ordered by (-score, docid)
+        theirs = {h.docid: float(h.score) for h in stock[q]}
+        assert sorted(dict(got[q])) == sorted(theirs)
+        np.testing.assert_allclose([s for _d, s in got[q]], [theirs[d] for d, _s in got[q]], atol=1e-5)
+        assert got[q] == sorted(got[q], key=lambda x: (-x[1], x[0]))
+
+
+def test_ranked_orders_ties_by_docid_and_drops_missing_hits():
+    from xqg_bench.search import ranked
+
+    docids = np.array(["d0", "d1", "d2", "d3"], dtype=object)
+    scores = np.array([[3.0, 2.0, 2.0, 1.0], [5.0, 4.0, 1.0, 0.5], [7.0, 6.0, -3e38, -3e38]], dtype=np.float32)
+    rows = np.array([[3, 2, 0, 1], [1, 0, 3, 2], [2, 3, -1, -1]])
+    assert ranked(docids, scores, rows) == [
+        [("d3", 3.0), ("d0", 2.0), ("d2", 2.0), ("d1", 1.0)],  # the tie re-ordered by docid
+        [("d1", 5.0), ("d0", 4.0), ("d3", 1.0), ("d2", 0.5)],  # FAISS order kept
+        [("d2", 7.0), ("d3", 6.0)],  # no hit (-1) dropped
+    ]
