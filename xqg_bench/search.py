@@ -146,14 +146,11 @@ def ranked(docids: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> list[Ran
     """Each query's hits as (docid, score), ordered by (-score, docid).  FAISS returns them by score, so
     only queries with tied scores are re-sorted; ``-1`` rows (no hit) are dropped, as Pyserini does.
     ``docids`` is an object array (row -> docid)."""
-    names = docids[np.maximum(rows, 0)].tolist()
-    values = scores.tolist()
+    n, k = rows.shape
+    hits = list(zip(docids[np.maximum(rows, 0)].ravel().tolist(), scores.ravel().tolist(), strict=True))
     in_order = np.all(scores[:, :-1] > scores[:, 1:], axis=1) & np.all(rows != -1, axis=1)
-    out = []
-    for i, ok in enumerate(in_order.tolist()):
-        ranking = list(zip(names[i], values[i], strict=True))
-        if not ok:
-            ranking = [hit for hit, row in zip(ranking, rows[i].tolist(), strict=True) if row != -1]
-            ranking.sort(key=lambda x: (-x[1], x[0]))
-        out.append(ranking)
+    out = [hits[i * k : (i + 1) * k] for i in range(n)]
+    for i in np.flatnonzero(~in_order).tolist():
+        out[i] = [hit for hit, row in zip(out[i], rows[i].tolist(), strict=True) if row != -1]
+        out[i].sort(key=lambda x: (-x[1], x[0]))
     return out
