@@ -97,7 +97,7 @@ def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(r
             assert name in ref, f"killed in {stage}: {name} should not exist"
             assert data == ref[name], f"killed in {stage}: {name} is partial or different"
     print("LANDED", SEED, landed)
-    assert len(landed) >= 4, f"only {landed} were killed before they were over: too short for this machine?"
+    assert len(landed) >= 3, f"only {landed} were killed before they were over: too short for this machine?"
     # the resume finishes the work and matches the uninterrupted run, byte for byte, with no temporaries left
     subprocess.run(cmd, env=env("777", "2"), check=True, capture_output=True)
     final = tree(out)
