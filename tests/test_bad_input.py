@@ -340,3 +340,14 @@ def test_index_writer_names_a_duplicate_doc_id(tmp_path):
     with pytest.raises(ValueError, match="doc id 'b' appears twice in the corpus"):
         write_index(str(tmp_path / "ix"), np.zeros((3, 4), np.float32), ["a", "b", "b"], {"signature": "s"})
     assert not (tmp_path / "ix").exists()
+
+
+def test_predictions_and_derived_qrels_check_the_run_first(tmp_path, capsys, good_run):
+    bad = _damaged(tmp_path, good_run, 6, b"mini-dev-ar-0002 Q0 XX-nowhere 2 1.5 t\n")
+    preds, derived = tmp_path / "p.json", tmp_path / "d.qrels"
+    fails(["predictions", "--from-run", bad, "--output", preds], capsys, f"{bad}, line 6: doc id 'XX-nowhere'")
+    argv = ["derive-qrels", bad, "--dataset", "xqg-bench:mini/dev", "--output", derived]
+    fails(argv, capsys, f"{bad}, line 6: doc id 'XX-nowhere'")
+    assert not preds.exists() and not derived.exists()
+    assert main(["predictions", "--from-run", str(good_run), "--output", str(preds)]) == 0
+    assert main(["derive-qrels", str(good_run), "--dataset", "xqg-bench:mini/dev", "--output", str(derived)]) == 0

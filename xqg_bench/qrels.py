@@ -64,27 +64,25 @@ def derive_qrels(run_paths: list[str], dataset_id: str, depth: int, output: str)
     by the official matching rule.  Writes TREC qrels (1 and 0 judgments) and ``<output>.json``
     with the provenance (dataset, runs and their md5, depth, rule, counts)."""
     from xqg_bench.atomic import atomic_write_json
-    from xqg_bench.datasets import load_dataset
     from xqg_bench.evaluate.rkt import cached_word_tokenize, span_answers
+    from xqg_bench.pipeline import load_query_set
     from xqg_bench.runs import read_trec_run
     from xqg_bench.signature import file_md5
 
     if depth < 1:
         raise ValueError(f"pool depth must be >= 1, got {depth}")
-    ds = load_dataset(dataset_id)
-    answers = {q.query_id: span_answers(getattr(q, "answers", ())) for q in ds.queries_iter()}
+    qs = load_query_set(dataset_id)
+    answers = {q.query_id: span_answers(q.answers) for q in qs.queries}
     runs = [read_trec_run(p) for p in run_paths]
-    store = ds.docs_store()
+    for path, run in zip(run_paths, runs, strict=True):
+        qs.check_run(path, run, allow_extra=True)  # every pooled passage exists; other queries are not pooled
     judged = relevant = 0
     lines = []
     for qid in sorted(answers):
         if not answers[qid]:
             continue  # yes/no-only or no answers: the official script does not count these
         pool = sorted({d for run in runs for d, _s in run.get(qid, [])[:depth]})
-        docs = store.get_many(pool)
-        missing = [d for d in pool if d not in docs]
-        if missing:
-            raise ValueError(f"run names doc id {missing[0]!r} (query {qid}) that {dataset_id} does not contain")
+        docs = qs.store.get_many(pool)
         for d in pool:
             text = " ".join(cached_word_tokenize(docs[d].text))
             rel = int(any(a in text for a in answers[qid]))

@@ -478,28 +478,23 @@ def cmd_predictions(argv: Sequence[str]) -> int:
     p.add_argument("--dataset", default=DEFAULT_DATASET)
     p.add_argument("--output", help="with --from-run: the predictions file to write")
     p.add_argument("--budgets", type=_budgets, default=(2000, 5000))
+    _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.datasets import load_dataset
     from xqg_bench.evaluate.predictions import predictions, read_predictions, write_predictions
     from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
+    from xqg_bench.pipeline import load_query_set
 
-    ds = load_dataset(args.dataset)
-    default_lang = ds.queries_lang()
-    from xqg_bench.evaluate.measures import QueryInfo
-
-    queries = [
-        QueryInfo(q.query_id, getattr(q, "lang", None) or default_lang, tuple(getattr(q, "answers", ())))
-        for q in ds.queries_iter()
-    ]
+    if args.from_run and not args.output:
+        raise ValueError("--from-run needs --output")
+    qs = load_query_set(args.dataset)
+    queries = qs.queries
     if args.from_run:
-        if not args.output:
-            raise ValueError("--from-run needs --output")
-        from xqg_bench.evaluate.measures import docs_store_texts
         from xqg_bench.runs import read_trec_run
 
-        write_predictions(
-            args.output, predictions(read_trec_run(args.from_run), queries, docs_store_texts(ds.docs_store()))
-        )
+        check_run_files([args.from_run])
+        rankings = read_trec_run(args.from_run)
+        qs.check_run(args.from_run, rankings, args.allow_extra_queries)
+        write_predictions(args.output, predictions(rankings, queries, qs.text_lookup()))
         print(args.output)
         return 0
     preds = read_predictions(args.score)
