@@ -8,6 +8,7 @@ object per hit), which keeps the searcher within a few percent of raw FAISS.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 import numpy as np
@@ -147,7 +148,13 @@ def ranked(docids: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> list[Ran
     only queries with tied scores are re-sorted; ``-1`` rows (no hit) are dropped, as Pyserini does.
     ``docids`` is an object array (row -> docid)."""
     n, k = rows.shape
-    hits = list(zip(docids[np.maximum(rows, 0)].ravel().tolist(), scores.ravel().tolist(), strict=True))
+    paused = gc.isenabled()
+    gc.disable()  # 100,000s of small tuples: the cyclic collector would scan them again and again
+    try:
+        hits = list(zip(docids[np.maximum(rows, 0)].ravel().tolist(), scores.ravel().tolist(), strict=True))
+    finally:
+        if paused:
+            gc.enable()
     in_order = np.all(scores[:, :-1] > scores[:, 1:], axis=1) & np.all(rows != -1, axis=1)
     out = [hits[i * k : (i + 1) * k] for i in range(n)]
     for i in np.flatnonzero(~in_order).tolist():
