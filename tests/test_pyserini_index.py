@@ -154,14 +154,18 @@ def test_our_searcher_is_a_faiss_searcher_with_the_same_hits(index_and_encoder):
         assert got[q] == sorted(got[q], key=lambda x: (-x[1], x[0]))
 
 
-def test_ranked_orders_ties_by_docid_and_drops_missing_hits():
-    from xqg_bench.search import ranked
+def test_rankings_order_ties_by_docid_and_drop_missing_hits():
+    from xqg_bench.search import Rankings
 
     docids = np.array(["d0", "d1", "d2", "d3"], dtype=object)
     scores = np.array([[3.0, 2.0, 2.0, 1.0], [5.0, 4.0, 1.0, 0.5], [7.0, 6.0, -3e38, -3e38]], dtype=np.float32)
     rows = np.array([[3, 2, 0, 1], [1, 0, 3, 2], [2, 3, -1, -1]])
-    assert ranked(docids, scores, rows) == [
-        [("d3", 3.0), ("d0", 2.0), ("d2", 2.0), ("d1", 1.0)],  # the tie re-ordered by docid
-        [("d1", 5.0), ("d0", 4.0), ("d3", 1.0), ("d2", 0.5)],  # FAISS order kept
-        [("d2", 7.0), ("d3", 6.0)],  # no hit (-1) dropped
-    ]
+    got = Rankings(docids)
+    got.add(["a", "b"], scores[:2], rows[:2])
+    got.add(["c"], scores[2:], rows[2:])
+    assert dict(got) == {
+        "a": [("d3", 3.0), ("d0", 2.0), ("d2", 2.0), ("d1", 1.0)],  # the tie re-ordered by docid
+        "b": [("d1", 5.0), ("d0", 4.0), ("d3", 1.0), ("d2", 0.5)],  # FAISS order kept
+        "c": [("d2", 7.0), ("d3", 6.0)],  # no hit (-1) dropped
+    }
+    assert list(got) == ["a", "b", "c"] and len(got) == 3 and "b" in got and "z" not in got

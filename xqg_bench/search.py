@@ -8,8 +8,7 @@ object per hit), which keeps the searcher within a few percent of raw FAISS.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -108,7 +107,7 @@ def search(
     threads: int = 2,
     batch_size: int = 4096,
     progress: bool = True,
-) -> dict[str, Ranking]:
+) -> Rankings:
     """Rankings per query id, ties broken by (-score, docid)."""
     if len(query_ids) != len(set(query_ids)):
         raise ValueError("duplicate query ids in the query set")
@@ -127,37 +126,49 @@ def search_with(  # type: ignore[no-untyped-def]
     threads: int = 2,
     batch_size: int = 4096,
     progress: bool = True,
-) -> dict[str, Ranking]:
+) -> Rankings:
     """``search`` on an open ``faiss_searcher`` (queries in batches of ``batch_size``: FAISS's own block)."""
     from tqdm.auto import tqdm
 
     k = min(depth, searcher.num_docs)
-    out: dict[str, Ranking] = {}
+    out = Rankings(searcher.docid_array)
     with tqdm(total=len(query_ids), desc="search", unit="q", disable=not progress) as bar:
         for start in range(0, len(query_ids), batch_size):
             ids = list(query_ids[start : start + batch_size])
             texts = list(query_texts[start : start + batch_size])
             scores, rows = searcher.batch_search_arrays(texts, k, threads)
-            out.update(zip(ids, ranked(searcher.docid_array, scores, rows), strict=True))
+            out.add(ids, scores, rows)
             bar.update(len(ids))
     return out
 
 
-def ranked(docids: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> list[Ranking]:
-    """Each query's hits as (docid, score), ordered by (-score, docid).  FAISS returns them by score, so
-    only queries with tied scores are re-sorted; ``-1`` rows (no hit) are dropped, as Pyserini does.
-    ``docids`` is an object array (row -> docid)."""
-    n, k = rows.shape
-    paused = gc.isenabled()
-    gc.disable()  # 100,000s of small tuples: the cyclic collector would scan them again and again
-    try:
-        hits = list(zip(docids[np.maximum(rows, 0)].ravel().tolist(), scores.ravel().tolist(), strict=True))
-    finally:
-        if paused:
-            gc.enable()
-    in_order = np.all(scores[:, :-1] > scores[:, 1:], axis=1) & np.all(rows != -1, axis=1)
-    out = [hits[i * k : (i + 1) * k] for i in range(n)]
-    for i in np.flatnonzero(~in_order).tolist():
-        out[i] = [hit for hit, row in zip(out[i], rows[i].tolist(), strict=True) if row != -1]
-        out[i].sort(key=lambda x: (-x[1], x[0]))
-    return out
+class Rankings(Mapping[str, Ranking]):
+    """Rankings of a search, kept as FAISS's arrays: ``rankings[qid]`` builds that query's
+    [(docid, score), ...] when read, ordered by (-score, docid).  FAISS returns hits by score, so
+    only queries with tied scores are re-sorted; ``-1`` rows (no hit) are dropped, as Pyserini does."""
+
+    def __init__(self, docids: np.ndarray) -> None:
+        self._docids = docids  # object array: row -> docid
+        self._batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # scores, rows, in order
+        self._where: dict[str, tuple[int, int]] = {}  # qid -> (batch, row)
+
+    def add(self, query_ids: Sequence[str], scores: np.ndarray, rows: np.ndarray) -> None:
+        in_order = np.all(scores[:, :-1] > scores[:, 1:], axis=1) & np.all(rows != -1, axis=1)
+        b = len(self._batches)
+        self._batches.append((scores, rows, in_order))
+        self._where.update((qid, (b, i)) for i, qid in enumerate(query_ids))
+
+    def __getitem__(self, qid: str) -> Ranking:
+        b, i = self._where[qid]
+        scores, rows, in_order = self._batches[b]
+        hits = list(zip(self._docids[np.maximum(rows[i], 0)].tolist(), scores[i].tolist(), strict=True))
+        if not in_order[i]:
+            hits = [hit for hit, row in zip(hits, rows[i].tolist(), strict=True) if row != -1]
+            hits.sort(key=lambda x: (-x[1], x[0]))
+        return hits
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
