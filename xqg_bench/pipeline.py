@@ -223,7 +223,13 @@ def run_system(
     out_dir = out_dir or cfg.output_dir
     qids = [q.query_id for q in qs.queries]
     rankings = search(
-        info.path, encoder, qids, [qs.texts[q] for q in qids], cfg.depth, cfg.threads, progress=cfg.progress
+        info.path,
+        encoder,
+        qids,
+        [qs.texts[q] for q in qids],
+        depth=cfg.depth,
+        threads=cfg.threads,
+        progress=cfg.progress,
     )
     run_path = output_path(out_dir, f"{stem}.trec")
     write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))

@@ -9,6 +9,7 @@ object per hit), which keeps the searcher within a few percent of raw FAISS.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -99,23 +100,19 @@ def faiss_searcher(index_dir: str, encoder: Encoder):  # type: ignore[no-untyped
 
 
 def search(
-    index_dir: str,
-    encoder: Encoder,
-    query_ids: Sequence[str],
-    query_texts: Sequence[str],
-    depth: int = 100,
-    threads: int = 2,
-    batch_size: int = 4096,
-    progress: bool = True,
+    index_dir: str, encoder: Encoder, query_ids: Sequence[str], query_texts: Sequence[str], **options: Any
 ) -> Rankings:
-    """Rankings per query id, ties broken by (-score, docid)."""
+    """Rankings per query id, ties broken by (-score, docid); ``options`` as ``search_with``."""
+    check_queries(query_ids, query_texts)  # before the index is opened
+    return search_with(faiss_searcher(index_dir, encoder), query_ids, query_texts, **options)
+
+
+def check_queries(query_ids: Sequence[str], query_texts: Sequence[str]) -> None:
     if len(query_ids) != len(set(query_ids)):
         raise ValueError("duplicate query ids in the query set")
     empty = [q for q, t in zip(query_ids, query_texts, strict=True) if not t.strip()]
     if empty:
         raise ValueError(f"query {empty[0]} is empty or whitespace only ({len(empty)} such queries): cannot search it")
-    searcher = faiss_searcher(index_dir, encoder)
-    return search_with(searcher, query_ids, query_texts, depth, threads, batch_size, progress)
 
 
 def search_with(  # type: ignore[no-untyped-def]
@@ -127,9 +124,11 @@ def search_with(  # type: ignore[no-untyped-def]
     batch_size: int = 4096,
     progress: bool = True,
 ) -> Rankings:
-    """``search`` on an open ``faiss_searcher`` (queries in batches of ``batch_size``: FAISS's own block)."""
+    """Search on an open ``faiss_searcher``: the top ``depth`` hits of every query, with ``threads``
+    FAISS threads, in batches of ``batch_size`` queries (FAISS's own block size)."""
     from tqdm.auto import tqdm
 
+    check_queries(query_ids, query_texts)
     k = min(depth, searcher.num_docs)
     out = Rankings(searcher.docid_array)
     with tqdm(total=len(query_ids), desc="search", unit="q", disable=not progress) as bar:
