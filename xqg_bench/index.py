@@ -153,10 +153,11 @@ def write_index(
 
     if len(doc_ids) != embeddings.shape[0]:
         raise ValueError(f"{len(doc_ids)} doc ids for {embeddings.shape[0]} embeddings")
-    if len(set(doc_ids)) != len(doc_ids):
-        seen: set[str] = set()
-        dup = next(d for d in doc_ids if d in seen or seen.add(d))  # type: ignore[func-returns-value]
-        raise ValueError(f"doc id {dup!r} appears twice in the corpus: an index needs one vector per doc id")
+    seen: set[str] = set()
+    for d in doc_ids:
+        if d in seen:
+            raise ValueError(f"doc id {d!r} appears twice in the corpus: an index needs one vector per doc id")
+        seen.add(d)
     bad = [d for d in doc_ids if not d or any(c.isspace() for c in d)]
     if bad:
         raise ValueError(f"doc id {bad[0]!r} is empty or contains whitespace; TREC runs cannot carry it")

@@ -77,9 +77,13 @@ class QuerySet(NamedTuple):
         """Fail naming file, line and ID when a run or qrels file holds a query or doc id this set lacks."""
         from xqg_bench.textfile import check_ids
 
-        ids = {0: {q for q, _d in pairs}, 2: {d for _q, d in pairs}}
-        known = {0: set(self.texts), 2: lambda doc_ids: set(self.store.get_many(doc_ids))}
-        check_ids(path, kind, ids, known, self.dataset_id, allow_extra)
+        def known_queries(ids: list[str]) -> set[str]:
+            return {q for q in ids if q in self.texts}
+
+        def known_docs(ids: list[str]) -> set[str]:
+            return set(self.store.get_many(ids))
+
+        check_ids(path, kind, pairs, known_queries, known_docs, self.dataset_id, allow_extra)
 
     def check_run(self, path: str, rankings: dict[str, list[tuple[str, float]]], allow_extra: bool = False) -> None:
         self.check_ids(path, "run", [(q, d) for q, ranked in rankings.items() for d, _s in ranked], allow_extra)

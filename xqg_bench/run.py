@@ -314,8 +314,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     if len(set(names)) != len(names):
         raise ValueError(f"runs need distinct file names to be told apart, got {names}")
     check_run_files(paths)
-    for ext in ("md", "csv", "tex", "html", "json"):
-        output_path(args.output_dir, f"{args.stem}.{ext}")  # the stem is a plain file name
+    output_path(args.output_dir, f"{args.stem}.md")  # the stem is a plain file name (before any work)
     qs = load_query_set(args.dataset)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
     if args.qrels:
@@ -491,7 +490,6 @@ def cmd_predictions(argv: Sequence[str]) -> int:
     if args.from_run:
         from xqg_bench.runs import read_trec_run
 
-        check_run_files([args.from_run])
         rankings = read_trec_run(args.from_run)
         qs.check_run(args.from_run, rankings, args.allow_extra_queries)
         write_predictions(args.output, predictions(rankings, queries, qs.text_lookup()))

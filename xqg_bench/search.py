@@ -46,6 +46,10 @@ def _searcher_class():  # type: ignore[no-untyped-def]
     class XqgFaissSearcher(base):  # type: ignore[misc, valid-type]
         """Pyserini's FaissSearcher plus an array-returning batch search."""
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.docid_array = np.array(self.docids, dtype=object)  # row -> docid, for bulk look-ups
+
         def batch_search_arrays(self, queries: Sequence[str], k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
             """(scores, rows) of ``index.search`` on the encoded queries, as ``batch_search`` computes them,
             with FAISS's matrix-multiply kernel for any number of queries.  (FAISS >= 1.15 picks its
@@ -60,12 +64,6 @@ def _searcher_class():  # type: ignore[no-untyped-def]
             finally:
                 faiss.omp_set_num_threads(threads_before)
                 faiss.cvar.distance_compute_blas_threshold = blas_before
-
-        @property
-        def docid_array(self) -> np.ndarray:
-            if getattr(self, "_docid_array", None) is None:
-                self._docid_array = np.array(self.docids, dtype=object)
-            return self._docid_array
 
     return XqgFaissSearcher
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 
 def non_utf8_error(path: str) -> ValueError:
@@ -50,24 +50,21 @@ def first_line(path: str, column: int, values: set[str]) -> tuple[int, str]:
 def check_ids(
     path: str,
     kind: str,
-    ids: dict[int, set[str]],
-    known: dict[int, object],
+    pairs: Sequence[tuple[str, str]],
+    known_queries: Callable[[list[str]], set[str]],
+    known_docs: Callable[[list[str]], set[str]],
     dataset: str,
     allow_extra_queries: bool = False,
 ) -> None:
-    """Fail naming the file, line and first ID of ``path`` (a run or qrels) that ``dataset`` lacks.
-
-    ``ids`` maps a column (0 query ids, 2 doc ids) to the IDs the file holds; ``known`` maps the
-    same column to a set of known IDs or a function returning the known subset of a sorted list.
-    """
-    names = {0: "query id", 2: "doc id"}
-    for column, present in ids.items():
-        if column == 0 and allow_extra_queries:
-            continue
-        check = known[column]
-        ordered = sorted(present)
-        found = check(ordered) if callable(check) else present & check  # type: ignore[operator]
-        unknown = {i for i in ordered if i not in found}
+    """Fail naming the file, line and first ID of ``path`` (a run or qrels, given as its (query id, doc id)
+    pairs) that ``dataset`` lacks; ``known_*`` return the known subset of a sorted list of IDs."""
+    columns = [(2, "doc id", known_docs)]
+    if not allow_extra_queries:
+        columns.insert(0, (0, "query id", known_queries))
+    for column, name, known in columns:
+        present = sorted({q if column == 0 else d for q, d in pairs})
+        found = known(present)
+        unknown = {i for i in present if i not in found}
         if not unknown:
             continue
         line, first = first_line(path, column, unknown)
@@ -78,6 +75,5 @@ def check_ids(
         )
         where = f"{path}, line {line}" if line else path
         raise ValueError(
-            f"{where}: {names[column]} {first!r} is not in {dataset} ({len(unknown)} unknown {names[column]}s "
-            f"in this {kind}); {fix}"
+            f"{where}: {name} {first!r} is not in {dataset} ({len(unknown)} unknown {name}s in this {kind}); {fix}"
         )

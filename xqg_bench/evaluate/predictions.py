@@ -38,7 +38,7 @@ def read_predictions(path: str) -> list[Prediction]:
         items = json.loads(read_utf8(path))
     except json.JSONDecodeError as e:
         raise ValueError(
-            f"{path}, line {e.lineno}: not valid JSON ({e.msg}); expected the official list of {{{{id, lang, ctxs}}}}"
+            f"{path}, line {e.lineno}: not valid JSON ({e.msg}); expected the official list of {{id, lang, ctxs}}"
         ) from None
     if not isinstance(items, list):
         raise ValueError(f"{path}: expected a JSON list of {{id, lang, ctxs}} objects")

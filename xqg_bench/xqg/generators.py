@@ -48,16 +48,13 @@ def load_generator(spec_text: str, backend: str = "local", **ray_options: object
     spec = parse_spec(spec_text, "generator")
     params = dict(spec.params)
 
-    def check(allowed: set[str]) -> None:
-        check_keys(spec, allowed, spec_text)
-
     if spec.name == "cldr":
-        check(set())
+        check_keys(spec, set(), spec_text)
         from xqg_bench.xqg.cldr_generator import CldrGenerator
 
         return CldrGenerator()
     if spec.name == "mt5":
-        check({"model", "topk", "maxlen", "inlen", "batch", "device"})
+        check_keys(spec, {"model", "topk", "maxlen", "inlen", "batch", "device"}, spec_text)
         from xqg_bench.xqg.mt5 import DEFAULT_MT5, MT5Generator
 
         try:
@@ -74,7 +71,7 @@ def load_generator(spec_text: str, backend: str = "local", **ray_options: object
                 f"cannot load generator for {spec_text!r}: {e}. Give a local directory or a reachable hub name."
             ) from e
     if spec.name == "released":
-        check({"path"})
+        check_keys(spec, {"path"}, spec_text)
         if "path" not in params:
             raise ValueError(f"{spec_text!r}: released generators need path=<directory or .jsonl of generated queries>")
         from xqg_bench.xqg.released import ReleasedQueries
