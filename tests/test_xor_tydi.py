@@ -62,8 +62,8 @@ def test_bad_files_give_clear_errors_and_leave_nothing_cached(mirror, damage, mo
         assert not os.path.exists(os.path.join(xor_tydi.data_dir(), name))
         return
     if damage == "wrong-checksum":
-        monkeypatch.setitem(xor_tydi.CHECKSUMS, name, "0" * 32)
-        with pytest.raises(ValueError, match="does not match the expected"):
+        monkeypatch.setitem(xor_tydi.PINNED, name, xor_tydi.Pin("0" * 32))
+        with pytest.raises(ValueError, match="does not match the pinned official md5 0{32}"):
             xor_tydi.fetch("dev")
     else:
         text = path.read_text()
@@ -190,13 +190,80 @@ def test_pin_checksums_command(mirror, tmp_path, monkeypatch, capsys):
 
     pinned_file = tmp_path / "pinned.json"
     monkeypatch.setattr(xor_tydi, "PINNED_FILE", str(pinned_file))
-    monkeypatch.setattr(xor_tydi, "CHECKSUMS", {})
+    monkeypatch.setattr(xor_tydi, "PINNED", {})
     xor_tydi.fetch("dev")
     assert main(["datasets", "--pin-checksums"]) == 0
     pinned = json.load(open(pinned_file))
-    assert list(pinned) == ["xor_dev_retrieve_eng_span_v1_1.jsonl"] and len(pinned[list(pinned)[0]]) == 32
+    assert list(pinned) == ["xor_dev_retrieve_eng_span_v1_1.jsonl"] and len(pinned[list(pinned)[0]]["md5"]) == 32
     capsys.readouterr()
     assert main(["datasets", "--checksums"]) == 0
-    assert "xor_dev_retrieve_eng_span_v1_1.jsonl\t" + pinned["xor_dev_retrieve_eng_span_v1_1.jsonl"] + "\tpinned" in (
-        capsys.readouterr().out
+    assert "xor_dev_retrieve_eng_span_v1_1.jsonl\t" + pinned["xor_dev_retrieve_eng_span_v1_1.jsonl"][
+        "md5"
+    ] + "\tpinned" in (capsys.readouterr().out)
+
+
+# the real official files, outside the repository (not redistributed): ../shared/data/xor-tydi by default
+REAL = os.environ.get(
+    "XQG_BENCH_REAL_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "xor-tydi")
+)
+REAL_TRAIN = os.path.join(REAL, "xor_train_retrieve_eng_span.jsonl")
+
+
+def test_official_dev_and_train_files_are_pinned_by_size_and_md5():
+    assert xor_tydi.PINNED["xor_dev_retrieve_eng_span_v1_1.jsonl"] == xor_tydi.Pin(
+        "44ec87b50dd375ce1dca7f963fc5d70b", 426_987
     )
+    assert xor_tydi.PINNED["xor_train_retrieve_eng_span.jsonl"] == xor_tydi.Pin(
+        "acaeec0d646a7c4e72b790c94ed03a16", 2_912_848
+    )
+
+
+@pytest.mark.parametrize("split", ["dev", "train"])
+def test_a_wrong_official_file_is_refused_naming_both_md5s_and_nothing_is_cached(tmp_path, monkeypatch, split):
+    m = tmp_path / "mirror"
+    m.mkdir()
+    res = xor_tydi.RESOURCES[split]
+    (m / res.name).write_text(json.dumps({"id": "1", "question": "Mikä?", "answers": ["x"], "lang": "fi"}) + "\n")
+    monkeypatch.setenv("XQG_BENCH_MIRROR", str(m))
+    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "home"))
+    got = __import__("hashlib").md5((m / res.name).read_bytes()).hexdigest()
+    with pytest.raises(ValueError, match=rf"md5 {got}.*pinned official md5 {xor_tydi.PINNED[res.name].md5}"):
+        list(ir_datasets.load(f"xqg-bench:xor-tydi/{split}").queries_iter())
+    left = os.listdir(xor_tydi.data_dir()) if os.path.isdir(xor_tydi.data_dir()) else []
+    assert res.name not in left and "checksums.json" not in left and not any(f.endswith(".tmp") for f in left)
+
+
+def test_an_unpinned_file_is_announced_with_its_md5(mirror, capsys):
+    xor_tydi.fetch("test")
+    err = capsys.readouterr().err
+    assert "NOTICE: xor_test_retrieve_eng_span_q_only_v1_1.jsonl has no pinned official checksum" in err
+    recorded = json.load(open(os.path.join(xor_tydi.data_dir(), "checksums.json")))
+    assert recorded["xor_test_retrieve_eng_span_q_only_v1_1.jsonl"] in err
+
+
+@pytest.mark.skipif(not os.path.exists(REAL_TRAIN), reason="the real train file is not beside this checkout")
+def test_the_real_train_file_loads_with_its_official_counts(tmp_path, monkeypatch, capsys):
+    from collections import Counter
+
+    monkeypatch.setenv("XQG_BENCH_MIRROR", REAL)
+    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "home"))
+    qs = list(ir_datasets.load("xqg-bench:xor-tydi/train").queries_iter())
+    assert len(qs) == 15_250
+    assert Counter(q.lang for q in qs) == {
+        "bn": 2582,
+        "ar": 2574,
+        "ko": 2469,
+        "ja": 2288,
+        "fi": 2088,
+        "ru": 1941,
+        "te": 1308,
+    }
+    assert qs[0] == XorQuery(
+        "-2745676532874802308", "উইকিলিকস কত সালে সর্বপ্রথম ইন্টারনেটে প্রথম তথ্য প্রদর্শন করে ?", "bn", ("2006",)
+    )
+    assert qs[-1] == XorQuery("-107019484199702154", "మా పసలపూడి కథలు పుస్తకమును ఎవరు రచించారు?", "te", ("Vamsy",))
+    assert "2,574 records had a language code with surrounding whitespace" in capsys.readouterr().err
+    ar = list(ir_datasets.load("xqg-bench:xor-tydi/train/ar").queries_iter())
+    assert len(ar) == 2574 and all(q.lang == "ar" for q in ar)
+    typo = list(ir_datasets.load("xqg-bench:xor-tydi/train/ar/typo(kind=keyboard,n=1,seed=13)").queries_iter())
+    assert len(typo) == 2574 and sum(q.text != q.original_text for q in typo) > 2500

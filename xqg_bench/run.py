@@ -240,9 +240,9 @@ def cmd_datasets(argv: Sequence[str]) -> int:
         print(f"{xor_tydi.PINNED_FILE}: {len(pinned)} md5s pinned")
         return 0
     if args.checksums:
-        recorded = {**xor_tydi._recorded(), **xor_tydi.CHECKSUMS}
+        recorded = {**xor_tydi._recorded(), **{n: p.md5 for n, p in xor_tydi.PINNED.items()}}
         for res in xor_tydi.RESOURCES.values():
-            state = "pinned" if res.name in xor_tydi.CHECKSUMS else "recorded" if res.name in recorded else "unknown"
+            state = "pinned" if res.name in xor_tydi.PINNED else "recorded" if res.name in recorded else "unknown"
             print(f"{res.name}\t{recorded.get(res.name, '-')}\t{state}\t{res.url}")
         return 0
     for ds_id in mini.dataset_ids() + xor_tydi.dataset_ids():

@@ -10,9 +10,10 @@ answer containment (R@kt needs none; answer-derived pooled qrels are an open iss
 Files come from the official site, or from a local mirror: set ``XQG_BENCH_MIRROR`` to a
 directory holding them under their official names (for offline clusters).  Downloads stream to a
 temporary file and are renamed into ``$IR_DATASETS_HOME/xqg-bench/xor-tydi/`` only once complete
-and verified: by md5 where it is pinned in ``CHECKSUMS``, otherwise the md5 seen at first use is
-recorded in ``checksums.json`` next to the files and enforced afterwards
-(``python -m xqg_bench.run xor-tydi --checksums`` prints them for pinning).  The corpus is only
+and verified: by size and md5 where they are pinned in ``PINNED`` (the official dev v1.1 and train
+files), otherwise the md5 seen at first use is recorded in ``checksums.json`` next to the files,
+announced loudly and enforced afterwards (``python -m xqg_bench.run datasets --checksums`` prints
+them).  The corpus is only
 ever streamed; a doc-id -> byte-offset index (``.npy``) serves ``docs_store`` lookups.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -59,31 +61,40 @@ RESOURCES: dict[str, Resource] = {
     ),
     "corpus": Resource("enwiki_20190201_w100.tsv", BASE_URL + "models/enwiki_20190201_w100.tsv", "~13 GB"),
 }
-# md5s pinned for the official files: ``xor_tydi_checksums.json`` beside this module, written by
-# ``python -m xqg_bench.run datasets --pin-checksums`` from the md5s recorded at first download.
-# Empty until someone pins them (the files cannot be fetched from this project's build machines).
+# The official files' sizes and md5s, pinned in ``xor_tydi_checksums.json`` beside this module
+# (dev v1.1 and train, verified on public copies of the official files).  A file under a pinned name
+# must match both, or it is refused naming both md5s.  Unpinned files (test, corpus) are accepted
+# with a loud notice naming the md5 recorded at first use, and that md5 is enforced afterwards.
 PINNED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "xor_tydi_checksums.json")
 
 
-def _load_pinned() -> dict[str, str]:
+class Pin(NamedTuple):
+    md5: str
+    size: int | None = None
+
+
+def _load_pinned() -> dict[str, Pin]:
     if not os.path.exists(PINNED_FILE):
         return {}
     with open(PINNED_FILE, encoding="utf-8") as f:
-        pinned = json.load(f)
-    unknown = set(pinned) - {r.name for r in RESOURCES.values()}
+        raw = json.load(f)
+    unknown = set(raw) - {r.name for r in RESOURCES.values()}
     if unknown:
         raise ValueError(f"{PINNED_FILE}: unknown file names {sorted(unknown)}")
-    return pinned
+    return {name: Pin(v["md5"], v.get("size")) if isinstance(v, dict) else Pin(str(v)) for name, v in raw.items()}
 
 
-CHECKSUMS: dict[str, str] = _load_pinned()
+PINNED: dict[str, Pin] = _load_pinned()
 
 
-def pin_checksums() -> dict[str, str]:
-    """Pin every recorded md5 (first-download values) into ``PINNED_FILE``; return the pinned set."""
-    pinned = {**_recorded(), **CHECKSUMS}
-    atomic_write_json(PINNED_FILE, pinned)
-    CHECKSUMS.update(pinned)
+def pin_checksums() -> dict[str, Pin]:
+    """Pin every recorded md5 (first-use values) into ``PINNED_FILE`` beside the pinned ones."""
+    pinned = {**{name: Pin(md5) for name, md5 in _recorded().items()}, **PINNED}
+    atomic_write_json(
+        PINNED_FILE,
+        {name: {"md5": p.md5, **({"size": p.size} if p.size is not None else {})} for name, p in pinned.items()},
+    )
+    PINNED.update(pinned)
     return pinned
 
 
@@ -111,19 +122,29 @@ def _copy_verified(src: Iterable[bytes], res: Resource, origin: str) -> str:
             for block in src:
                 md5.update(block)
                 out.write(block)
+            size = out.tell()
         digest = md5.hexdigest()
-        expected = CHECKSUMS.get(res.name) or _recorded().get(res.name)
+        pin = PINNED.get(res.name)
+        expected = pin.md5 if pin else _recorded().get(res.name)
         if expected and digest != expected:
+            kind = "pinned official" if pin else "recorded at first use"
+            sizes = f" ({size:,} bytes; the official file has {pin.size:,})" if pin and pin.size else ""
             raise ValueError(
-                f"{origin}: md5 {digest} does not match the expected {expected} for {res.name}: the file is corrupt, "
-                f"truncated or a different version; fetch it again from {res.url}"
+                f"{origin}: md5 {digest}{sizes} does not match the {kind} md5 {expected} of {res.name}: the file is "
+                f"corrupt, truncated or a different version; fetch it again from {res.url}"
             )
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    if res.name not in CHECKSUMS:
+    if res.name not in PINNED and res.name not in _recorded():
+        print(
+            f"NOTICE: {res.name} has no pinned official checksum; accepted {origin} with md5 {digest} "
+            f"({size:,} bytes), recorded in {os.path.join(data_dir(), 'checksums.json')} and enforced from now on. "
+            f"Check it against the publisher's before reporting numbers on it.",
+            file=sys.stderr,
+        )
         atomic_write_json(os.path.join(data_dir(), "checksums.json"), {**_recorded(), res.name: digest})
     return target
 
@@ -137,6 +158,12 @@ def fetch(key: str) -> str:
     res = RESOURCES[key]
     target = os.path.join(data_dir(), res.name)
     if os.path.exists(target):
+        pin = PINNED.get(res.name)
+        if pin and pin.size is not None and os.path.getsize(target) != pin.size:
+            raise ValueError(
+                f"{target}: {os.path.getsize(target):,} bytes, but the official {res.name} has {pin.size:,} "
+                f"(md5 {pin.md5}); delete it and fetch it again"
+            )
         return target
     mirror = os.environ.get(MIRROR_ENV)
     if mirror:
@@ -157,13 +184,22 @@ def fetch(key: str) -> str:
         ) from None
 
 
+_NORMALISED_NOTED: set[str] = set()
+
+
 def read_queries(path: str, split: str) -> Iterator[XorQuery]:
+    """Question records of an official JSONL file.  The official train file writes every Arabic
+    question's language as ``" ar"``: languages are stripped of surrounding whitespace, and the
+    count of records so normalised is reported once per file and process (on stderr)."""
+    normalised = 0
     for lineno, line in utf8_lines(path):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
-            lang = str(rec["lang"])
+            raw_lang = rec["lang"]
+            lang = str(raw_lang).strip()
+            normalised += lang != raw_lang
             answers = tuple(str(a) for a in rec.get("answers") or ())
             q = XorQuery(str(rec["id"]), str(rec["question"]), lang, answers)
         except (json.JSONDecodeError, KeyError, TypeError) as e:
@@ -175,6 +211,13 @@ def read_queries(path: str, split: str) -> Iterator[XorQuery]:
         if not q.text.strip():
             raise ValueError(f"{path}, line {lineno}: question {q.query_id!r} is empty or whitespace only")
         yield q
+    if normalised and path not in _NORMALISED_NOTED:
+        _NORMALISED_NOTED.add(path)
+        print(
+            f"note: {path}: {normalised:,} records had a language code with surrounding whitespace "
+            "(the official train file writes ' ar'); normalised",
+            file=sys.stderr,
+        )
 
 
 def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
@@ -267,7 +310,7 @@ def open_docstore(path: str) -> OffsetDocstore:
 
 def file_md5(path: str, name: str) -> str:
     """The md5 pinned or recorded for ``name`` (computed and recorded if neither)."""
-    known = CHECKSUMS.get(name) or _recorded().get(name)
+    known = PINNED[name].md5 if name in PINNED else _recorded().get(name)
     if known:
         return known
     from xqg_bench.signature import file_md5 as md5
