@@ -22,7 +22,7 @@ from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import load_vectors
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.spec import format_spec, parse_spec
-from xqg_bench.xqg.store import my_shards, read_manifest, read_shard
+from xqg_bench.xqg.store import read_manifest, read_shard
 
 
 class AugmentConfig(NamedTuple):
@@ -87,6 +87,37 @@ def qemb_signature(gen_signature: str, encoder: Encoder, store: str = "queries",
     return make_signature(fields)
 
 
+# Generated queries are encoded in blocks of consecutive shards holding up to this many queries:
+# each distinct text of a block is encoded once (templated or sampled queries repeat across
+# passages).  Blocks are cut from the manifest's per-shard counts alone, so which texts are
+# encoded together never depends on the job split, the kill point or the machine.
+ENCODE_BLOCK = 100_000
+
+
+def encoding_blocks(shard_queries: Sequence[int], limit: int = ENCODE_BLOCK) -> list[list[int]]:
+    """Consecutive shard indices grouped while a group holds <= ``limit`` queries (a shard alone may hold more)."""
+    blocks: list[list[int]] = []
+    size = 0
+    for i, n in enumerate(shard_queries):
+        if not blocks or size + n > limit:
+            blocks.append([])
+            size = 0
+        blocks[-1].append(i)
+        size += n
+    return blocks
+
+
+def _shard_texts(records: Sequence[tuple[str, dict]], langs: Sequence[str]) -> tuple[Sequence, list[str], np.ndarray]:
+    """(records, texts in (doc, lang, j) order, queries per (doc, lang))."""
+    texts, counts = [], np.zeros((len(records), len(langs)), dtype=np.int32)
+    for d, (_docid, gq) in enumerate(records):
+        for li, lang in enumerate(langs):
+            qs = gq.get(lang, [])
+            counts[d, li] = len(qs)
+            texts.extend(qs)
+    return records, texts, counts
+
+
 def encode_generated(
     encoder: Encoder,
     gen_dir: str,
@@ -97,7 +128,9 @@ def encode_generated(
     store: str = "queries",
     dtype: str = "float32",
 ) -> str:
-    """Encode every generated query, shard by shard; identical texts in a shard are encoded once.
+    """Encode every generated query, block by block (``encoding_blocks``): each distinct text of a
+    block is encoded once.  With ``num_shards`` jobs, job ``shard_id`` takes blocks
+    ``shard_id, shard_id + num_shards, ...``.
 
     ``store="queries"`` keeps every query embedding (``qemb-*.npy`` rows in (doc, lang, j) order):
     any ablation is possible.  ``store="sums"`` keeps one sum per (passage, language)
@@ -115,38 +148,41 @@ def encode_generated(
     out = os.path.join(root, "qembeddings", cache_key(sig))
     job_dir(out)
     total = len(manifest["shards"])
-    mine = my_shards(total, num_shards, shard_id)
-    todo = [i for i in mine if not os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy"))]
-    done_q = sum(manifest["shards"][i]["queries"] for i in mine if i not in todo)
+    blocks = encoding_blocks([s["queries"] for s in manifest["shards"]])
+    mine = [b for k, b in enumerate(blocks) if k % num_shards == shard_id]
+
+    def done(i: int) -> bool:
+        return os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy"))
+
     with tqdm(
-        total=sum(manifest["shards"][i]["queries"] for i in mine),
-        initial=done_q,
+        total=sum(manifest["shards"][i]["queries"] for b in mine for i in b),
+        initial=sum(manifest["shards"][i]["queries"] for b in mine for i in b if done(i)),
         desc="encode generated queries",
         unit="q",
         disable=not progress,
     ) as bar:
-        for i in todo:
-            records = read_shard(gen_dir, i)
-            texts, counts = [], np.zeros((len(records), len(langs)), dtype=np.int32)
-            for d, (_docid, gq) in enumerate(records):
-                for li, lang in enumerate(langs):
-                    qs = gq.get(lang, [])
-                    counts[d, li] = len(qs)
-                    texts.extend(qs)
-            unique = sorted(set(texts))
+        for block in mine:
+            todo = [i for i in block if not done(i)]
+            if not todo:
+                continue
+            # every shard of the block is read, so a resumed block encodes the same distinct texts
+            per_shard = {i: _shard_texts(read_shard(gen_dir, i), langs) for i in block}
+            unique = sorted({t for _records, texts, _counts in per_shard.values() for t in texts})
             vecs = encoder.encode_queries(unique) if unique else np.zeros((0, encoder.dim), np.float32)
             row = {t: k for k, t in enumerate(unique)}
-            emb = vecs[[row[t] for t in texts]] if texts else np.zeros((0, encoder.dim), np.float32)
-            atomic_save_npy(os.path.join(out, f"qcount-{i:05d}.npy"), counts)
-            if store == "sums":
-                sums = np.zeros((len(records), len(langs), encoder.dim), dtype=np.float64)
-                flat = counts.reshape(-1)
-                owner = np.repeat(np.arange(flat.size), flat)
-                np.add.at(sums.reshape(-1, encoder.dim), owner, emb.astype(np.float64))
-                emb = sums
-            # the last file written marks the shard done
-            atomic_save_npy(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(dtype))
-            bar.update(len(texts))
+            for i in todo:
+                records, texts, counts = per_shard[i]
+                emb = vecs[[row[t] for t in texts]] if texts else np.zeros((0, encoder.dim), np.float32)
+                atomic_save_npy(os.path.join(out, f"qcount-{i:05d}.npy"), counts)
+                if store == "sums":
+                    sums = np.zeros((len(records), len(langs), encoder.dim), dtype=np.float64)
+                    flat = counts.reshape(-1)
+                    owner = np.repeat(np.arange(flat.size), flat)
+                    np.add.at(sums.reshape(-1, encoder.dim), owner, emb.astype(np.float64))
+                    emb = sums
+                # the last file written marks the shard done
+                atomic_save_npy(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(dtype))
+                bar.update(len(texts))
     complete = all(os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy")) for i in range(total))
     if complete and not os.path.exists(os.path.join(out, "meta.json")):
         meta = {"signature": sig, "langs": langs, "shards": total, "store": store, "dtype": dtype}
