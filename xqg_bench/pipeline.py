@@ -141,6 +141,8 @@ class RunConfig:
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
     ray_address: str | None = None
+    passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
+    embeddings_format: str = "npy"  # tevatron | pyserini | npy
 
     def load_encoder(self) -> Encoder:
         if self.backend == "ray":
@@ -297,6 +299,13 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for v in variants}
     ensure_output_dir(cfg.output_dir)
     cache_root = os.path.join(cfg.output_dir, "cache")
+    if cfg.passage_embeddings:  # verified and written into the passage-embedding cache; queries: cfg.encoder
+        from xqg_bench.ingest import ingest_passage_embeddings
+
+        encoder = ingest_passage_embeddings(
+            cfg.passage_embeddings, cfg.embeddings_format, qs.docs, encoder, cache_root, cfg.shard_size,
+            cfg.dataset, cfg.progress,
+        )  # fmt: skip
     query_encoder = CachedQueryEncoder(encoder, cache_root)
     stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
     indexes: dict[str, tuple[str, IndexInfo, str]] = {}  # system -> (spec, index, run stem)

@@ -164,6 +164,15 @@ def main_parser() -> argparse.ArgumentParser:
         help="FAISS index, a faiss.index_factory string (inner product): Flat (default, exact), IVF4096,PQ96, HNSW32",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    e = p.add_argument_group("bring your own passage embeddings (queries are encoded by --encoder)")
+    e.add_argument("--passage-embeddings", metavar="DIR", default=None, help="embeddings of the corpus made elsewhere")
+    e.add_argument(
+        "--embeddings-format",
+        choices=("tevatron", "pyserini", "npy"),
+        default="npy",
+        help="tevatron (<stem>.npy + <stem>.ids.txt, converted from its pickles), pyserini (embeddings.jsonl, or "
+        "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/ingest.py",
+    )
     return p
 
 
@@ -210,6 +219,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor,
         ray_address=args.ray_address,
+        passage_embeddings=args.passage_embeddings,
+        embeddings_format=args.embeddings_format,
     )
     res = run_pipeline(cfg)
     for name, sys_res in res.systems.items():

@@ -54,18 +54,52 @@ def _searcher_class():  # type: ignore[no-untyped-def]
             """(scores, rows) of ``index.search`` on the encoded queries, as ``batch_search`` computes them,
             with FAISS's matrix-multiply kernel for any number of queries.  (FAISS >= 1.15 picks its
             brute-force kernel by queries x dimension; the other kernel is ~8x slower at k=100 here.)
-            FAISS's settings are restored afterwards (Pyserini's ``batch_search`` leaves threads changed)."""
+            FAISS's settings are restored afterwards (Pyserini's ``batch_search`` leaves threads changed).
+            Exactly tied scores at rank k are cut by docid (``exact_topk``), not by FAISS's heap order."""
             q = np.ascontiguousarray(self.query_encoder.encode_batch(list(queries)), dtype=np.float32)
             threads_before, blas_before = faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold
             faiss.omp_set_num_threads(threads)
             faiss.cvar.distance_compute_blas_threshold = 0
             try:
-                return self.index.search(q, k)
+                return exact_topk(self.index, q, k, self.docid_array)
             finally:
                 faiss.omp_set_num_threads(threads_before)
                 faiss.cvar.distance_compute_blas_threshold = blas_before
 
     return XqgFaissSearcher
+
+
+TIE_PAD = 16  # extra hits fetched so that a tie group at rank k is seen whole (more fetched when it is longer)
+
+
+def exact_topk(index, queries: np.ndarray, k: int, docids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """``index.search(queries, k)``, except that exactly tied scores across rank k are cut by docid
+    (the harness's (-score, docid) order) instead of by the order FAISS's heap met the rows, which
+    depends on how the corpus is split.  Hits stay in FAISS's score order otherwise."""
+    n = int(index.ntotal)
+    kk = min(n, k + TIE_PAD)
+    while True:
+        scores, rows = index.search(queries, kk)
+        if kk >= n or kk == k or not (scores[:, kk - 1] == scores[:, k - 1]).any():
+            break
+        kk = min(n, 2 * kk)
+    return select_topk(scores, rows, docids, k)
+
+
+def select_topk(scores: np.ndarray, rows: np.ndarray, docids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``k`` of candidate hits (each row's candidates hold any tie group at rank k whole):
+    by score, and across an exact tie at rank k by docid; ``-1`` rows (no hit) last."""
+    missing = rows < 0
+    order = np.argsort(np.where(missing, np.inf, -scores.astype(np.float64)), axis=1, kind="stable")
+    scores, rows = np.take_along_axis(scores, order, 1), np.take_along_axis(rows, order, 1)
+    if scores.shape[1] > k:
+        tied = np.flatnonzero((scores[:, k - 1] == scores[:, k]) & (rows[:, k] >= 0))
+        for i in tied.tolist():
+            s = scores[i, k - 1]
+            group = np.flatnonzero((scores[i] == s) & (rows[i] >= 0))
+            ranked = sorted(rows[i, group].tolist(), key=lambda r: docids[r])
+            rows[i, group] = ranked  # the tie group in docid order: the first ones make the cut
+    return np.ascontiguousarray(scores[:, :k]), np.ascontiguousarray(rows[:, :k])
 
 
 def faiss_searcher(index_dir: str, encoder: Encoder):  # type: ignore[no-untyped-def]

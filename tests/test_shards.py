@@ -1,0 +1,135 @@
+"""Sharded flat index: per-part search merged exactly gives the unsharded index's runs, byte for byte."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.encoders.base import Encoder
+from xqg_bench.index import build_index, embedding_signature, write_index
+from xqg_bench.runs import write_trec_run
+from xqg_bench.search import search
+from xqg_bench.shards import merge_topk, search_sharded, write_sharded_index
+from xqg_bench.signature import cache_key
+
+
+def _run_bytes(path, rankings) -> bytes:  # type: ignore[no-untyped-def]
+    write_trec_run(str(path), rankings, tag="t")
+    return path.read_bytes()
+
+
+@pytest.fixture
+def small_blocks():  # type: ignore[no-untyped-def]
+    """FAISS searching in blocks of 128 database rows (1024 by default), so a small corpus has parts."""
+    import faiss
+
+    before = faiss.cvar.distance_compute_blas_database_bs
+    faiss.cvar.distance_compute_blas_database_bs = 128
+    yield
+    faiss.cvar.distance_compute_blas_database_bs = before
+
+
+def test_sharded_runs_are_byte_identical_on_mini(tiny_models, tmp_path, small_blocks):
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.pipeline import load_query_set
+
+    qs = load_query_set("xqg-bench:mini/dev")
+    enc = load_encoder(f"hf(model={tiny_models['bert']})")
+    cache = str(tmp_path / "cache")
+    info = build_index(enc, qs.docs, cache, progress=False)
+    qids = [q.query_id for q in qs.queries]
+    texts = [qs.texts[q] for q in qids]
+    single = _run_bytes(tmp_path / "single.trec", search(info.path, enc, qids, texts, progress=False))
+    assert single.count(b"\n") == 420 * 100
+    emb_dir = os.path.join(cache, "embeddings", cache_key(embedding_signature(enc, qs.docs, 256)))
+    ids = [d.doc_id for d in qs.docs]
+    for parts in (1, 3, 7):
+        out = tmp_path / f"sharded-{parts}"
+        meta = write_sharded_index(str(out), emb_dir, ids, parts, {"signature": "s"})
+        assert meta["parts"] == parts and meta["count"] == 909 and meta["block"] == 128
+        ranked = search_sharded(str(out), enc, qids, texts, batch_size=100)
+        assert _run_bytes(tmp_path / f"sharded-{parts}.trec", ranked) == single, parts
+
+
+class FixedEncoder(Encoder):
+    """Queries looked up in a table (for planted ties)."""
+
+    spec = "fixed"
+
+    def __init__(self, table: dict[str, np.ndarray]) -> None:
+        self.table = table
+
+    @property
+    def dim(self) -> int:
+        return len(next(iter(self.table.values())))
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        return np.stack([self.table[t] for t in texts]).astype(np.float32)
+
+    def encode_passages(self, docs):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+
+def test_ties_at_the_cut_are_resolved_as_the_single_index_does(tmp_path, small_blocks):
+    """Many passages share a vector (exactly tied scores straddle rank k): same hits, same order."""
+    rng = np.random.default_rng(3)
+    base = rng.integers(-4, 5, size=(40, 8)).astype(np.float32)  # small integers: exact float scores
+    emb = base[rng.integers(0, 40, size=600)]
+    ids = [f"d{n:04d}" for n in rng.permutation(600)]
+    emb_dir = tmp_path / "emb"
+    os.makedirs(emb_dir)
+    for s in range(0, 600, 256):
+        atomic_save_npy(str(emb_dir / f"shard-{s // 256:05d}.npy"), emb[s : s + 256])
+    atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 600, "dim": 8, "shards": 3})
+    queries = {f"q{i}": rng.integers(-4, 5, size=8).astype(np.float32) for i in range(30)}
+    enc = FixedEncoder(queries)
+    write_index(str(tmp_path / "single"), emb, ids, {"signature": "x"})
+    qids = list(queries)
+    ranked = search(str(tmp_path / "single"), enc, qids, qids, depth=25)
+    straddling = 0
+    for qid in qids:  # the single index itself cuts ties by docid: the top 25 by (-score, docid)
+        scores = emb @ queries[qid]
+        want = sorted(range(600), key=lambda r: (-scores[r], ids[r]))[:25]
+        assert [d for d, _s in ranked[qid]] == [ids[r] for r in want]
+        straddling += int((scores >= scores[want[-1]]).sum() > 25)
+    assert straddling > 20  # exact ties across rank 25 for most queries
+    single = _run_bytes(tmp_path / "single.trec", ranked)
+    for parts in (2, 5):
+        write_sharded_index(str(tmp_path / f"p{parts}"), str(emb_dir), ids, parts, {"signature": "x"})
+        ranked = search_sharded(str(tmp_path / f"p{parts}"), enc, qids, qids, depth=25)
+        assert _run_bytes(tmp_path / f"p{parts}.trec", ranked) == single
+
+
+def test_merge_orders_by_score_cuts_ties_by_docid_and_keeps_missing_last():
+    a = (np.array([[3.0, 1.0]], np.float32), np.array([[0, 1]]))
+    b = (np.array([[3.0, 2.0, -3.4e38]], np.float32), np.array([[0, 1, -1]]))
+    docids = np.array([f"d{i:02d}" for i in range(12)], dtype=object)
+    scores, rows = merge_topk([a, b], [0, 10], 4, docids)
+    assert rows.tolist() == [[0, 10, 11, 1]] and scores.tolist() == [[3.0, 3.0, 2.0, 1.0]]
+    scores, rows = merge_topk([a, b], [0, 10], 5, docids)
+    assert rows.tolist()[0][-1] == -1
+    docids[10] = "a"  # the tie at rank 1 is cut by docid: "a" (row 10) before "d00" (row 0)
+    scores, rows = merge_topk([a, b], [0, 10], 1, docids)
+    assert rows.tolist() == [[10]]
+
+
+def test_parts_are_whole_blocks(tmp_path, small_blocks):
+    emb_dir = tmp_path / "emb"
+    os.makedirs(emb_dir)
+    atomic_save_npy(str(emb_dir / "shard-00000.npy"), np.ones((300, 4), np.float32))
+    atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 300, "dim": 4, "shards": 1})
+    ids = [f"d{i}" for i in range(300)]
+    meta = write_sharded_index(str(tmp_path / "ix"), str(emb_dir), ids, 3, {"signature": "x"})
+    assert meta["first_rows"] == [0, 128, 256]
+    with pytest.raises(ValueError, match=r"parts must be in \[1, 3\]"):
+        write_sharded_index(str(tmp_path / "ix2"), str(emb_dir), ids, 4, {"signature": "x"})
+    assert not (tmp_path / "ix2").exists()
+
+
+def test_not_a_sharded_index_is_named(tmp_path):
+    atomic_write_json(str(tmp_path / "meta.json"), {"format": "other"})
+    with pytest.raises(ValueError, match="not a sharded index"):
+        search_sharded(str(tmp_path), FixedEncoder({"a": np.zeros(2)}), ["q"], ["a"])

@@ -1,0 +1,152 @@
+"""A flat index in shards, searched shard by shard and merged exactly: search beyond one node's RAM.
+
+``write_sharded_index`` cuts the passage-embedding cache (``shard-*.npy`` + ``meta.json``) into
+``parts`` contiguous row ranges, each a complete Pyserini-layout index directory
+(``part-00000/index``, ``docid``, ``meta.json``: Pyserini's ``FaissSearcher`` opens any one of
+them); ``meta.json`` at the top names the parts and their first rows.  ``search_sharded`` encodes
+the queries once, searches one part at a time (only that part's vectors are in memory: the peak is
+the largest part, not the corpus) and merges the per-part top-k exactly.
+
+Exactness: every part returns its own top-k by the harness's order — score, and across an exact
+tie at rank k, docid (``search.exact_topk``; the unsharded search cuts ties the same way) — so the
+global top-k by that order is among the parts' hits, and ``merge_topk`` picks it.  Parts are cut at
+multiples of FAISS's database block (``faiss.cvar.distance_compute_blas_database_bs``, 1024 rows by
+default): each part then hands BLAS the very blocks the single index does, so every score is the
+same float, bit for bit.  Tested to give byte-identical TREC runs to the single index.  The parts
+are independent: on a cluster, each worker searches its parts (``search_part``) and one process
+merges (``merge_topk``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from xqg_bench.atomic import atomic_dir, atomic_write_json
+from xqg_bench.encoders.base import Encoder
+from xqg_bench.index import INDEX_FORMAT, load_vectors
+from xqg_bench.search import Rankings, check_queries, exact_topk, select_topk
+
+SHARDED_FORMAT = "xqg-bench-sharded-flat-ip-v1"
+
+
+def write_sharded_index(index_dir: str, emb_dir: str, doc_ids: Sequence[str], parts: int, meta: dict) -> dict:
+    """Write ``parts`` flat inner-product indexes over consecutive rows of the embedding cache
+    ``emb_dir`` (streamed: one cache shard at a time; memory = one part's index)."""
+    import faiss
+
+    with open(os.path.join(emb_dir, "meta.json"), encoding="utf-8") as f:
+        emeta = json.load(f)
+    n, dim = int(emeta["count"]), int(emeta["dim"])
+    if len(doc_ids) != n:
+        raise ValueError(f"{len(doc_ids)} doc ids for {n} embeddings in {emb_dir}")
+    block = int(faiss.cvar.distance_compute_blas_database_bs)
+    blocks = -(-n // block)
+    if not 1 <= parts <= max(1, blocks):
+        raise ValueError(
+            f"parts must be in [1, {blocks}]: whole blocks of {block} rows (FAISS search blocks), got {parts}"
+        )
+    bounds = [min(n, round(i * blocks / parts) * block) for i in range(parts + 1)]
+    shard = 0
+    pending = np.zeros((0, dim), np.float32)
+    with atomic_dir(index_dir) as tmp:
+        for p in range(parts):
+            start, stop = bounds[p], bounds[p + 1]
+            index = faiss.IndexFlatIP(dim)
+            while index.ntotal < stop - start:
+                if not len(pending):
+                    pending = load_vectors(os.path.join(emb_dir, f"shard-{shard:05d}.npy"), dim)
+                    shard += 1
+                take = min(len(pending), stop - start - index.ntotal)
+                index.add(np.ascontiguousarray(pending[:take], dtype=np.float32))
+                pending = pending[take:]
+            part_dir = os.path.join(tmp, f"part-{p:05d}")
+            os.makedirs(part_dir)
+            faiss.write_index(index, os.path.join(part_dir, "index"))
+            with open(os.path.join(part_dir, "docid"), "w", encoding="utf-8") as f:
+                f.writelines(f"{d}\n" for d in doc_ids[start:stop])
+            atomic_write_json(
+                os.path.join(part_dir, "meta.json"),
+                {**meta, "format": INDEX_FORMAT, "count": stop - start, "dim": dim, "part": p, "first_row": start},
+            )
+        top = {**meta, "format": SHARDED_FORMAT, "count": n, "dim": dim, "parts": parts, "first_rows": bounds[:-1]}
+        top["block"] = block
+        atomic_write_json(os.path.join(tmp, "meta.json"), top)
+    return top
+
+
+def search_part(
+    part_dir: str, queries: np.ndarray, k: int, threads: int = 2, docids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, local rows) of one part's top ``k`` (ties at the cut by docid), with ``search``'s FAISS settings."""
+    import faiss
+
+    index = faiss.read_index(os.path.join(part_dir, "index"))
+    if docids is None:
+        with open(os.path.join(part_dir, "docid"), encoding="utf-8") as f:
+            docids = np.array([line.rstrip("\n") for line in f], dtype=object)
+    threads_before, blas_before = faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold
+    faiss.omp_set_num_threads(threads)
+    faiss.cvar.distance_compute_blas_threshold = 0
+    try:
+        return exact_topk(index, queries, min(k, index.ntotal), docids)
+    finally:
+        faiss.omp_set_num_threads(threads_before)
+        faiss.cvar.distance_compute_blas_threshold = blas_before
+
+
+def merge_topk(
+    results: Sequence[tuple[np.ndarray, np.ndarray]], first_rows: Sequence[int], k: int, docids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge per-part (scores, local rows) into the global top ``k``: by score, an exact tie at rank k
+    cut by docid (``docids``: global row -> docid); ``-1`` rows (no hit) last."""
+    scores = np.concatenate([s for s, _r in results], axis=1)
+    rows = np.concatenate([np.where(r >= 0, r + off, -1) for (_s, r), off in zip(results, first_rows, strict=True)], 1)
+    return select_topk(scores, rows, docids, k)
+
+
+def search_sharded(
+    index_dir: str,
+    encoder: Encoder,
+    query_ids: Sequence[str],
+    query_texts: Sequence[str],
+    depth: int = 100,
+    threads: int = 2,
+    batch_size: int = 4096,
+) -> Rankings:
+    """Rankings per query id as ``search.search`` returns them on the unsharded index."""
+    check_queries(query_ids, query_texts)
+    with open(os.path.join(index_dir, "meta.json"), encoding="utf-8") as f:
+        meta = json.load(f)
+    if meta.get("format") != SHARDED_FORMAT:
+        raise ValueError(f"{index_dir} is not a sharded index (meta.json format {meta.get('format')!r})")
+    if encoder.dim != meta["dim"]:
+        raise ValueError(f"{index_dir} holds {meta['dim']}-dimensional vectors but {encoder.spec} gives {encoder.dim}")
+    import faiss
+
+    if int(faiss.cvar.distance_compute_blas_database_bs) != meta["block"]:
+        raise ValueError(
+            f"{index_dir} was cut in blocks of {meta['block']} rows but FAISS searches blocks of "
+            f"{faiss.cvar.distance_compute_blas_database_bs}: set faiss.cvar.distance_compute_blas_database_bs back"
+        )
+    part_dirs = [os.path.join(index_dir, f"part-{p:05d}") for p in range(meta["parts"])]
+    docids: list[str] = []
+    for d in part_dirs:
+        with open(os.path.join(d, "docid"), encoding="utf-8") as f:
+            docids.extend(line.rstrip("\n") for line in f)
+    k = min(depth, meta["count"])
+    q = np.ascontiguousarray(encoder.encode_queries(list(query_texts)), dtype=np.float32)
+    docid_array = np.array(docids, dtype=object)
+    bounds = [*meta["first_rows"], meta["count"]]
+    per_part = [  # one part's vectors in memory at a time
+        search_part(d, q, k, threads, docid_array[bounds[p] : bounds[p + 1]]) for p, d in enumerate(part_dirs)
+    ]
+    out = Rankings(docid_array)
+    for start in range(0, len(query_ids), batch_size):
+        sl = slice(start, start + batch_size)
+        scores, rows = merge_topk([(s[sl], r[sl]) for s, r in per_part], meta["first_rows"], k, docid_array)
+        out.add(list(query_ids[sl]), scores, rows)
+    return out
