@@ -13,6 +13,7 @@ Subcommands:
   export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
   generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
   encode          encode passages (and --queries generated queries) for some shards, resumable
+  rehearsal       write a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from xqg_bench.xqg import XQG_LANGS
 
 SUBCOMMANDS = (
     "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels", "export-qrels",
-    "generate", "encode",
+    "generate", "encode", "rehearsal",
 )  # fmt: skip
 
 
@@ -622,6 +623,28 @@ def cmd_encode(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_rehearsal(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run rehearsal",
+        description="Write N synthetic passages in the enwiki_20190201_w100.tsv format (under another name), "
+        "questions with planted answers in the official dev JSONL format, and random embeddings in the npy "
+        "ingest layout: every full-scale stage can then run offline (see benchmarks/scale.py).",
+    )
+    p.add_argument("--passages", type=_positive, required=True)
+    p.add_argument("--output", required=True, help="directory to create (must not exist)")
+    p.add_argument("--questions", type=_positive, default=2000)
+    p.add_argument("--dim", type=_positive, default=768)
+    p.add_argument("--seed", type=int, default=13)
+    args = p.parse_args(argv)
+    from xqg_bench.datasets.rehearsal import write_rehearsal
+
+    if os.path.exists(args.output):
+        raise ValueError(f"--output {args.output} exists; give a new directory")
+    manifest = write_rehearsal(args.output, args.passages, args.questions, args.dim, args.seed)
+    print(f"{args.output}: {manifest['passages']} passages, {manifest['questions']} questions, dim {manifest['dim']}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {
@@ -636,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "predictions": cmd_predictions,
         "generate": cmd_generate,
         "encode": cmd_encode,
+        "rehearsal": cmd_rehearsal,
     }
     try:
         if argv and argv[0] in commands:
