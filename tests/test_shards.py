@@ -133,3 +133,23 @@ def test_not_a_sharded_index_is_named(tmp_path):
     atomic_write_json(str(tmp_path / "meta.json"), {"format": "other"})
     with pytest.raises(ValueError, match="not a sharded index"):
         search_sharded(str(tmp_path), FixedEncoder({"a": np.zeros(2)}), ["q"], ["a"])
+
+
+@pytest.mark.parametrize("index_type", ["Flat", "IVF8,Flat", "IVF8,PQ4"])
+def test_streamed_index_build_equals_the_in_memory_build(tmp_path, index_type):
+    from xqg_bench.shards import write_index_streamed
+
+    rng = np.random.default_rng(5)
+    emb = rng.standard_normal((700, 16)).astype(np.float32)
+    emb_dir = tmp_path / "emb"
+    os.makedirs(emb_dir)
+    for s in range(0, 700, 256):
+        atomic_save_npy(str(emb_dir / f"shard-{s // 256:05d}.npy"), emb[s : s + 256])
+    atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 700, "dim": 16, "shards": 3})
+    ids = [f"d{i}" for i in range(700)]
+    write_index(str(tmp_path / "mem"), emb, ids, {"signature": "x"}, index_type)
+    write_index_streamed(str(tmp_path / "str"), str(emb_dir), ids, {"signature": "x"}, index_type)
+    for name in ("index", "docid", "meta.json"):
+        assert (tmp_path / "mem" / name).read_bytes() == (tmp_path / "str" / name).read_bytes(), name
+    with pytest.raises(ValueError, match="'d3' appears twice"):
+        write_index_streamed(str(tmp_path / "dup"), str(emb_dir), ids[:699] + ["d3"], {"signature": "x"})
