@@ -101,7 +101,7 @@ def write_rehearsal(
                         qn = int(gold_q[g])
                         w[len(w) // 2] = _answer(qn)
                         noise = rng.standard_normal(dim, dtype=np.float32)
-                        qvec[qn] = vecs[j] + 0.9 * noise / np.linalg.norm(noise)
+                        qvec[qn] = vecs[j] + 6.0 * noise / np.linalg.norm(noise)  # cos ~0.16: a hard search
                         gold_f.write(f"{qn}\t{pid}\n")
                         g += 1
                     lines.append(f"{pid}\t{' '.join(w)}\t{title}\n")
