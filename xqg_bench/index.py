@@ -213,6 +213,19 @@ def build_index(
         if meta.get("signature") == sig:
             return IndexInfo(index_dir, sig, meta["count"], meta["dim"])
     emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
-    emb = load_embeddings(emb_dir)
     meta = {"signature": sig, "encoder": encoder.spec}
-    return write_index(index_dir, emb, [d.doc_id for d in docs], meta, index_type)  # ids only, streamed
+    return write_index_from_cache(index_dir, emb_dir, [d.doc_id for d in docs], meta, index_type)
+
+
+def write_index_from_cache(
+    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+) -> IndexInfo:
+    """``write_index`` over an embedding cache directory: streamed shard by shard (peak memory = the
+    index + one shard, the same index file) except for HNSW, whose graph depends on how vectors are
+    batched, so it is still built from the whole array as before."""
+    if "HNSW" in index_type:
+        return write_index(index_dir, load_embeddings(emb_dir), doc_ids, meta, index_type)
+    from xqg_bench.shards import write_index_streamed
+
+    written = write_index_streamed(index_dir, emb_dir, doc_ids, meta, index_type)
+    return IndexInfo(index_dir, written["signature"], written["count"], written["dim"])

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import IndexInfo, encode_corpus, index_fields, load_embeddings, read_index_meta, write_index
+from xqg_bench.index import IndexInfo, encode_corpus, index_fields, read_index_meta, write_index_from_cache
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
@@ -64,9 +64,9 @@ def build_xqg_index(
     if os.path.exists(os.path.join(index_dir, "meta.json")) and read_index_meta(index_dir).get("signature") == sig:
         meta = read_index_meta(index_dir)
         return IndexInfo(index_dir, sig, meta["count"], meta["dim"]), record
-    info = write_index(
+    info = write_index_from_cache(
         index_dir,
-        load_embeddings(aug_dir),
+        aug_dir,
         [d.doc_id for d in docs],
         {"signature": sig, "encoder": encoder.spec, "xqg": record},
         index_type,
