@@ -112,14 +112,21 @@ elif stage == "qsums":
     q_dir = os.path.join(cache, "qembeddings", "rehearsal")
     os.makedirs(q_dir, exist_ok=True)
     src = sorted(f for f in os.listdir(os.path.join(data, "qsums")) if f.endswith(".npy"))
-    row, out = 0, 0
-    for name in src:
-        arr = np.load(os.path.join(data, "qsums", name), mmap_mode="r")
-        for s in range(0, len(arr), 256):
-            part = np.asarray(arr[s : s + 256])[:, None, :]
-            atomic_save_npy(os.path.join(q_dir, f"qcount-{out:05d}.npy"), np.full((len(part), 1), 35, np.int32))
-            atomic_save_npy(os.path.join(q_dir, f"qemb-{out:05d}.npy"), part)
-            out += 1
+    out, carry = 0, None
+    def put(part):
+        global out
+        atomic_save_npy(os.path.join(q_dir, f"qcount-{out:05d}.npy"), np.full((len(part), 1), 35, np.int32))
+        atomic_save_npy(os.path.join(q_dir, f"qemb-{out:05d}.npy"), np.ascontiguousarray(part[:, None, :]))
+        out += 1
+    for name in src:  # re-cut into the passage cache's 256-row shards
+        arr = np.load(os.path.join(data, "qsums", name))
+        arr = np.concatenate([carry, arr]) if carry is not None else arr
+        full = len(arr) // 256
+        for s in range(full):
+            put(arr[s * 256 : (s + 1) * 256])
+        carry = arr[full * 256 :].copy()
+    if carry is not None and len(carry):
+        put(carry)
     atomic_write_json(os.path.join(q_dir, "meta.json"), {"signature": "rehearsal-qsums", "langs": ["all"],
                       "shards": out, "store": "sums", "dtype": "float16"})
     state["q_dir"] = q_dir

@@ -45,7 +45,7 @@ from xqg_bench.index import embedding_signature
 from xqg_bench.signature import cache_key
 
 FORMATS = ("tevatron", "pyserini", "npy")
-BLOCK = 65_536  # rows read at a time
+BLOCK = 8_192  # rows read at a time (25 MiB at dimension 768)
 TEVATRON_CONVERT = (
     "python -c \"import pickle,sys,numpy as n;r,l=pickle.load(open(sys.argv[1],'rb'));s=sys.argv[1][:-4];"
     "n.save(s+'.npy',n.asarray(r,dtype='float32'));open(s+'.ids.txt','w').write(''.join(f'{i}\\n' for i in l))\" "
@@ -424,19 +424,21 @@ def ingest_passage_embeddings(
     n_shards = (n + shard_size - 1) // shard_size
     with atomic_dir(out) as tmp, tqdm(total=n, desc="ingest passages", unit="psg", disable=not progress) as bar:
         if plan.order is None:  # streamed: rows arrive in corpus order
-            buf: list[np.ndarray] = []
-            held, shard = 0, 0
+            carry = np.zeros((0, dim), np.float32)  # rows of a shard not yet complete
+            shard = 0
             for _path, _start, rows in plan.files.blocks(dim):
-                buf.append(rows)
-                held += len(rows)
-                while held >= shard_size:
-                    cat = np.concatenate(buf)
-                    atomic_save_npy(os.path.join(tmp, f"shard-{shard:05d}.npy"), cat[:shard_size])
-                    buf, held, shard = [cat[shard_size:]], held - shard_size, shard + 1
-                    bar.update(shard_size)
-            if held:
-                atomic_save_npy(os.path.join(tmp, f"shard-{shard:05d}.npy"), np.concatenate(buf))
-                bar.update(held)
+                rows = np.concatenate([carry, rows]) if len(carry) else rows
+                full = len(rows) // shard_size
+                for k in range(full):
+                    atomic_save_npy(
+                        os.path.join(tmp, f"shard-{shard:05d}.npy"), rows[k * shard_size : (k + 1) * shard_size]
+                    )
+                    shard += 1
+                carry = rows[full * shard_size :].copy()
+                bar.update(full * shard_size)
+            if len(carry):
+                atomic_save_npy(os.path.join(tmp, f"shard-{shard:05d}.npy"), carry)
+                bar.update(len(carry))
         else:  # placed through the doc-id map into a disk-backed array, then cut into shards
             placed_path = os.path.join(tmp, "placed.npy")
             placed = np.lib.format.open_memmap(placed_path, mode="w+", dtype=np.float32, shape=(n, dim))

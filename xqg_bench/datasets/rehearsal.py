@@ -56,7 +56,7 @@ def _answer(i: int) -> str:
 
 
 def write_rehearsal(
-    out_dir: str, passages: int, questions: int = 2000, dim: int = 768, seed: int = 13, shard_size: int = 50_000
+    out_dir: str, passages: int, questions: int = 2000, dim: int = 768, seed: int = 13, shard_size: int = BLOCK
 ) -> dict:
     """Write the rehearsal corpus, questions and embeddings into ``out_dir`` (built under a temp name)."""
     if passages < 1 or questions < 1 or questions > passages:
@@ -80,9 +80,9 @@ def write_rehearsal(
         ):
             tsv.write("id\ttext\ttitle\n")
             digest.update(b"id\ttext\ttitle\n")
-            vec_buf: list[np.ndarray] = []
-            sum_buf: list[np.ndarray] = []
-            held, shard = 0, 0
+            carry_v = np.zeros((0, dim), np.float32)  # rows of a shard not yet complete
+            carry_s = np.zeros((0, dim), np.float16)
+            shard = 0
             for start in range(0, passages, BLOCK):
                 stop = min(passages, start + BLOCK)
                 rng = np.random.default_rng([seed, 2, start])
@@ -109,15 +109,15 @@ def write_rehearsal(
                 tsv.write(text)
                 digest.update(text.encode("utf-8"))
                 ids.writelines(f"{start + j + 1}\n" for j in range(stop - start))
-                vec_buf.append(vecs)
-                sum_buf.append(sums)
-                held += stop - start
-                while held >= shard_size or (held and stop == passages):
-                    v, s = np.concatenate(vec_buf), np.concatenate(sum_buf)
-                    atomic_save_npy(os.path.join(emb_dir, f"shard-{shard:05d}.npy"), v[:shard_size])
-                    atomic_save_npy(os.path.join(sums_dir, f"shard-{shard:05d}.npy"), s[:shard_size])
-                    vec_buf, sum_buf = [v[shard_size:]], [s[shard_size:]]
-                    held, shard = held - min(held, shard_size), shard + 1
+                v = np.concatenate([carry_v, vecs]) if len(carry_v) else vecs
+                m = np.concatenate([carry_s, sums]) if len(carry_s) else sums
+                full = len(v) // shard_size if stop < passages else -(-len(v) // shard_size)
+                for k in range(full):
+                    part = slice(k * shard_size, (k + 1) * shard_size)
+                    atomic_save_npy(os.path.join(emb_dir, f"shard-{shard:05d}.npy"), v[part])
+                    atomic_save_npy(os.path.join(sums_dir, f"shard-{shard:05d}.npy"), m[part])
+                    shard += 1
+                carry_v, carry_s = v[full * shard_size :].copy(), m[full * shard_size :].copy()
         atomic_save_npy(os.path.join(tmp, "queries.npy"), qvec)
         with open(os.path.join(tmp, QUESTIONS), "w", encoding="utf-8") as f:
             for qn in range(questions):
