@@ -148,12 +148,22 @@ class _Matrix:
 
     def __init__(self, part: Part) -> None:
         self.part = part
-        if part.kind == "npy":
-            try:
-                self.arr = np.load(part.path, mmap_mode="r", allow_pickle=False)
-            except ValueError as e:
-                raise ValueError(f"{part.path}: not a numeric .npy ({e}); save a float array with numpy.save") from None
-            self._check(self.arr.shape, self.arr.dtype)
+        if part.kind == "npy":  # header parsed, rows read with plain file reads (no mapping held in memory)
+            with open(part.path, "rb") as f:
+                try:
+                    version = np.lib.format.read_magic(f)
+                    fmt = np.lib.format
+                    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                    shape, fortran, dtype = read(f)  # the header only: no pickle involved
+                except ValueError as e:
+                    raise ValueError(
+                        f"{part.path}: not a .npy file ({e}); save a float array with numpy.save"
+                    ) from None
+                self._offset = f.tell()
+            if fortran or dtype.hasobject:
+                raise ValueError(f"{part.path}: a Fortran-ordered or object array; save a C-ordered float array")
+            self._dtype = dtype
+            self._check(shape, dtype)
         elif part.kind == "safetensors":
             from safetensors import safe_open
 
@@ -185,6 +195,12 @@ class _Matrix:
     def rows(self, start: int, stop: int) -> np.ndarray:
         if self.part.kind == "faiss":
             return self.index.reconstruct_n(start, stop - start)
+        if self.part.kind == "npy":
+            row = self.shape[1] * self._dtype.itemsize
+            with open(self.part.path, "rb") as f:
+                f.seek(self._offset + start * row)
+                arr = np.fromfile(f, dtype=self._dtype, count=(stop - start) * self.shape[1])
+            return arr.reshape(stop - start, self.shape[1]).astype(np.float32, copy=False)
         return np.asarray(self.arr[start:stop], dtype=np.float32)
 
 

@@ -25,6 +25,7 @@ import os
 import sys
 import tempfile
 import urllib.request
+from array import array
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
@@ -251,7 +252,7 @@ class OffsetDocstore(Docstore):
         self.path = path
         ids_path, off_path, order_path = path + ".ids.npy", path + ".offsets.npy", path + ".fileorder.npy"
         if not all(os.path.exists(p) for p in (ids_path, off_path, order_path)):
-            ids, offs = [], []
+            ids, offs = array("q"), array("q")  # 8 bytes an entry, not a Python int each
             for doc, off in iter_corpus(path):
                 try:
                     ids.append(int(doc.doc_id))
@@ -260,7 +261,7 @@ class OffsetDocstore(Docstore):
                         f"{path}: doc id {doc.doc_id!r} is not an integer; cannot build the offset index"
                     ) from None
                 offs.append(off)
-            ids_a, offs_a = np.asarray(ids, dtype=np.int64), np.asarray(offs, dtype=np.int64)
+            ids_a, offs_a = np.frombuffer(ids, dtype=np.int64), np.frombuffer(offs, dtype=np.int64)
             order = np.argsort(ids_a, kind="stable")
             dup = np.flatnonzero(np.diff(ids_a[order]) == 0)
             if len(dup):
