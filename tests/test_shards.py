@@ -153,3 +153,25 @@ def test_streamed_index_build_equals_the_in_memory_build(tmp_path, index_type):
         assert (tmp_path / "mem" / name).read_bytes() == (tmp_path / "str" / name).read_bytes(), name
     with pytest.raises(ValueError, match="'d3' appears twice"):
         write_index_streamed(str(tmp_path / "dup"), str(emb_dir), ids[:699] + ["d3"], {"signature": "x"})
+
+
+def test_missing_hits_are_not_ties():
+    """An IVF probe with fewer than k hits pads with -1 rows: not a tie, no re-search of the whole index."""
+    from xqg_bench.search import exact_topk
+
+    class Probe:
+        ntotal = 1_000_000
+
+        def __init__(self) -> None:
+            self.asked: list[int] = []
+
+        def search(self, q, kk):  # type: ignore[no-untyped-def]
+            self.asked.append(kk)
+            scores = np.full((1, kk), -3.4e38, np.float32)
+            rows = np.full((1, kk), -1)
+            scores[0, :3], rows[0, :3] = [3.0, 2.0, 1.0], [7, 8, 9]
+            return scores, rows
+
+    probe = Probe()
+    scores, rows = exact_topk(probe, np.zeros((1, 4), np.float32), 10, np.array([str(i) for i in range(10)]))
+    assert probe.asked == [26] and rows[0, :3].tolist() == [7, 8, 9] and (rows[0, 3:] == -1).all()

@@ -80,7 +80,8 @@ def exact_topk(index, queries: np.ndarray, k: int, docids: np.ndarray) -> tuple[
     kk = min(n, k + TIE_PAD)
     while True:
         scores, rows = index.search(queries, kk)
-        if kk >= n or kk == k or not (scores[:, kk - 1] == scores[:, k - 1]).any():
+        tied = (scores[:, kk - 1] == scores[:, k - 1]) & (rows[:, kk - 1] >= 0)  # a real hit tied with rank k
+        if kk >= n or kk == k or not tied.any():
             break
         kk = min(n, 2 * kk)
     return select_topk(scores, rows, docids, k)
