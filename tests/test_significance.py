@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from xqg_bench.significance import (
+    STOP_HITS,
     bootstrap_ci,
     cohens_dz,
     correct,
@@ -43,7 +44,8 @@ def test_monte_carlo_randomization_agrees_with_exact_within_mc_error():
     d = rng.normal(0.1, 1.0, 16)  # 2**16 = 65,536 sign vectors: enumerate them for the truth
     exact = randomization(d, samples=2**16)
     mc = randomization(d, samples=10_000, seed=3)
-    se = np.sqrt(exact * (1 - exact) / 10_000)
+    draws = min(10_000, STOP_HITS / exact)  # sequential Monte Carlo stops at STOP_HITS exceedances
+    se = np.sqrt(exact * (1 - exact) / draws)
     assert abs(mc - exact) < 4 * se + 1e-4
     # and scipy's permutation test (samples type, sign flips) agrees too
     res = stats.permutation_test(
@@ -81,7 +83,8 @@ def test_effect_sizes_and_counts(pair):
     assert s.n == 200 and s.wins + s.ties + s.losses == 200
     assert s.delta == pytest.approx(d.mean()) and s.d_z == pytest.approx(d.mean() / d.std(ddof=1))
     assert s.ci_low < s.delta < s.ci_high
-    assert cohens_dz(np.zeros(5)) == 0.0
+    assert np.isnan(cohens_dz(np.zeros(5)))  # no variation: nan, not 0
+    assert cohens_dz(np.full(5, 0.2)) == np.inf and cohens_dz(np.full(5, -0.2)) == -np.inf
     same = paired_stats(a, a, samples=2000)
     assert same.p_t == same.p_wilcoxon == same.p_randomization == 1.0 and same.ties == 200
 
@@ -133,11 +136,12 @@ def test_compare_family_pairing_and_correction():
     rows.append(("xqg", "extra-q", "ja", "nDCG@10", 1.0))  # not in the baseline: ignored, counted
     df = pd.DataFrame(rows, columns=["system", "query_id", "lang", "measure", "value"])
     res = compare(df, "base", samples=2000)
-    assert list(res["lang"]) == ["ja", "ko", "all"] and set(res["system"]) == {"xqg"}
+    assert list(res["lang"]) == ["ja", "ko", "all", "all (micro)"] and set(res["system"]) == {"xqg"}
     ko = res[res.lang == "ko"].iloc[0]
     assert ko.missing == 1 and ko.n == 30 and res[res.lang == "ja"].iloc[0].extra == 1
     from statsmodels.stats.multitest import multipletests
 
     np.testing.assert_allclose(res.p_adj, multipletests(res.p_randomization, method="holm")[1])
+    assert (res.p == res.p_randomization).all() and (res.status == "ok").all()
     with pytest.raises(ValueError, match="not in the per-query data"):
         compare(df, "nope")
