@@ -61,7 +61,7 @@ def check_per_query(df: pd.DataFrame, what: str = "per-query values") -> None:
         r = df.iloc[bad[0]]
         cond = f", condition {r['condition']!r}" if "condition" in df.columns else ""
         raise ValueError(
-            f"{what}: non-finite value {r['value']!r} for system {r['system']!r}, query {r['query_id']!r}, "
+            f"{what}: non-finite value {float(values[bad[0]])} for system {r['system']!r}, query {r['query_id']!r}, "
             f"measure {r['measure']!r}{cond} ({len(bad)} such value(s)); fix or drop them before testing"
         )
     keys = [c for c in ("system", "condition", "measure", "query_id") if c in df.columns]

@@ -152,7 +152,7 @@ def robustness_table(
         return out
     family = 2 * len(tested)  # DiD and TOST p-values, corrected together
     cap = max_samples if max_samples is not None else samples_for_family(family, alpha, samples)
-    stats = _resample(quads, samples, cap, seed, level)
+    stats = resample_robustness(quads, samples, cap, seed, level)
     nan = float("nan")
     cols: dict[str, list] = {c: [nan] * len(out) for c in stats[0]} if stats else {}
     for i, st in zip(tested, stats, strict=True):
@@ -229,7 +229,7 @@ def _to_settle(n: int, d: float, se: float, df: float, m: float, a: float) -> fl
     return float(math.ceil(min(need))) if need else float("nan")
 
 
-def _resample(
+def resample_robustness(
     quads: list[tuple[np.ndarray, tuple[int, ...]]], samples: int, cap: int, seed: int, level: float
 ) -> list[dict[str, float]]:
     """Point estimates, bootstrap CIs (shared resamples per language sizes) and the DiD test."""

@@ -191,8 +191,9 @@ def _signs_exact(n: int) -> np.ndarray:
 def _signs_chunk(n: int, seed: int, index: int, rows: int) -> np.ndarray:
     """Rows of random signs, float32; chunk ``index`` depends only on (n, seed, index)."""
     rng = np.random.default_rng([seed, n, index])
-    bits = rng.integers(0, 2, size=(rows, n), dtype=np.int8)
-    return (bits * 2 - 1).astype(np.float32)
+    packed = rng.integers(0, 256, size=(rows, (n + 7) // 8), dtype=np.uint8)
+    bits = np.unpackbits(packed, axis=1, count=n)
+    return 1.0 - 2.0 * bits.astype(np.float32)
 
 
 def signflip_pvalues(
@@ -231,13 +232,15 @@ def signflip_pvalues(
         signs = _signs_chunk(n, seed, index, rows)
         cols = np.flatnonzero(~done)
         exceed = np.abs(signs @ xs[:, cols]) >= (observed[cols] - tol[cols])
-        cum = hits[cols][None, :] + np.cumsum(exceed, axis=0, dtype=np.int64)
-        reached = cum[-1] >= stop_hits
-        stop = cols[reached]  # the stop_hits-th exceedance falls in this chunk
-        used[stop] = drawn + np.argmax(cum[:, reached] >= stop_hits, axis=0) + 1
-        p[stop] = stop_hits / used[stop]
-        done[stop] = True
-        hits[cols[~reached]] = cum[-1, ~reached]
+        total = hits[cols] + np.count_nonzero(exceed, axis=0)
+        reached = total >= stop_hits
+        if reached.any():  # the stop_hits-th exceedance falls in this chunk: find where
+            cum = hits[cols[reached]][None, :] + np.cumsum(exceed[:, reached], axis=0, dtype=np.int64)
+            stop = cols[reached]
+            used[stop] = drawn + np.argmax(cum >= stop_hits, axis=0) + 1
+            p[stop] = stop_hits / used[stop]
+            done[stop] = True
+        hits[cols[~reached]] = total[~reached]
         drawn += rows
         index += 1
     rest = np.flatnonzero(~done)
