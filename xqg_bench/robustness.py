@@ -291,6 +291,25 @@ def over_seeds(robust: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+SPREAD = ("gain_perturbed_seed_sd", "gain_perturbed_seed_min", "gain_perturbed_seed_max")
+
+
+def with_seed_spread(robust: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame:
+    """Robustness rows plus ``seeds`` (draws averaged per query; 1 for a single draw) and the spread
+    over draws of the perturbed gain (:func:`xqg_bench.seeds.seed_spread`)."""
+    keys = ["measure", "condition", "lang"]
+    cols = ["seeds", *SPREAD]
+    if robust.empty:
+        return robust
+    if spread.empty:
+        out = robust.assign(seeds=1, **{c: np.nan for c in SPREAD})
+    else:
+        out = robust.merge(spread[keys + cols], on=keys, how="left", validate="one_to_one")
+        out["seeds"] = out["seeds"].fillna(1).astype(int)
+    out.attrs.update(robust.attrs)
+    return out
+
+
 def _fmt(measure: str, v: float) -> str:
     if not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
@@ -336,6 +355,11 @@ def verdict_table(robust: pd.DataFrame, langs: list[str] | None = None) -> pd.Da
                 "verdict": r["verdict"] + settle,
             }
         )
+        if "seeds" in r and r["seeds"] > 1:
+            rows[-1]["seeds: gain perturbed SD [min, max]"] = (
+                f"{int(r['seeds'])}: {_fmt(m, r['gain_perturbed_seed_sd'])} "
+                f"[{_fmt(m, r['gain_perturbed_seed_min'])}, {_fmt(m, r['gain_perturbed_seed_max'])}]"
+            )
     return pd.DataFrame(rows).fillna("")
 
 
@@ -361,6 +385,12 @@ def legend(robust: pd.DataFrame) -> str:
         "'~N questions': the n (same language mix) at which the observed DiD and spread would settle the verdict. "
         f"Rows not compared (a language missing for a system or condition): {untested}; incomplete 'all' rows: "
         f"{incomplete}."
+        + (
+            " Conditions named without a seed average each question's values over several draws (seeds) before "
+            "every test and CI; 'seeds: gain perturbed SD [min, max]' is the spread of the gain between draws."
+            if "seeds" in robust.columns and (robust["seeds"] > 1).any()
+            else ""
+        )
     )
 
 
