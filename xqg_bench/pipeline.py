@@ -40,6 +40,7 @@ from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
@@ -179,6 +180,7 @@ class SystemResult:
     signature: str
     pairing: PairingReport
     files: dict[str, str] = field(default_factory=dict)
+    rankings: dict[str, list[tuple[str, float]]] | None = None  # as written to the run file
 
 
 @dataclass
@@ -269,7 +271,7 @@ def run_system(
             "table": {lang: {k: _num(v) for k, v in row.items()} for lang, row in table.iterrows()},
         },
     )
-    return SystemResult(name, run_path, table, per_query, sig, pairing, files)
+    return SystemResult(name, run_path, table, per_query, sig, pairing, files, on_disk)
 
 
 def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
@@ -368,6 +370,15 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
             )
             spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
             robustness = with_seed_spread(robustness, spread)
+            stab = stability_per_query(
+                {name: r.rankings for name, r in systems.items()},
+                {cond: {name: r.rankings for name, r in v.items()} for cond, v in by_variant.items()},
+                {q.query_id: q.lang for q in qs.queries},
+                cfg.depth,
+            )
+            stab = average_draws(stab, {name: [v.spec for v in vs] for name, vs in groups.items()})
+            stab_summary = stability_summary(stab, cfg.samples, cfg.stats_seed)
+            robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
             files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
             plot = output_path(cfg.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):

@@ -394,6 +394,20 @@ def legend(robust: pd.DataFrame) -> str:
     )
 
 
+def stability_table(robust: pd.DataFrame) -> pd.DataFrame:
+    """Per (condition, language): each system's mean KTU and RBO with their CIs."""
+    first = robust.drop_duplicates(["condition", "lang"])
+    rows = []
+    for _, r in first.iterrows():
+        row = {"condition": r["condition"], "lang": r["lang"]}
+        for tag, label in (("ktu", "KTU"), ("rbo", "RBO")):
+            for who, name in (("baseline", "baseline"), ("system", "+xQG")):
+                c = f"{tag}_{who}"
+                row[f"{label} {name} [CI]"] = f"{r[c]:.3f} [{r[c + '_ci_low']:.3f}, {r[c + '_ci_high']:.3f}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str, str]:
     paths = {f"robustness.{ext}": output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "json")}
     atomic_write_text(paths["robustness.csv"], robust.to_csv(index=False))
@@ -410,6 +424,15 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
     if (seeds["seeds"] > 1).any():
         lines += ["## Over seeds (variants differing only by seed)", ""]
         lines += [seeds[seeds["seeds"] > 1].to_markdown(index=False, floatfmt=".4f"), ""]
+    if "ktu_system" in robust.columns:
+        lines += ["## Ranking stability (clean vs perturbed rankings of the same system)", ""]
+        lines += [stability_table(robust).to_markdown(index=False), ""]
+        lines += [
+            "KTU = Kendall's tau on the union of the two top-k lists, RBO = rank-biased overlap (p = 0.8, "
+            "normalised truncated form), both as repro_eval defines them (xqg_bench.stability); per question, "
+            "averaged over seeds, then over questions (macro over languages for 'all'); 1 = ranking unchanged.",
+            "",
+        ]
     lines.append(legend(robust))
     atomic_write_text(paths["robustness.md"], "\n".join(lines) + "\n")
     return paths

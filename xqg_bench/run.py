@@ -351,7 +351,8 @@ def cmd_compare(argv: Sequence[str]) -> int:
         per_query, _pairing = score_rankings(
             runs[path], qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
         )
-        frames.append(per_query.assign(system=name))
+        # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
+        frames.append(per_query[per_query["query_id"].isin(runs[path])].assign(system=name))
         sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
     baselines = [os.path.splitext(os.path.basename(b))[0] for b in args.baseline]
     result = compare(
