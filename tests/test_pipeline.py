@@ -201,6 +201,16 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
     pipeline_board = pipeline_board[pipeline_board.condition == "clean"]
     merged = board.merge(pipeline_board, on=["measure", "lang"], suffixes=("", "_pipe"))
     assert (merged.delta - merged.delta_pipe).abs().max() < 1e-12  # same per-query data, same deltas
+    # a query missing from a run is counted as missing for every measure (and scored 0 by the pairing)
+    lines = open(xqg).read().splitlines(keepends=True)
+    gone = lines[0].split()[0]
+    short = tmp_path / "short.trec"
+    short.write_text("".join(x for x in lines if x.split()[0] != gone))
+    assert main(["compare", str(short), "--baseline", base, "--samples", "500", "--output-dir", str(out)]) == 0
+    board = pd.read_csv(out / "compare.csv")
+    lang = gone.split("-")[2]
+    other = "ko" if lang != "ko" else "ar"
+    assert set(board[board.lang == lang].missing) == {1} and set(board[board.lang == other].missing) == {0}
     # a custom qrels file overrides the dataset's; malformed qrels name the file and line
     qrels = tmp_path / "q.qrels"
     qrels.write_text("mini-dev-ar-0000 0 AR-money 1\nbad line\n")
