@@ -77,7 +77,18 @@ def check_per_query(df: pd.DataFrame, what: str = "per-query values") -> None:
 
 def by_language(sub: pd.DataFrame) -> dict[str, pd.Series]:
     """lang -> values indexed by query id, sorted by query id."""
-    return {lang: g.set_index("query_id")["value"].astype(np.float64).sort_index() for lang, g in sub.groupby("lang")}
+    langs = sub["lang"].to_numpy(dtype=object)
+    qids = sub["query_id"].to_numpy(dtype=object)
+    values = sub["value"].to_numpy(dtype=np.float64)
+    order = sorted(range(len(values)), key=lambda i: (langs[i], qids[i]))
+    out: dict[str, pd.Series] = {}
+    start = 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or langs[order[end]] != langs[order[start]]:
+            idx = order[start:end]
+            out[langs[order[start]]] = pd.Series(values[idx], index=pd.Index(qids[idx], dtype=object))
+            start = end
+    return out
 
 
 def _pair(base: pd.Series, other: pd.Series) -> tuple[np.ndarray, np.ndarray, int, int]:

@@ -69,10 +69,15 @@ def verdict_rule(alpha: float, correction: str) -> str:
 def _figures(m: np.ndarray) -> np.ndarray:
     """Columns bc, sc, bp, sp (means, any leading shape) -> the figures in FIGURES order."""
     bc, sc, bp, sp_ = m[..., 0], m[..., 1], m[..., 2], m[..., 3]
-    gc, gp = sc - bc, sp_ - bp
+    out = np.empty(m.shape[:-1] + (len(FIGURES),))
+    np.subtract(bc, bp, out=out[..., 0])
+    np.subtract(sc, sp_, out=out[..., 1])
+    np.subtract(sc, bc, out=out[..., 2])
+    np.subtract(sp_, bp, out=out[..., 3])
+    np.subtract(out[..., 3], out[..., 2], out=out[..., 4])
     with np.errstate(divide="ignore", invalid="ignore"):
-        er = gp / gc
-    return np.stack([bc - bp, sc - sp_, gc, gp, gp - gc, er], axis=-1)
+        np.divide(out[..., 3], out[..., 2], out=out[..., 5])
+    return out
 
 
 def robustness_table(

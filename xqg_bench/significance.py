@@ -289,7 +289,8 @@ def bootstrap_matrix(sizes: tuple[int, ...], samples: int = DEFAULT_SAMPLES, see
 def percentile_ci(means: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval over axis 0 (nan where any resample is non-finite)."""
     a = (1 - level) / 2
-    lo, hi = np.quantile(means, [a, 1 - a], axis=0)
+    with np.errstate(invalid="ignore"):  # inf resamples (a ratio over a zero gain): masked below
+        lo, hi = np.quantile(means, [a, 1 - a], axis=0)
     bad = ~np.all(np.isfinite(means), axis=0)
     lo, hi = np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
     return lo, hi
