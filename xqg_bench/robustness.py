@@ -100,6 +100,9 @@ def robustness_table(
     Monte Carlo draws (default from the family size and alpha)."""
     check_per_query(per_query)
     margins = dict(margins or {})
+    bad = {k: v for k, v in {"margin": margin, **margins}.items() if not (0 < v < float("inf"))}
+    if bad:
+        raise ValueError(f"equivalence margins must be positive and finite, got {bad}")
     rows: list[dict] = []
     quads: list[tuple[np.ndarray, tuple[int, ...]]] = []  # (n, 4) values sorted by lang, qid; sizes
     tested: list[int] = []
@@ -466,6 +469,8 @@ def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bo
         if axis is None:
             continue
         x = float(params.pop(axis))
+        if "seed=" not in cond:  # averaged over seeds: the parsed default seed is not one of them
+            params.pop("seed", None)
         family = cond.split("(")[0] + "(" + ",".join(f"{k}={v}" for k, v in params.items()) + f") by {axis}"
         sweeps.setdefault(family, {})[x] = cond
     sweeps = {k: v for k, v in sweeps.items() if len(v) >= 2}

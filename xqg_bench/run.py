@@ -58,6 +58,16 @@ def _positive(text: str) -> int:
     return v
 
 
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
 def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--query-store",
@@ -153,7 +163,7 @@ def main_parser() -> argparse.ArgumentParser:
     )
     v.add_argument(
         "--margin",
-        type=float,
+        type=_positive_float,
         default=0.5,
         help="equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default 0.5)",
     )
