@@ -117,3 +117,12 @@ def test_a_condition_missing_a_language_is_reported_not_zero_filled():
     ja = rob[rob.lang == "ja"].iloc[0]
     assert all_row.status.startswith("incomplete") and all_row.drop_baseline == pytest.approx(ja.drop_baseline)
     assert "Rows not compared (a language missing for a system or condition): 1" in legend(rob)
+
+
+def test_shuffled_input_gives_byte_identical_robustness_files(tmp_path):
+    df = _quad_frame({"ja": 25, "ko": 18, "te": 31}, 0.3, 0.2)
+    outs = []
+    for k, frame in enumerate([df, df.sample(frac=1.0, random_state=3)]):
+        paths = write_robustness(robustness_table(frame, "baseline", "xqg", samples=500), str(tmp_path / str(k)), "r")
+        outs.append({ext: open(p, "rb").read() for ext, p in paths.items()})
+    assert outs[0] == outs[1]
