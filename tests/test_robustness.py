@@ -101,6 +101,10 @@ def test_verdicts_kept_lost_inconclusive_and_the_effect_ratio_not_estimable():
     row = none[none.lang == "all"].iloc[0]
     assert row.er_status.startswith("not estimable: clean gain CI") and np.isnan(row.effect_ratio)
     assert "not estimable" in verdict_table(none).loc[3, "ER [CI]"]
+    # equivalence shown but no clean gain to keep (an absolute margin makes the TOST pass)
+    flat = _quad_frame(sizes, 0.0, 0.0, sd=0.1)
+    nothing = robustness_table(flat, "baseline", "xqg", samples=1000, margins={"nDCG@10": 0.1})
+    assert (nothing.verdict == "no clean gain").all() and (nothing.margin == 0.1).all()
     # every figure has its CI around it, the macro 'all' row is the mean of the language rows
     for figure in ("drop_baseline", "drop_system", "gain_clean", "gain_perturbed", "did"):
         assert (kept[f"{figure}_ci_low"] <= kept[figure]).all() and (kept[figure] <= kept[f"{figure}_ci_high"]).all()

@@ -53,16 +53,17 @@ from xqg_bench.significance import (
 )
 
 DEFAULT_MARGIN = 0.5  # equivalence margin: half the clean gain
-VERDICTS = ("gain kept", "gain lost", "gain grew", "inconclusive")
+VERDICTS = ("gain kept", "gain lost", "gain grew", "no clean gain", "inconclusive")
 FIGURES = ("drop_baseline", "drop_system", "gain_clean", "gain_perturbed", "did", "effect_ratio")
 
 
 def verdict_rule(alpha: float, correction: str) -> str:
     return (
         f"verdict: 'gain lost' / 'gain grew' when the DiD randomisation test is significant ({correction}-corrected "
-        f"p < {alpha}, sign of the DiD); otherwise 'gain kept' when the TOST equivalence test of |DiD| < margin is "
-        f"significant ({correction}-corrected p < {alpha}); otherwise 'inconclusive' (neither a change nor "
-        "equivalence shown; not evidence of no effect)."
+        f"p < {alpha}, sign of the DiD); otherwise, when the TOST equivalence test of |DiD| < margin is significant "
+        f"({correction}-corrected p < {alpha}), 'gain kept' if the clean gain's CI excludes 0 and 'no clean gain' if "
+        "it does not (nothing to keep); otherwise 'inconclusive' (neither a change nor equivalence shown; not "
+        "evidence of no effect)."
     )
 
 
@@ -198,12 +199,14 @@ def robustness_table(
     out["verdict"] = [
         ("gain lost" if d < 0 else "gain grew")
         if pd_ < alpha
-        else "gain kept"
+        else ("gain kept" if est == "estimable" else "no clean gain")
         if pt < alpha
         else "inconclusive"
         if n
         else "not compared"
-        for d, pd_, pt, n in zip(out["did"], out["p_did_adj"], out["p_tost_adj"], out["n"], strict=True)
+        for d, pd_, pt, n, est in zip(
+            out["did"], out["p_did_adj"], out["p_tost_adj"], out["n"], out["er_status"], strict=True
+        )
     ]
     out["questions_to_settle"] = [
         _to_settle(n, abs(d), se, df, m, a_fam) if v == "inconclusive" else nan
