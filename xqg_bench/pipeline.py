@@ -35,10 +35,12 @@ from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.index import IndexInfo, build_index
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
-from xqg_bench.robustness import robustness_table, severity_plot, write_robustness
+from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
+from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
@@ -137,6 +139,9 @@ class RunConfig:
     correction: str = "holm"  # holm | bonferroni | bh | none
     samples: int = 10_000  # randomisation / bootstrap resamples
     stats_seed: int = 13
+    seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
+    margin: float = 0.5  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
+    max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
     backend: str = "local"  # local | ray
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
@@ -175,6 +180,7 @@ class SystemResult:
     signature: str
     pairing: PairingReport
     files: dict[str, str] = field(default_factory=dict)
+    rankings: dict[str, list[tuple[str, float]]] | None = None  # as written to the run file
 
 
 @dataclass
@@ -265,7 +271,7 @@ def run_system(
             "table": {lang: {k: _num(v) for k, v in row.items()} for lang, row in table.iterrows()},
         },
     )
-    return SystemResult(name, run_path, table, per_query, sig, pairing, files)
+    return SystemResult(name, run_path, table, per_query, sig, pairing, files, on_disk)
 
 
 def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
@@ -288,13 +294,15 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     if cfg.xqg is not None:
         cfg.xqg.augment.validate()
         load_generator_spec_check(cfg.xqg.generator)
-    variants = [parse_variant(v) for v in cfg.variants]  # fail early on a bad variant
+    groups = expand_seeds([parse_variant(v) for v in cfg.variants], cfg.seeds)  # fail early on a bad variant
     qs = load_query_set(cfg.dataset)
     encoder = cfg.load_encoder()
     # the generator is loaded (a released file read and checked) before any work
     generator = None if cfg.xqg is None else cfg.load_generator() or load_generator(cfg.xqg.generator)
     # every query set is loaded (and so checked) before anything is written
-    variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for v in variants}
+    variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for vs in groups.values() for v in vs}
+    groups = collapse_identical(groups, {spec: vqs.texts for spec, vqs in variant_sets.items()})
+    variants = [v for vs in groups.values() for v in vs]
     ensure_output_dir(cfg.output_dir)
     cache_root = os.path.join(cfg.output_dir, "cache")
     query_encoder = CachedQueryEncoder(encoder, cache_root)
@@ -333,15 +341,44 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         files["comparison"] = output_path(cfg.output_dir, f"{stem}.comparison.md")
         atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
         every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
-        per_query = pd.concat([r.per_query for r in every], ignore_index=True)
-        result = compare(per_query, "baseline", ["xqg"], cfg.test, cfg.correction, cfg.samples, cfg.stats_seed)
-        sigs = {(name, "clean"): r.signature for name, r in systems.items()}
-        sigs |= {(name, cond): r.signature for cond, v in by_variant.items() for name, r in v.items()}
+        draws = pd.concat([r.per_query for r in every], ignore_index=True)
+        per_query = average_draws(draws, {name: [v.spec for v in vs] for name, vs in groups.items()})
+        result = compare(
+            per_query,
+            "baseline",
+            ["xqg"],
+            cfg.test,
+            cfg.correction,
+            cfg.samples,
+            cfg.stats_seed,
+            max_samples=cfg.max_samples,
+        )
+        sigs = per_query.groupby(["system", "condition"])["signature"].first().to_dict()
         board = leaderboard_frame(result, sigs)
         for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
             files[f"leaderboard.{ext}"] = path
         if by_variant:
-            robustness = robustness_table(per_query, "baseline", "xqg", cfg.correction, cfg.samples, cfg.stats_seed)
+            robustness = robustness_table(
+                per_query,
+                "baseline",
+                "xqg",
+                cfg.correction,
+                cfg.samples,
+                cfg.stats_seed,
+                margin=cfg.margin,
+                max_samples=cfg.max_samples,
+            )
+            spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
+            robustness = with_seed_spread(robustness, spread)
+            stab = stability_per_query(
+                {name: r.rankings for name, r in systems.items()},
+                {cond: {name: r.rankings for name, r in v.items()} for cond, v in by_variant.items()},
+                {q.query_id: q.lang for q in qs.queries},
+                cfg.depth,
+            )
+            stab = average_draws(stab, {name: [v.spec for v in vs] for name, vs in groups.items()})
+            stab_summary = stability_summary(stab, cfg.samples, cfg.stats_seed)
+            robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
             files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
             plot = output_path(cfg.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):

@@ -58,6 +58,16 @@ def _positive(text: str) -> int:
     return v
 
 
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
 def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--query-store",
@@ -77,6 +87,13 @@ def _stats_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--samples", type=_positive, default=10_000, help="randomisation/bootstrap resamples (10,000)")
     g.add_argument("--stats-seed", type=int, default=13, help="seed of the resamples (default 13)")
+    g.add_argument(
+        "--max-samples",
+        type=_positive,
+        default=None,
+        help="cap on the randomisation test's sequential Monte Carlo draws (default: enough for the family: "
+        "20 x family size / 0.05, so the smallest corrected p is far below 0.05)",
+    )
 
 
 def _extra_queries_option(p: argparse.ArgumentParser) -> None:
@@ -137,6 +154,19 @@ def main_parser() -> argparse.ArgumentParser:
         help="a variant string, repeatable; replaces the default set: " + "; ".join(DEFAULT_RUN_VARIANTS),
     )
     v.add_argument("--no-variants", action="store_true", help="clean queries only")
+    v.add_argument(
+        "--seeds",
+        type=_positive,
+        default=3,
+        help="draws of each seeded variant (seeds s, s+1, ...), averaged per query before the paired tests; "
+        "deterministic variants keep one draw (default 3)",
+    )
+    v.add_argument(
+        "--margin",
+        type=_positive_float,
+        default=0.5,
+        help="equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default 0.5)",
+    )
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
     x.add_argument(
@@ -206,6 +236,9 @@ def cmd_run(argv: Sequence[str]) -> int:
         correction=args.correction,
         samples=args.samples,
         stats_seed=args.stats_seed,
+        seeds=args.seeds,
+        margin=args.margin,
+        max_samples=args.max_samples,
         backend=args.backend,
         ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor,
@@ -328,11 +361,19 @@ def cmd_compare(argv: Sequence[str]) -> int:
         per_query, _pairing = score_rankings(
             runs[path], qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
         )
-        frames.append(per_query.assign(system=name))
+        # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
+        frames.append(per_query[per_query["query_id"].isin(runs[path])].assign(system=name))
         sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
     baselines = [os.path.splitext(os.path.basename(b))[0] for b in args.baseline]
     result = compare(
-        pd.concat(frames, ignore_index=True), baselines, None, args.test, args.correction, args.samples, args.stats_seed
+        pd.concat(frames, ignore_index=True),
+        baselines,
+        None,
+        args.test,
+        args.correction,
+        args.samples,
+        args.stats_seed,
+        max_samples=args.max_samples,
     )
     board = leaderboard_frame(result, sigs)
     print(to_markdown(board))
