@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -363,10 +364,19 @@ def cmd_regress(argv: Sequence[str]) -> int:
     p.add_argument("--output-dir", default=None, help="where the commands write (default: a temporary directory)")
     p.add_argument("--skip-run", action="store_true", help="grade existing outputs in --output-dir")
     p.add_argument("--pin", action="store_true", help="rewrite the expected scores from the outputs")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check each file and its command (options, specs, IDs), run nothing"
+    )
     args = p.parse_args(argv)
     import tempfile
 
     from xqg_bench import regression
+
+    if args.dry_run:
+        for path in args.files:
+            cmd = regression.check_command(regression.load(path), path)
+            print(f"{path}: valid: {shlex.join(['python', *cmd[1:]])}")
+        return 0
 
     if args.skip_run and not args.output_dir:
         raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
