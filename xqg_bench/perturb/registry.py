@@ -55,6 +55,15 @@ class PerturbedQuery(NamedTuple):
         return self.text
 
 
+def perturb_texts(variant: Perturbation, queries: list[tuple[str, str, str]]) -> list[str]:
+    """The perturbed text of each (query id, text, lang); queries of languages the variant does not apply
+    to keep their text.  Encoder-aware variants attack the whole set at once (cached)."""
+    if hasattr(variant, "attack_cached"):
+        attacked = variant.attack_cached(queries)
+        return [attacked.get(qid, text) for qid, text, _lang in queries]
+    return [variant.apply(text, lang, qid) if variant.applicable(lang) else text for qid, text, lang in queries]
+
+
 class PerturbedQueries(BaseQueries):
     def __init__(self, base: BaseQueries, variant: Perturbation) -> None:
         self._base = base
@@ -62,16 +71,10 @@ class PerturbedQueries(BaseQueries):
 
     def queries_iter(self) -> Iterator[PerturbedQuery]:
         default_lang = self._base.queries_lang()
-        attacked: dict[str, str] | None = None
-        if hasattr(self._variant, "attack_cached"):  # encoder-aware: the whole set at once, cached
-            base = [(q.query_id, q.text, getattr(q, "lang", None) or default_lang) for q in self._base.queries_iter()]
-            attacked = self._variant.attack_cached(base)
-        for q in self._base.queries_iter():
-            lang = getattr(q, "lang", None) or default_lang
-            if attacked is not None:
-                text = attacked.get(q.query_id, q.text)
-            else:
-                text = self._variant.apply(q.text, lang, q.query_id) if self._variant.applicable(lang) else q.text
+        base = list(self._base.queries_iter())
+        langs = [getattr(q, "lang", None) or default_lang for q in base]
+        texts = perturb_texts(self._variant, [(q.query_id, q.text, lang) for q, lang in zip(base, langs, strict=True)])
+        for q, lang, text in zip(base, langs, texts, strict=True):
             yield PerturbedQuery(
                 q.query_id, text, lang, tuple(getattr(q, "answers", ())), getattr(q, "qtype", ""), q.text,
                 self._variant.spec,
