@@ -151,7 +151,7 @@ def main_parser() -> argparse.ArgumentParser:
         "inlen=256]) or released(path=JSONL_OR_DIR) (precomputed queries, e.g. ielab/xor-tydi-xqg-augmented)",
     )
     x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
-    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate (default all seven)")
+    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
     x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
     x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
     x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
@@ -584,7 +584,7 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
     p.add_argument("--seed", type=int, default=13, help="generation seed")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     return p
 
