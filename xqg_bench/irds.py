@@ -22,8 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     import ir_datasets
 
-    from xqg_bench.datasets import load_dataset
+    from xqg_bench.datasets import load_dataset, register_datasets
 
+    register_datasets()  # for every command (`list` included)
     try:
         if len(args) >= 2 and args[0] in _TAKES_DATASET and not args[1].startswith("-"):
             load_dataset(args[1])  # registers ours; an unknown ID: the closest registered IDs

