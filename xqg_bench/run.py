@@ -38,7 +38,6 @@ SUBCOMMANDS = (
 DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
 MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
 BUDGETS_HELP = f"R@kt token budgets, comma-separated (default {','.join(map(str, DEFAULT_BUDGETS))})"
-OUTPUT_DIR_HELP = "where outputs go (default ./runs)"
 
 
 def _csv(text: str) -> tuple[str, ...]:
