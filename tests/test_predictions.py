@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import pytest
 
@@ -92,3 +93,22 @@ def test_pipeline_prediction_format_is_checked_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="predictions='zip': use one of json, json.gz, none"):
         run_pipeline(RunConfig(output_dir=str(out), predictions="zip"))
     assert not out.exists()
+
+
+def test_pipeline_writes_compressed_or_no_prediction_files(tiny_models, tmp_path):
+    from xqg_bench.pipeline import RunConfig, run_pipeline
+    from xqg_bench.run import main
+
+    enc = f"hf(model={tiny_models['bert']})"
+    common = dict(dataset="xqg-bench:mini/dev/ja", encoder=enc, progress=False, xqg=None, variants=())
+    packed = run_pipeline(RunConfig(**common, output_dir=str(tmp_path / "gz"), predictions="json.gz"))
+    base = packed.systems["baseline"]
+    assert base.files["predictions"].endswith(".predictions.json.gz")
+    plain = tmp_path / "p.json"
+    argv = ["predictions", "--from-run", base.run_path, "--dataset", "xqg-bench:mini/dev/ja", "--output", str(plain)]
+    assert main(argv) == 0
+    with gzip.open(base.files["predictions"], "rb") as f:
+        assert f.read() == plain.read_bytes()
+    none = run_pipeline(RunConfig(**common, output_dir=str(tmp_path / "none"), predictions="none"))
+    assert "predictions" not in none.systems["baseline"].files
+    assert not [f for f in os.listdir(tmp_path / "none") if "predictions" in f]
