@@ -286,14 +286,14 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
     t0 = time.perf_counter()
+    if cfg.predictions not in PREDICTION_FORMATS:
+        raise ValueError(f"predictions={cfg.predictions!r}: use one of {', '.join(PREDICTION_FORMATS)}")
     parse_measures(cfg.measures)  # fail before any work on a bad measure name or statistics option
     compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [], cfg.test, cfg.correction)
     if cfg.xqg is not None:
         cfg.xqg.augment.validate()
         load_generator_spec_check(cfg.xqg.generator)
     variants = [parse_variant(v) for v in cfg.variants]  # fail early on a bad variant
-    if cfg.predictions not in PREDICTION_FORMATS:
-        raise ValueError(f"predictions={cfg.predictions!r}: use one of {', '.join(PREDICTION_FORMATS)}")
     qs = load_query_set(cfg.dataset)
     encoder = cfg.load_encoder()
     # the generator is loaded (a released file read and checked) before any work
