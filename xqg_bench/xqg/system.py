@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import IndexInfo, encode_corpus, index_fields, load_embeddings, read_index_meta, write_index
+from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, load_embeddings, write_index
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
@@ -61,9 +61,9 @@ def build_xqg_index(
         "augment_signature": aug_sig,
     }
     index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
-    if os.path.exists(os.path.join(index_dir, "meta.json")) and read_index_meta(index_dir).get("signature") == sig:
-        meta = read_index_meta(index_dir)
-        return IndexInfo(index_dir, sig, meta["count"], meta["dim"]), record
+    cached = cached_index(index_dir, sig)
+    if cached is not None:
+        return cached, record
     info = write_index(
         index_dir,
         load_embeddings(aug_dir),
