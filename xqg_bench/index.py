@@ -167,6 +167,53 @@ def _faiss_index(embeddings: np.ndarray, index_type: str):  # type: ignore[no-un
     return index
 
 
+def check_index_type(index_type: str, dim: int, n: int) -> None:
+    """Refuse, before any encoding, an index type FAISS cannot parse or build for ``n`` vectors of ``dim``
+    dimensions: parsed, then trained and filled on a small random sample (ValueError with the fix)."""
+    import faiss
+
+    if not index_type.strip() or "IDMap" in index_type:
+        raise ValueError(
+            f"--index-type {index_type!r} is not supported: the docid file maps rows to doc ids (no IDMap); "
+            "use a faiss.index_factory string such as Flat, IVF256,Flat, HNSW32, IVF4096,PQ96"
+        )
+    if index_type == "Flat":
+        return
+    try:
+        probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        raise ValueError(
+            f"--index-type {index_type!r} is not a FAISS index type for {dim}-dimensional vectors ({first[:160]}); "
+            "e.g. Flat, IVF256,Flat, HNSW32, IVF4096,PQ96"
+        ) from None
+    ivf = faiss.try_extract_index_ivf(probe)
+    if ivf is not None and ivf.nlist > n:
+        raise ValueError(
+            f"--index-type {index_type!r} needs at least {ivf.nlist} vectors to train {ivf.nlist} lists, the corpus "
+            f"has {n}: use fewer lists (e.g. IVF{max(1, n // 39)},Flat) or Flat"
+        )
+    sample_n = min(n, 2048)
+    sample = np.random.default_rng(0).standard_normal((sample_n, dim)).astype(np.float32)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+        if ivf is None or ivf.nlist <= sample_n:  # an IVF with more lists than the sample is trained for real later
+            if not probe.is_trained:
+                probe.train(sample)
+            probe.add(sample[:16])
+            probe.search(sample[:2], 1)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        raise ValueError(
+            f"--index-type {index_type!r} cannot be built on {n} vectors of {dim} dimensions ({first[:160]}); "
+            "use a smaller structure or Flat"
+        ) from None
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
 def write_index(
     index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
 ) -> IndexInfo:

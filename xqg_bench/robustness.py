@@ -16,7 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from xqg_bench.atomic import atomic_open, atomic_write_text, output_path
+from xqg_bench.atomic import atomic_open, output_path, publish_set
 from xqg_bench.compare import ALL, did_test
 from xqg_bench.significance import correct
 
@@ -80,11 +80,10 @@ def over_seeds(robust: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str, str]:
-    paths = {f"robustness.{ext}": output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "json")}
-    atomic_write_text(paths["robustness.csv"], robust.to_csv(index=False))
-    atomic_write_text(
-        paths["robustness.json"], json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n"
-    )
+    texts = {
+        "csv": robust.to_csv(index=False),
+        "json": json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n",
+    }
     lines = ["# Robustness of the xQG gain", ""]
     for measure, g in robust[robust["lang"] == ALL].groupby("measure", sort=False):
         t = g[["condition", "n", "drop_baseline", "drop_system", "gain_clean", "gain_perturbed", "effect_ratio"]].copy()
@@ -101,8 +100,10 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
         "did = mean per-query difference of gains (perturbed - clean), tested by paired randomisation, "
         f"{robust['correction'].iloc[0]}-corrected across {len(robust)} tests (per-language rows in the CSV/JSON)."
     )
-    atomic_write_text(paths["robustness.md"], "\n".join(lines) + "\n")
-    return paths
+    texts["md"] = "\n".join(lines) + "\n"
+    # the three formats as one set: the previous complete set or the new one, never a mix
+    written = publish_set(output_path(out_dir, stem), {f"{stem}.{ext}": texts[ext] for ext in ("md", "csv", "json")})
+    return {f"robustness.{ext}": written[f"{stem}.{ext}"] for ext in ("md", "csv", "json")}
 
 
 def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bool:

@@ -147,6 +147,12 @@ def main_parser() -> argparse.ArgumentParser:
     )
     x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
     x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate (default all seven)")
+    x.add_argument(
+        "--allow-short-queries",
+        action="store_true",
+        help="precomputed queries (released): run even if passages hold fewer languages or queries than requested "
+        "(the counts used are reported)",
+    )
     x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
     x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
     x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
@@ -185,7 +191,14 @@ def cmd_run(argv: Sequence[str]) -> int:
         None
         if args.no_xqg
         else XqgConfig(
-            args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, aug, args.query_store, args.query_dtype
+            args.generator,
+            tuple(args.xqg_langs),
+            args.xqg_n,
+            args.seed,
+            aug,
+            args.query_store,
+            args.query_dtype,
+            args.allow_short_queries,
         )
     )
 
@@ -298,7 +311,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     import pandas as pd
 
-    from xqg_bench.atomic import ensure_output_dir, output_path
+    from xqg_bench.atomic import check_stem, ensure_output_dir
     from xqg_bench.compare import compare
     from xqg_bench.evaluate.measures import score_rankings
     from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
@@ -314,7 +327,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     if len(set(names)) != len(names):
         raise ValueError(f"runs need distinct file names to be told apart, got {names}")
     check_run_files(paths)
-    output_path(args.output_dir, f"{args.stem}.md")  # the stem is a plain file name (before any work)
+    check_stem(args.stem)  # a plain, short file name (before any work)
     qs = load_query_set(args.dataset)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
     if args.qrels:
@@ -445,6 +458,15 @@ def cmd_topics(argv: Sequence[str]) -> int:
     return 0
 
 
+def check_not_input(output: str, inputs: Sequence[str], flag: str = "--output") -> None:
+    """Refuse an output that is one of the inputs (it would be destroyed), before any work."""
+    from xqg_bench.atomic import same_file
+
+    for path in inputs:
+        if os.path.exists(path) and same_file(output, path):
+            raise ValueError(f"{flag} {output} is the input {path}: it would be overwritten; write to another file")
+
+
 def cmd_derive_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run derive-qrels",
@@ -460,6 +482,8 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     from xqg_bench.qrels import derive_qrels
 
     check_run_files(args.runs)
+    check_not_input(args.output, args.runs)
+    check_not_input(args.output + ".json", args.runs, "--output's provenance file")
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
     return 0
@@ -485,6 +509,8 @@ def cmd_predictions(argv: Sequence[str]) -> int:
 
     if args.from_run and not args.output:
         raise ValueError("--from-run needs --output")
+    if args.from_run:
+        check_not_input(args.output, [args.from_run])
     qs = load_query_set(args.dataset)
     queries = qs.queries
     if args.from_run:
@@ -632,8 +658,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_run(argv)
     except (ValueError, OSError, KeyError) as e:  # OSError: FileNotFoundError, PermissionError, disk full, ...
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        if isinstance(e, OSError) and e.filename and str(e.filename) not in str(msg):
+            msg = f"{e.filename}: {e.strerror or msg}"  # e.g. [Errno 28] names the file it could not write
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: no partial file is left under a final name; rerun to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -142,10 +142,17 @@ def write_manifest(out: str, sig: str, gen_spec: str, langs: Sequence[str], n: i
         datas.append(data)
     shards, whole = [], hashlib.sha256()
     docs = queries = 0
+    per_lang: dict[str, dict] = {}  # used counts: queries per language, min and max per passage
     for i, data in enumerate(datas):
         whole.update(data)
         recs = _records(data, os.path.join(out, shard_name(i)))
         nq = sum(len(v) for r in recs for v in r["generated_queries"].values())
+        for lang in langs:
+            counts = [len(r["generated_queries"].get(lang, [])) for r in recs]
+            pl = per_lang.setdefault(lang, {"queries": 0, "min": min(counts, default=0), "max": 0})
+            pl["queries"] += sum(counts)
+            pl["min"] = min([pl["min"], *counts])
+            pl["max"] = max([pl["max"], *counts])
         shards.append(
             {"file": shard_name(i), "docs": len(recs), "queries": nq, "sha256": hashlib.sha256(data).hexdigest()}
         )
@@ -159,6 +166,7 @@ def write_manifest(out: str, sig: str, gen_spec: str, langs: Sequence[str], n: i
         "langs": list(langs),
         "docs": docs,
         "queries": queries,
+        "per_lang": per_lang,
         "shards": shards,
         "content_sha256": whole.hexdigest(),
     }
