@@ -42,8 +42,8 @@ def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
 
     Strict: every line must have 6 whitespace-separated columns with an integer rank (``1.0`` is read
     as 1, as trec_eval and ir-measures do) and a finite float score; a bad line raises ValueError naming
-    the file and line.  A run whose scores are all equal is warned about (it is ranked by docid).  (The same files are read
-    by ``ir_measures.read_trec_run``, trec_eval, ranx and Pyserini.)
+    the file and line.  A run whose scores are all equal is warned about (it is ranked by docid).
+    (The same files are read by ``ir_measures.read_trec_run``, trec_eval, ranx and Pyserini.)
     """
     import math
 
