@@ -106,7 +106,7 @@ def encode_corpus(
             if read_json(meta_path) != meta:
                 raise ValueError("it does not describe these shards")
         except ValueError as e:
-            discard(meta_path, str(e))
+            discard(meta_path, str(e).split(": ", 1)[-1])
     if complete and not os.path.exists(meta_path):
         atomic_write_json(meta_path, meta)
     return out
@@ -217,7 +217,8 @@ def check_index_type(index_type: str, dim: int, n: int) -> None:
 def write_index(
     index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
 ) -> IndexInfo:
-    """Write an inner-product FAISS index + docid + meta.json atomically (whole directory)."""
+    """Write an inner-product FAISS index + docid + meta.json atomically (whole directory); meta.json records
+    the sha256 of ``index`` and of ``docid`` (``docids``)."""
     import faiss
 
     if len(doc_ids) != embeddings.shape[0]:
@@ -243,6 +244,7 @@ def write_index(
     )
     with atomic_dir(index_dir) as tmp:
         faiss.write_index(index, os.path.join(tmp, "index"))
+        meta["index_sha256"] = file_sha256(os.path.join(tmp, "index"))  # checked whenever the index is reused
         with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
             f.writelines(f"{d}\n" for d in doc_ids)
         atomic_write_json(os.path.join(tmp, "meta.json"), meta)
