@@ -29,8 +29,9 @@ def test_a_full_disk_while_a_set_is_written_leaves_the_previous_complete_set(tmp
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", fsync)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OSError, match="No space left") as e:
         publish_set(target, NEW)
+    assert e.value.filename == target  # the error names what could not be written
     assert _set(target) == OLD
     assert os.listdir(tmp_path) == ["board"]  # no temporary directory left
 

@@ -133,9 +133,11 @@ def atomic_open(path: str, mode: str = "w", encoding: str | None = "utf-8") -> I
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None and e.errno:  # e.g. [Errno 28] from write: name the file
+            raise OSError(e.errno, e.strerror or str(e), path) from None
         raise
     _written(path)
 
@@ -304,8 +306,10 @@ def atomic_dir(path: str) -> Iterator[str]:
             os.replace(path, aside)
             os.replace(tmp, path)
             shutil.rmtree(aside)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.filename is None and e.errno:
+            raise OSError(e.errno, e.strerror or str(e), path) from None
         raise
     _written(path)
 
@@ -344,12 +348,12 @@ def check_stem(stem: str, flag: str = "--stem") -> str:
     problem = None
     if not stem.strip():
         problem = "is empty"
+    elif os.sep in stem or (os.altsep and os.altsep in stem):
+        problem = "contains a path separator"
     elif stem.startswith("."):
         problem = "starts with '.' (hidden files)"
     elif "\x00" in stem or any(ord(c) < 32 for c in stem):
         problem = "contains a NUL or control character"
-    elif os.sep in stem or (os.altsep and os.altsep in stem):
-        problem = "contains a path separator"
     elif len(stem.encode("utf-8")) > MAX_STEM_BYTES:
         problem = f"is {len(stem.encode('utf-8'))} bytes long (at most {MAX_STEM_BYTES})"
     if problem:
