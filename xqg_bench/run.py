@@ -237,6 +237,10 @@ def cmd_run(argv: Sequence[str]) -> int:
             print(open(res.files["robustness.md"], encoding="utf-8").read())
         for kind in res.files:
             print(f"{kind}: {res.files[kind]}")
+    print(
+        f"experiment key: {res.key} (every output file of this configuration carries it; "
+        f"see {args.output_dir}/INDEX.md)"
+    )
     print(f"done in {res.seconds:.1f} s")
     return 0
 
