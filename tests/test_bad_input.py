@@ -494,3 +494,16 @@ def test_ctrl_c_exits_130_with_one_line(monkeypatch, capsys):
     assert run.main([]) == 130
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("interrupted") and "Traceback" not in err
+
+
+def test_damaged_model_weights_are_named(tmp_path, capsys, tiny_models):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_models["bert"], model)
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    out = tmp_path / "out"
+    argv = ["--encoder", f"hf(model={model})", "--dataset", "xqg-bench:mini/dev/ja", "--no-xqg", "--no-variants"]
+    fails([*argv, "--output-dir", out], capsys, f"cannot load the model files of {model} (SafetensorError")
+    assert not out.exists()
