@@ -559,6 +559,7 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--generator", default="cldr", help="query generator spec (see the main --help)")
     p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
+    p.add_argument("--allow-short-queries", action="store_true", help="released queries: accept fewer than requested")
     p.add_argument("--seed", type=int, default=13, help="generation seed")
     p.add_argument("--no-progress", action="store_true")
     _backend_options(p)
@@ -586,6 +587,8 @@ def cmd_generate(argv: Sequence[str]) -> int:
 
     docs = load_query_set(args.dataset).docs
     gen = load_generator(args.generator, backend=args.backend, **_ray_options(args))
+    if hasattr(gen, "check_request"):  # precomputed queries: checked against the corpus before any write
+        gen.check_request(docs, tuple(args.xqg_langs), args.xqg_n, args.allow_short_queries)
     ensure_output_dir(args.output_dir)
     out = generate(
         gen,
