@@ -82,7 +82,10 @@ def generate(
     job_dir(out)
     total = n_shards(len(docs), shard_size)
     mine = my_shards(total, num_shards, shard_id)
-    todo = [i for i in mine if not _intact(out, i, docs[i * shard_size : (i + 1) * shard_size])]
+    # reused shards are checked against their checksums and, unless the corpus is only streamed (XOR-TyDi's
+    # 18M passages would be read again), against the passage ids of their slice
+    streamed = bool(getattr(docs, "streams", False))
+    todo = [i for i in mine if not _intact(out, i, None if streamed else docs[i * shard_size : (i + 1) * shard_size])]
     with tqdm(
         total=len(mine), initial=len(mine) - len(todo), desc="generate queries", unit="shard", disable=not progress
     ) as bar:
@@ -106,13 +109,15 @@ def _records(data: bytes, path: str) -> list[dict]:
         raise ValueError(f"{path}: not JSONL ({type(e).__name__})") from None
 
 
-def _intact(out: str, i: int, chunk: Sequence[XorDoc]) -> bool:
+def _intact(out: str, i: int, chunk: Sequence[XorDoc] | None) -> bool:
     """Whether shard ``i`` is complete, matches its checksum and holds one record per passage of ``chunk``,
-    in order (a damaged shard is named on stderr and removed)."""
+    in order (``chunk`` None: the checksum only); a damaged shard is named on stderr and removed."""
     path = os.path.join(out, shard_name(i))
     data = read_checked(path)
     if data is None:
         return False
+    if chunk is None:
+        return True
     try:
         ids = [str(r.get("docid")) if isinstance(r, dict) else None for r in _records(data, path)]
     except ValueError as e:
