@@ -196,7 +196,7 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
     base, xqg = res.systems["baseline"].run_path, res.systems["xqg"].run_path
     out = tmp_path / "cmp"
     assert main(["compare", xqg, "--baseline", base, "--samples", "500", "--output-dir", str(out)]) == 0
-    board = pd.read_csv(out / "compare.csv")
+    board = pd.read_csv(out / "compare" / "compare.csv")  # the set: <output-dir>/<stem>/<stem>.{md,csv,...}
     assert len(board) == 8 * 9  # 8 measures x (7 languages + all + all (micro)), one system against one baseline
     pipeline_board = pd.read_csv(res.files["leaderboard.csv"])
     pipeline_board = pipeline_board[pipeline_board.condition == "clean"]

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text, output_path
+from xqg_bench.atomic import output_path, publish_set
 from xqg_bench.compare import stats_signature
 
 COLUMNS = [
@@ -167,12 +167,15 @@ def to_html(df: pd.DataFrame, title: str = "xqg-bench leaderboard") -> str:
 
 
 def write_leaderboard(df: pd.DataFrame, out_dir: str, stem: str = "leaderboard") -> dict[str, str]:
-    """Write ``<stem>.{md,csv,tex,html,json}`` atomically; return the paths."""
-    paths = {ext: output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "tex", "html", "json")}
-    atomic_write_text(paths["md"], to_markdown(df))
-    atomic_write_text(paths["csv"], df.to_csv(index=False))
-    atomic_write_text(paths["tex"], to_latex(df))
-    atomic_write_text(paths["html"], to_html(df))
+    """Write ``<stem>/<stem>.{md,csv,tex,html,json}`` as one set (``publish_set``: the previous complete set or
+    the new one, never a mix); return the paths."""
     records = json.loads(df.to_json(orient="records"))
-    atomic_write_text(paths["json"], json.dumps({"rows": records}, ensure_ascii=False, indent=1) + "\n")
-    return paths
+    texts = {
+        "md": to_markdown(df),
+        "csv": df.to_csv(index=False),
+        "tex": to_latex(df),
+        "html": to_html(df),
+        "json": json.dumps({"rows": records}, ensure_ascii=False, indent=1) + "\n",
+    }
+    written = publish_set(output_path(out_dir, stem), {f"{stem}.{ext}": text for ext, text in texts.items()})
+    return {ext: written[f"{stem}.{ext}"] for ext in texts}

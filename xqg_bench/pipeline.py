@@ -12,7 +12,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from xqg_bench import __version__
-from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path
+from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path, read_json
 from xqg_bench.compare import compare
 from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
@@ -33,7 +33,7 @@ from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.index import IndexInfo, build_index
+from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
 from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
@@ -193,6 +193,7 @@ class RunResult:
     seconds: float = 0.0
     variants: dict[str, dict[str, SystemResult]] = field(default_factory=dict)  # variant -> system -> result
     robustness: pd.DataFrame | None = None
+    key: str = ""  # the configuration's key: every output file of the run carries it
 
     # the baseline's numbers, for callers that run one system
     @property
@@ -308,24 +309,26 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for vs in groups.values() for v in vs}
     groups = collapse_identical(groups, {spec: vqs.texts for spec, vqs in variant_sets.items()})
     variants = [v for vs in groups.values() for v in vs]
+    check_index_type(cfg.index_type, encoder.dim, len(qs.docs))  # parsed and trial-built before any encoding
+    if generator is not None and hasattr(generator, "check_request"):
+        generator.check_request(qs.docs, cfg.xqg.langs, cfg.xqg.n, cfg.xqg.allow_short)  # type: ignore[union-attr]
+    exp_sig = experiment_signature(cfg, qs, encoder, generator)
+    key = cache_key(exp_sig, 10)
+    stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
     ensure_output_dir(cfg.output_dir)
     cache_root = os.path.join(cfg.output_dir, "cache")
     query_encoder = CachedQueryEncoder(encoder, cache_root)
-    stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
     indexes: dict[str, tuple[str, IndexInfo, str]] = {}  # system -> (spec, index, run stem)
     info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress, cfg.index_type)
-    indexes["baseline"] = (encoder.spec, info, f"{stem}-{cache_key(info.signature, 8)}")
+    indexes["baseline"] = (encoder.spec, info, f"{stem}-{key}")
     record: dict = {}
     if cfg.xqg is not None:
         xinfo, record = build_xqg_index(
             encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, generator, cfg.index_type
         )
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
-        indexes["xqg"] = (
-            f"{encoder.spec}+{record['augment']}+{gen}",
-            xinfo,
-            f"{stem}+xqg-{cache_key(xinfo.signature, 8)}",
-        )
+        indexes["xqg"] = (f"{encoder.spec}+{record['augment']}+{gen}", xinfo, f"{stem}+xqg-{key}")
+    stem = f"{stem}-{key}"  # every report of this configuration carries its key
     systems = {
         name: run_system(name, spec, ix, query_encoder, qs, cfg, run_stem)
         for name, (spec, ix, run_stem) in indexes.items()
@@ -388,7 +391,114 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
             plot = output_path(cfg.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
                 files["severity.png"] = plot
-    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness)
+    record_experiment(cfg.output_dir, key, exp_sig, systems, by_variant, files)
+    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key)
+
+
+def experiment_signature(cfg: RunConfig, qs: QuerySet, encoder: Encoder, generator: QueryGenerator | None) -> str:
+    """Every setting of a run that can change one of its outputs; its ``cache_key`` names them."""
+    fields: dict[str, object] = {
+        "data": qs.dataset_id,
+        "data_fp": qs.fingerprint[:16],
+        "encoder": encoder.spec,
+        "weights": encoder.fingerprint()[:16],
+        "depth": cfg.depth,
+        "measures": ",".join(cfg.measures),
+        "budgets": ",".join(str(b) for b in cfg.budgets),
+        "index_type": cfg.index_type.replace("|", "/"),
+        "shard": cfg.shard_size,
+        "variants": ";".join(cfg.variants),
+        "stats": f"{cfg.test}/{cfg.correction}/{cfg.samples}/{cfg.stats_seed}",
+        "seeds": cfg.seeds,
+        "margin": cfg.margin,
+        "max_samples": cfg.max_samples if cfg.max_samples is not None else "auto",
+        "predictions": cfg.predictions,
+    }
+    if cfg.xqg is not None:
+        x = cfg.xqg
+        gen_spec = generator.spec if generator is not None else x.generator
+        fields.update(
+            xqg_gen=gen_spec,
+            xqg_langs=",".join(x.langs),
+            xqg_n=x.n,
+            xqg_seed=x.seed,
+            xqg_aug=x.augment.spec,
+            xqg_store=f"{x.query_store}/{x.query_dtype}",
+        )
+        if x.allow_short:
+            fields["xqg_allow_short"] = 1
+    else:
+        fields["xqg"] = "none"
+    fields["version"] = f"xqg-bench-{__version__}"
+    return make_signature(fields)
+
+
+INDEX_JSON, INDEX_MD = "index.json", "INDEX.md"
+
+
+def record_experiment(
+    out_dir: str,
+    key: str,
+    signature: str,
+    systems: dict[str, SystemResult],
+    variants: dict[str, dict[str, SystemResult]],
+    files: dict[str, str],
+) -> None:
+    """Add this run to ``<out_dir>/index.json`` and ``INDEX.md`` (key -> configuration and files; ``latest``
+    names the last run finished), under a lock so that concurrent runs keep each other's entries."""
+    import fcntl
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, out_dir)
+
+    entry = {
+        "signature": signature,
+        "config": dict(part.split(":", 1) for part in signature.split("|")),
+        "files": {k: rel(v) for k, v in sorted(files.items())}
+        | {f"{name}.{k}": rel(v) for name, r in systems.items() for k, v in sorted(r.files.items())},
+        "variants": {cond: {name: rel(r.run_path) for name, r in v.items()} for cond, v in variants.items()},
+    }
+    with open(os.path.join(out_dir, ".index.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = os.path.join(out_dir, INDEX_JSON)
+        index = {"experiments": {}}
+        if os.path.exists(path):
+            try:
+                index = read_json(path, "the experiment index")
+                if not isinstance(index.get("experiments"), dict):
+                    raise ValueError(f"{path}: not an experiment index")
+            except ValueError as e:
+                import sys
+
+                print(f"warning: {e}; it is started again", file=sys.stderr)
+                index = {"experiments": {}}
+        index["experiments"][key] = entry
+        index["latest"] = key
+        atomic_write_json(path, index)
+        atomic_write_text(os.path.join(out_dir, INDEX_MD), render_index(index))
+
+
+def render_index(index: dict) -> str:
+    lines = [
+        "# Experiments in this directory",
+        "",
+        "Every output of a configuration carries its key (`<dataset>.<encoder>-<key>.*`); `index.json` holds the "
+        "same entries with every file.",
+        "",
+        f"latest: `{index.get('latest', '')}`",
+        "",
+        "| key | dataset | encoder | xQG | variants | leaderboard |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, e in sorted(index["experiments"].items()):
+        c = e.get("config", {})
+        xqg = "none"
+        if c.get("xqg") != "none":
+            xqg = f"{c.get('xqg_gen', '')} n={c.get('xqg_n', '')} {c.get('xqg_aug', '')}"
+        board = e.get("files", {}).get("leaderboard.md", "")
+        cells = [key, c.get("data", ""), c.get("encoder", ""), xqg, c.get("variants", "") or "none", board]
+        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def load_generator_spec_check(spec_text: str) -> None:
@@ -409,9 +519,15 @@ def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult]
         fmt = (lambda v: f"{v:.2f}") if pct else (lambda v: f"{v:.4f}")
         sub = sub.apply(lambda col, f=fmt: col.map(f))
         lines += [f"## {m}", "", sub.to_markdown(), ""]
+    used = record.get("used_per_lang", {})
+    counts = ", ".join(
+        f"{lg} {c['queries']} ({c['min']}-{c['max']} per passage)" for lg, c in used.items() if c["queries"]
+    )
     lines.append(
-        f"xQG: generator `{record['generator']}`, n={record['n_generated']} per language, "
-        f"languages {','.join(record['langs'])}, seed {record['seed']}, augmentation `{record['augment']}`"
+        f"xQG: generator `{record['generator']}`, seed {record['seed']}, augmentation `{record['augment']}`; "
+        f"requested n={record['n_generated']} per language in {','.join(record['langs'])}; "
+        f"used (counted in the generated queries): languages {','.join(record.get('used_langs', [])) or 'none'}; "
+        f"queries {counts or 'none'}"
     )
     lines.append("")
     for name, res in systems.items():

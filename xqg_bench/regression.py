@@ -51,6 +51,11 @@ def _scores(spec: dict, output_dir: str, path: str) -> dict[str, dict]:
     out = {}
     for system, pattern in spec["scores"].items():
         found = sorted(glob.glob(os.path.join(output_dir, pattern)))
+        index = os.path.join(output_dir, "index.json")
+        if len(found) > 1 and os.path.exists(index):  # several experiments: the one finished last
+            with open(index, encoding="utf-8") as f:
+                latest = json.load(f).get("latest", "")
+            found = [p for p in found if latest and f"-{latest}." in os.path.basename(p)]
         if len(found) != 1:
             raise ValueError(
                 f"{path}: scores pattern {pattern!r} of {system!r} matched {len(found)} files in {output_dir}"

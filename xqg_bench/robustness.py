@@ -35,7 +35,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from xqg_bench.atomic import atomic_open, atomic_write_text, output_path
+from xqg_bench.atomic import atomic_open, output_path, publish_set
 from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
 from xqg_bench.significance import (
     DEFAULT_SAMPLES,
@@ -420,11 +420,10 @@ def stability_table(robust: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str, str]:
-    paths = {f"robustness.{ext}": output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "json")}
-    atomic_write_text(paths["robustness.csv"], robust.to_csv(index=False))
-    atomic_write_text(
-        paths["robustness.json"], json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n"
-    )
+    texts = {
+        "csv": robust.to_csv(index=False),
+        "json": json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n",
+    }
     lines = ["# Robustness of the xQG gain", ""]
     counts = robust[robust["n"] > 0]["verdict"].value_counts()
     lines += ["Verdicts: " + ", ".join(f"{v} {int(counts.get(v, 0))}" for v in VERDICTS), ""]
@@ -445,8 +444,10 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
             "",
         ]
     lines.append(legend(robust))
-    atomic_write_text(paths["robustness.md"], "\n".join(lines) + "\n")
-    return paths
+    texts["md"] = "\n".join(lines) + "\n"
+    # the three formats as one set: the previous complete set or the new one, never a mix
+    written = publish_set(output_path(out_dir, stem), {f"{stem}.{ext}": texts[ext] for ext in ("md", "csv", "json")})
+    return {f"robustness.{ext}": written[f"{stem}.{ext}"] for ext in ("md", "csv", "json")}
 
 
 def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bool:

@@ -181,6 +181,12 @@ def main_parser() -> argparse.ArgumentParser:
     )
     x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
     x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
+    x.add_argument(
+        "--allow-short-queries",
+        action="store_true",
+        help="precomputed queries (released): run even if passages hold fewer languages or queries than requested "
+        "(the counts used are reported)",
+    )
     x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
     x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
     x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
@@ -226,7 +232,14 @@ def cmd_run(argv: Sequence[str]) -> int:
         None
         if args.no_xqg
         else XqgConfig(
-            args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, aug, args.query_store, args.query_dtype
+            args.generator,
+            tuple(args.xqg_langs),
+            args.xqg_n,
+            args.seed,
+            aug,
+            args.query_store,
+            args.query_dtype,
+            args.allow_short_queries,
         )
     )
 
@@ -269,6 +282,10 @@ def cmd_run(argv: Sequence[str]) -> int:
             print(open(res.files["robustness.md"], encoding="utf-8").read())
         for kind in res.files:
             print(f"{kind}: {res.files[kind]}")
+    print(
+        f"experiment key: {res.key} (every output file of this configuration carries it; "
+        f"see {args.output_dir}/INDEX.md)"
+    )
     print(f"done in {res.seconds:.1f} s")
     return 0
 
@@ -343,7 +360,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     import pandas as pd
 
-    from xqg_bench.atomic import ensure_output_dir, output_path
+    from xqg_bench.atomic import check_stem, ensure_output_dir
     from xqg_bench.compare import compare
     from xqg_bench.evaluate.measures import score_rankings
     from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
@@ -359,7 +376,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     if len(set(names)) != len(names):
         raise ValueError(f"runs need distinct file names to be told apart, got {names}")
     check_run_files(paths)
-    output_path(args.output_dir, f"{args.stem}.md")  # the stem is a plain file name (before any work)
+    check_stem(args.stem)  # a plain, short file name (before any work)
     qs = load_query_set(args.dataset)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
     if args.qrels:
@@ -535,6 +552,15 @@ def cmd_topics(argv: Sequence[str]) -> int:
     return 0
 
 
+def check_not_input(output: str, inputs: Sequence[str], flag: str = "--output") -> None:
+    """Refuse an output that is one of the inputs (it would be destroyed), before any work."""
+    from xqg_bench.atomic import same_file
+
+    for path in inputs:
+        if os.path.exists(path) and same_file(output, path):
+            raise ValueError(f"{flag} {output} is the input {path}: it would be overwritten; write to another file")
+
+
 def cmd_derive_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run derive-qrels",
@@ -550,6 +576,8 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     from xqg_bench.qrels import derive_qrels
 
     check_run_files(args.runs)
+    check_not_input(args.output, args.runs)
+    check_not_input(args.output + ".json", args.runs, "--output's provenance file")
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
     return 0
@@ -583,6 +611,7 @@ def cmd_predictions(argv: Sequence[str]) -> int:
         from xqg_bench.pipeline import load_query_set
         from xqg_bench.runs import read_trec_run
 
+        check_not_input(args.output, [args.from_run])
         qs = load_query_set(args.dataset)
         rankings = read_trec_run(args.from_run)
         qs.check_run(args.from_run, rankings, args.allow_extra_queries)
@@ -623,6 +652,7 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--generator", default="cldr", help="query generator spec (see the main --help)")
     p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
+    p.add_argument("--allow-short-queries", action="store_true", help="released queries: accept fewer than requested")
     p.add_argument("--seed", type=int, default=13, help="generation seed")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
@@ -650,6 +680,8 @@ def cmd_generate(argv: Sequence[str]) -> int:
 
     docs = load_query_set(args.dataset).docs
     gen = load_generator(args.generator, backend=args.backend, **_ray_options(args))
+    if hasattr(gen, "check_request"):  # precomputed queries: checked against the corpus before any write
+        gen.check_request(docs, tuple(args.xqg_langs), args.xqg_n, args.allow_short_queries)
     ensure_output_dir(args.output_dir)
     out = generate(
         gen,
@@ -726,8 +758,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_run(argv)
     except (ValueError, OSError, KeyError) as e:  # OSError: FileNotFoundError, PermissionError, disk full, ...
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        if isinstance(e, OSError) and e.filename and str(e.filename) not in str(msg):
+            msg = f"{e.filename}: {e.strerror or msg}"  # e.g. [Errno 28] names the file it could not write
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: no partial file is left under a final name; rerun to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

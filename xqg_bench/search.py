@@ -82,6 +82,15 @@ def faiss_searcher(index_dir: str, encoder: Encoder):  # type: ignore[no-untyped
             raise ValueError(f"{index_dir} is not a FAISS index directory: {name} is missing")
     try:
         searcher = _searcher_class()(index_dir, query_encoder(encoder))
+    except RuntimeError as e:  # FAISS cannot read the index file (truncated, not an index)
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise ValueError(
+            f"{os.path.join(index_dir, 'index')} is not a readable FAISS index ({first[:200]}); the index directory "
+            "is damaged: delete it and rebuild"
+        ) from None
+    except UnicodeDecodeError:
+        docid = os.path.join(index_dir, "docid")
+        raise ValueError(f"{docid} is not UTF-8 text; the index directory is damaged: delete it and rebuild") from None
     except AssertionError:  # Pyserini asserts len(docid) == index.ntotal, without a message
         import faiss
 
