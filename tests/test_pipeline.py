@@ -208,7 +208,7 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
     short = tmp_path / "short.trec"
     short.write_text("".join(x for x in lines if x.split()[0] != gone))
     assert main(["compare", str(short), "--baseline", base, "--samples", "500", "--output-dir", str(out)]) == 0
-    board = pd.read_csv(out / "compare.csv")
+    board = pd.read_csv(out / "compare" / "compare.csv")
     lang = gone.split("-")[2]
     other = "ko" if lang != "ko" else "ar"
     assert set(board[board.lang == lang].missing) == {1} and set(board[board.lang == other].missing) == {0}
