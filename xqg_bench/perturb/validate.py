@@ -40,7 +40,8 @@ the same functions.  The classes (``CLASSES``):
   original does not have (e.g. ѓ recomposed from г + combining acute).
 - ``latin-in-word`` (ar bn te ru ko ja, compared): Latin letters with native letters right before
   and after them inside one word (Japanese: between two kanji or two katakana).
-- ``kana-in-word`` (ja, compared): hiragana inserted between two kanji or two katakana.
+- ``kana-in-word`` (ja, compared): a typo-scale edit (no change longer than two code points) that
+  puts one or two hiragana between two kanji or two katakana (a kana typo inside such a word).
 - ``mark-moved`` (compared): a nukta, haraka or combining accent that now sits on a different base
   than in the original while no such mark was added.
 """
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -279,8 +281,12 @@ def _japanese(text: str, out: list[Problem]) -> None:
             ok = _kata(prev) and prev != "・"
         elif ch == CHOON:
             ok = (_hira(prev) or _kata(prev)) and prev != "・"
-        elif ch in SMALL_HALF or ch in (CHOON_HALF, "\uff9e", "\uff9f"):
-            ok = _half_kata(prev) and prev not in ("\uff9e", "\uff9f") or (ch == CHOON_HALF and prev == "\uff9e")
+        elif ch == CHOON_HALF:
+            ok = _half_kata(prev)
+        elif ch in SMALL_HALF:
+            ok = _half_kata(prev)
+        elif ch in ("\uff9e", "\uff9f"):
+            ok = _half_kata(prev) and prev not in ("\uff9e", "\uff9f", CHOON_HALF)
         elif ch in "\u3099\u309a":
             ok = (_hira(prev) or _kata(prev)) and prev not in "\u3099\u309a"
         if not ok:
@@ -372,13 +378,27 @@ def _spliced(text: str, lang: str, cls: str) -> list[tuple[str, str]]:
             continue
         if cls == "latin-in-word" and mid == "Latin":
             inside = left == right and left in ("Han", "Katakana") if lang == "ja" else left == right == "native"
-        elif cls == "kana-in-word" and mid == "Hiragana":
-            inside = left == right and left in ("Han", "Katakana")
         else:
             continue
         if inside:
             out.append((cls, text[max(0, s - 1) : e + 1]))
     return out
+
+
+def _kana_in_word(text: str, original: str) -> int:
+    """Edits that put one or two hiragana (and nothing else) between two kanji or two katakana in
+    place of nothing or of a kanji/katakana (a hiragana particle typed as another one is fine)."""
+    found = 0
+    ops = [op for op in SequenceMatcher(None, original, text, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if any(max(i2 - i1, j2 - j1) > 2 for _op, i1, i2, j1, j2 in ops):
+        return 0  # words moved, not typed: a hiragana word between two kanji words is a sentence
+    for op, i1, i2, j1, j2 in ops:
+        new, old = text[j1:j2], original[i1:i2]
+        hira_for_hira = bool(old) and all(map(_hira, old))
+        if op in ("insert", "replace") and 0 < len(new) <= 2 and all(map(_hira, new)) and not hira_for_hira:
+            left, right = text[j1 - 1 : j1], text[j2 : j2 + 1]
+            found += all(_han(c) for c in (left, right)) or all("\u30a1" <= c <= "\u30fa" for c in (left, right))
+    return found
 
 
 MOVABLE_MARKS = frozenset("\u09bc\u0c3c") | HARAKAT | _ranges((0x0300, 0x036F))
@@ -422,8 +442,10 @@ def introduced(text: str, original: str, lang: str) -> Counter[str]:
         odd -= Counter(c for c in original if "\u0400" <= c <= "\u04ff" and c.isalpha() and c not in RUSSIAN)
         found["non-russian-letter"] += sum(odd.values())
     if lang in ("ar", "bn", "te", "ru", "ko", "ja"):
-        for cls in ("latin-in-word", "kana-in-word") if lang == "ja" else ("latin-in-word",):
-            found[cls] += sum((Counter(_spliced(text, lang, cls)) - Counter(_spliced(original, lang, cls))).values())
+        cls = "latin-in-word"
+        found[cls] += sum((Counter(_spliced(text, lang, cls)) - Counter(_spliced(original, lang, cls))).values())
+    if lang == "ja":
+        found["kana-in-word"] += _kana_in_word(text, original)
     now_pairs, had_pairs = _mark_pairs(text), _mark_pairs(original)
     for mark, bases in now_pairs.items():
         before = had_pairs.get(mark, Counter())
@@ -437,10 +459,29 @@ def invalid_classes(text: str, original: str, lang: str) -> list[str]:
     return sorted(introduced(text, original, lang))
 
 
-def net_edits(original: str, text: str) -> int:
-    """Net grapheme edits from ``original`` to ``text``: the optimal-string-alignment distance on
-    extended grapheme clusters (insert, delete, substitute, swap of two adjacent clusters: 1 each)."""
-    a, b = graphemes(unicodedata.normalize("NFC", original)), graphemes(unicodedata.normalize("NFC", text))
+DIGRAPH_SECONDS = frozenset("ぁぃぅぇぉゃゅょゎァィゥェォャュョヮ")  # not っ/ッ: a kana of its own
+
+
+def edit_units(text: str, lang: str) -> list[str]:
+    """The units a keystroke changes, as counted by ``net_edits``: extended grapheme clusters, with a
+    Japanese kana and the small kana after it (きゃ, シェ) as one unit."""
+    units = graphemes(text)
+    if lang != "ja":
+        return units
+    out: list[str] = []
+    for u in units:
+        if u[0] in DIGRAPH_SECONDS and out and (_hira(out[-1][-1]) or _kata(out[-1][-1])):
+            out[-1] += u
+        else:
+            out.append(u)
+    return out
+
+
+def net_edits(original: str, text: str, lang: str = "") -> int:
+    """Net edits from ``original`` to ``text``: the optimal-string-alignment distance on ``edit_units``
+    (insert, delete, substitute, swap of two adjacent units: 1 each)."""
+    a = edit_units(unicodedata.normalize("NFC", original), lang)
+    b = edit_units(unicodedata.normalize("NFC", text), lang)
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
