@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
@@ -420,32 +420,36 @@ def cmd_perturb(argv: Sequence[str]) -> int:
         for q in queries[::step][: args.examples]:
             print(f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}")
         return 0
-    from xqg_bench.perturb.report import HEADER, format_row, validity, validity_of
+    from xqg_bench.perturb.report import HEADER, Validity, format_row, validity, validity_of
 
-    if args.questions:
-        from xqg_bench.datasets.xor_tydi import read_queries
+    def rows() -> Iterator[Validity]:
+        if args.questions:
+            from xqg_bench.datasets.xor_tydi import read_queries
 
-        qs = list(read_queries(args.questions, "train"))
-        rows = []
-        for v in variants:
-            p_ = parse_variant(v)
-            out = [
-                (q.lang, q.text, p_.apply(q.text, q.lang, q.query_id) if p_.applicable(q.lang) else q.text) for q in qs
-            ]
-            rows += [r for r in validity_of(f"{args.questions}/{v}", v, out) if r.applicable]
-    else:
+            qs = list(read_queries(args.questions, "train"))
+            for v in variants:
+                p_ = parse_variant(v)
+                out = [
+                    (q.lang, q.text, p_.apply(q.text, q.lang, q.query_id) if p_.applicable(q.lang) else q.text)
+                    for q in qs
+                ]
+                yield from (r for r in validity_of(f"{args.questions}/{v}", v, out) if r.applicable)
+            return
         if args.report:
             ids = args.report
         elif args.query_sets:
             ids = variant_ids(bases, variants)
         else:
             ids = [i for i in variant_ids(bases, variants) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
-        rows = [r for ds_id in ids for r in validity(ds_id)]
-    print(HEADER)
-    for r in rows:
-        print(format_row(r))
-    bad = sum(r.invalid for r in rows)
-    print(f"{len(rows)} rows, {bad} invalid outputs")
+        for ds_id in ids:
+            yield from validity(ds_id)
+
+    print(HEADER, flush=True)
+    n = bad = 0
+    for r in rows():  # printed as they come: a report over a large query set takes a while
+        print(format_row(r), flush=True)
+        n, bad = n + 1, bad + r.invalid
+    print(f"{n} rows, {bad} invalid outputs")
     return 1 if bad else 0
 
 
