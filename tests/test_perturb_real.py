@@ -125,6 +125,8 @@ def test_inscript_bottom_row_is_aligned_with_the_us_keys():
         ("ru", "Где Ёлка?", "Ult ~krf?"),
         ("ar", "ما هي العملة؟", "lh id hgulgm?"),
         ("ar", "لا", "b"),
+        ("ar", "الذي", "hg`d"),
+        ("bn", "হঠাৎ", 'u"eld'),
         ("fi", "Missä on Töölö?", "Miss' on T;;l;?"),
         ("bn", "কি", "kf"),
         ("te", "ఏది", "Sof"),
@@ -132,6 +134,14 @@ def test_inscript_bottom_row_is_aligned_with_the_us_keys():
 )
 def test_layout_types_the_us_keys_of_the_native_keystrokes(lang, native, typed):
     assert Layout(1.0, 13).apply(native, lang, "q") == typed
+
+
+def test_layout_leaves_no_native_letter_of_a_real_question():
+    p = Layout(1.0, 13)
+    for qid, text, lang in REAL:
+        if p.applicable(lang) and lang != "fi":
+            out = p.apply(text, lang, qid)
+            assert not [c for c in out if ord(c) > 127 and unicodedata.category(c)[0] in "LM"], (text, out)
 
 
 def test_layout_applies_to_languages_typed_on_a_native_layout():

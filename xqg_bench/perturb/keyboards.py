@@ -86,11 +86,14 @@ SHIFTED: dict[str, dict[str, str]] = {
     "te": dict(zip("QWERTYUIOP{}ASDFGHJKL:\"ZXCNM<_+", "ఔఐఆఈఊభఙఘధఝఢఞఓఏఅఇఉఫఱఖథఛఠఎఁణళశషఃౠ", strict=True)),
     "ko": dict(zip("QWERTOP", "ㅃㅉㄸㄲㅆㅒㅖ", strict=True)),
     "ar": {"H": "أ", "Y": "إ", "N": "آ", "Q": "\u064e", "W": "\u064b", "E": "\u064f", "R": "\u064c", "A": "\u0650",
-           "S": "\u064d", "X": "\u0652", "~": "\u0651", "?": "؟"},
+           "S": "\u064d", "X": "\u0652", "~": "\u0651", "J": "ـ", "?": "؟"},
     "ru": {"~": "Ё"},
 }  # fmt: skip
-# keys off the rows above: ` (Russian ё, Telugu short o)
-EXTRA: dict[str, dict[str, str]] = {"ru": {"`": "ё"}, "te": {"`": "ొ"}}
+# keys off the rows above (` and Shift+`: Russian ё, Arabic ذ, Telugu short o), and Bengali khanda ta,
+# which InScript has no key for (typed ত + virama)
+EXTRA: dict[str, dict[str, str]] = {
+    "ru": {"`": "ё"}, "ar": {"`": "ذ"}, "te": {"`": "ొ", "~": "ఒ"}, "bn": {"ld": "ৎ"},
+}  # fmt: skip
 KO_COMPOUND = {
     "ㅘ": "ㅗㅏ", "ㅙ": "ㅗㅐ", "ㅚ": "ㅗㅣ", "ㅝ": "ㅜㅓ", "ㅞ": "ㅜㅔ", "ㅟ": "ㅜㅣ", "ㅢ": "ㅡㅣ",
     "ㄳ": "ㄱㅅ", "ㄵ": "ㄴㅈ", "ㄶ": "ㄴㅎ", "ㄺ": "ㄹㄱ", "ㄻ": "ㄹㅁ", "ㄼ": "ㄹㅂ", "ㄽ": "ㄹㅅ", "ㄾ": "ㄹㅌ",
