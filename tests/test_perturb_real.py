@@ -197,10 +197,16 @@ def test_real_questions_are_perturbed_identically_in_two_processes():
         "import json, sys; from xqg_bench.perturb.families import parse_variant; "
         "qs = [json.loads(line) for line in open(sys.argv[1], encoding='utf-8')]; "
         "vs = [parse_variant(v) for v in json.loads(sys.argv[2])]; "
+        "qs = [q for i, q in enumerate(qs) if i % 3 == 0]; "  # 70 questions, every language
         "print(json.dumps([v.apply(q['question'], q['lang'].strip(), q['id']) for v in vs for q in qs "
         "if v.applicable(q['lang'].strip())], ensure_ascii=False))"
     )
-    variants = [v for v in VARIANTS if v.endswith("n=3,seed=13)") or not v.startswith("typo")]
+    variants = [
+        *(f"typo(kind={k},n=3,seed=13)" for k in Typo.ALL_KINDS), "layout(rate=0.5,seed=13)",
+        "script(kind=diacritics,rate=0.5,seed=13)", "script(kind=tatweel,rate=0.3,seed=13)",
+        "script(kind=kana,rate=1.0,seed=13)", "script(kind=zwj,rate=1.0,seed=13)", "word(kind=swap,n=1,seed=13)",
+        "word(kind=drop,n=2,seed=13)",
+    ]  # fmt: skip
     assert len(outputs_across_processes(code, QUESTIONS, json.dumps(variants))) == 1
 
 

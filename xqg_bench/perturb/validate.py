@@ -421,13 +421,18 @@ def ksx1001_syllables() -> frozenset[str]:
     return frozenset(chr(c) for c in range(0xAC00, 0xD7A4) if len(chr(c).encode("euc_kr")) == 2)
 
 
+@lru_cache(maxsize=1024)
+def _problem_keys(text: str, lang: str) -> tuple[tuple[str, str], ...]:
+    return tuple(p.key() for p in problems(text, lang))
+
+
 def introduced(text: str, original: str, lang: str) -> Counter[str]:
     """Problem classes -> how many the perturbation introduced (absent from ``original``)."""
     text = unicodedata.normalize("NFC", text)
     original = unicodedata.normalize("NFC", original)
     if text == original:
         return Counter()
-    had = Counter(p.key() for p in problems(original, lang))
+    had = Counter(_problem_keys(original, lang))  # the same original is compared with many candidates
     now = Counter(p.key() for p in problems(text, lang))
     found: Counter[str] = Counter()
     for (cls, _ctx), k in (now - had).items():
