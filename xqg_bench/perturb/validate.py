@@ -269,7 +269,7 @@ def _half_kata(ch: str) -> bool:
 
 
 def _han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in "々〆"
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in ("々", "〆")
 
 
 def _japanese(text: str, out: list[Problem]) -> None:
@@ -355,6 +355,8 @@ def _script(ch: str) -> str:
         return "Latin" if ch.isalpha() else ""
     if _han(ch):
         return "Han"
+    if ch in "・･＝":  # word separators in katakana names
+        return ""
     if _kata(ch) or _half_kata(ch):
         return "Katakana"
     if _hira(ch):
@@ -381,8 +383,8 @@ def _spliced(text: str, lang: str, cls: str) -> list[tuple[str, str]]:
             inside = left == right and left in ("Han", "Katakana") if lang == "ja" else left == right == "native"
         else:
             continue
-        if inside:
-            out.append((cls, text[max(0, s - 1) : e + 1]))
+        if inside:  # keyed by the run and its neighbours' scripts (a neighbour typed another way is no news)
+            out.append((cls, f"{left}|{text[s:e]}|{right}"))
     return out
 
 
@@ -398,6 +400,8 @@ def _kana_in_word(text: str, original: str) -> int:
         hira_for_hira = bool(old) and all(map(_hira, old))
         if op in ("insert", "replace") and 0 < len(new) <= 2 and all(map(_hira, new)) and not hira_for_hira:
             left, right = text[j1 - 1 : j1], text[j2 : j2 + 1]
+            if not (left and right):
+                continue
             found += all(_han(c) for c in (left, right)) or all("\u30a1" <= c <= "\u30fa" for c in (left, right))
     return found
 
