@@ -50,20 +50,8 @@ EN_WORD = regex.compile(r"[A-Za-z][A-Za-z'\-]*")
 AR_CLITIC = regex.compile(r"^(?:وب|فب|وك|و|ف|ب|ك)(?=ال)|^(?:ول|فل|ل)(?=ل)")
 
 
-# endings that never end a name: stripped from units (র, ই, লు ... end names too: আনোয়ার, శ్రీరాములు)
-BN_STRIP = (
-    "দের",
-    "েরই",
-    "\u09df\u09c7\u09b0",
-    "\u09af\u09bc\u09c7\u09b0",
-    "এর",
-    "ের",
-    "তে",
-    "কে",
-    "\u09df",
-    "\u09af\u09bc",
-    "ে",
-)
+# endings that never end a name: stripped from units (র, ই, য়, లు ... end words too: আনোয়ার, অধ্যায়, శ్రీరాములు)
+BN_STRIP = ("দের", "েরই", "\u09df\u09c7\u09b0", "\u09af\u09bc\u09c7\u09b0", "এর", "ের", "তে", "কে", "ে")
 TE_STRIP = ("లోని", "లోనే", "లోకి", "నుండి", "నుంచి", "లో", "తో", "పై")
 
 
