@@ -52,18 +52,22 @@ AR_CLITIC = regex.compile(r"^(?:وب|فب|وك|و|ف|ب|ك)(?=ال)|^(?:ول|ف�
 
 # endings that never end a name: stripped from units (র, ই, য়, లు ... end words too: আনোয়ার, অধ্যায়, శ్రీరాములు)
 BN_STRIP = ("দের", "েরই", "\u09df\u09c7\u09b0", "\u09af\u09bc\u09c7\u09b0", "এর", "ের", "তে", "কে", "ে")
+FI_STRIP = tuple(e for e in FI_ENDINGS if e not in ("a", "ä"))  # Norja, Kiina, Venäjä end in them
 TE_STRIP = ("లోని", "లోనే", "లోకి", "నుండి", "నుంచి", "లో", "తో", "పై")
 
 
-def _strip_ending(unit: str, lang: str) -> str:
-    """A Korean particle, Bengali case ending, Telugu postposition or Finnish case ending removed (the
-    stem kept >= 2 syllables / 3 / 4 code points), as the code-mixing matcher puts them back; Finnish
-    forms of one word are so counted together (Suomessa, Suomen -> Suome)."""
-    endings, keep = {"ko": (KO_PARTICLES, 2), "bn": (BN_STRIP, 3), "te": (TE_STRIP, 3), "fi": (FI_ENDINGS, 4)}[lang]
-    for p in endings:
-        if unit.endswith(p) and len(unit) - len(p) >= keep and not unit[-len(p) - 1].isspace():
-            return unit[: -len(p)]
-    return unit
+def _stems(unit: str, lang: str) -> set[str]:
+    """The unit with a Korean particle, Bengali case ending, Telugu postposition or Finnish case ending
+    removed — every such reading (the stem kept >= 2 syllables / 3 / 4 code points), or the unit itself
+    if it has none — as the code-mixing matcher puts them back; so the forms of one word are counted
+    together (Ruotsi, Ruotsin -> Ruotsi)."""
+    endings, keep = {"ko": (KO_PARTICLES, 2), "bn": (BN_STRIP, 3), "te": (TE_STRIP, 3), "fi": (FI_STRIP, 4)}[lang]
+    stems = {
+        unit[: -len(p)]
+        for p in endings
+        if unit.endswith(p) and len(unit) - len(p) >= keep and not unit[-len(p) - 1].isspace()
+    }
+    return stems or {unit}
 
 
 def native_units(line: str, lang: str, stop: frozenset[str], base_stop: frozenset[str] = frozenset()) -> set[str]:
@@ -89,16 +93,15 @@ def native_units(line: str, lang: str, stop: frozenset[str], base_stop: frozense
             if lang == "ja" and not nouns[j]:  # names and compounds: runs of noun tokens only
                 break
             words = [line[a:b] for a, b in spans[i : j + 1]]
-            if not all(regex.search(r"\p{L}", w) for w in words) or words[0] in stop or words[-1] in stop:
-                if j > i or words[0] in base_stop:  # frequent words may still be names on their own
+            first, last = words[0].lower(), words[-1].lower()
+            if not all(regex.search(r"\p{L}", w) for w in words) or first in stop or last in stop:
+                if j > i or first in base_stop:  # frequent words may still be names on their own
                     continue
             unit = line[spans[i][0] : spans[j][1]]
-            if lang in ("ko", "bn", "te", "fi"):
-                unit = _strip_ending(unit, lang)
+            forms = _stems(unit, lang) if lang in ("ko", "bn", "te", "fi") else {unit}
             if lang == "ar" and len(words[0]) > 4:
-                unit = AR_CLITIC.sub("", unit)
-            if len(unit) >= (2 if lang in ("ja", "ko") else 3):
-                units.add(unit)
+                forms = {AR_CLITIC.sub("", unit)}
+            units |= {f for f in forms if len(f) >= (2 if lang in ("ja", "ko") else 3)}
     return units
 
 
@@ -110,7 +113,7 @@ def frequent_words(lines: Sequence[str], lang: str, share: float = 0.03) -> froz
 
         counts = Counter(w for line in lines for w in {t.surface for t in _janome().tokenize(line)})
     else:
-        counts = Counter(w for line in lines for w in set(WORD.findall(line)))
+        counts = Counter(w for line in lines for w in {w.lower() for w in WORD.findall(line)})
     return frozenset(w for w, c in counts.items() if c > share * len(lines))
 
 
@@ -178,7 +181,7 @@ def align(
 ) -> dict[str, str]:
     """native form -> English, from (native question, English question) pairs (see the module doc)."""
     pairs = sorted(dict(pairs).items())  # a question repeated in the data counts once
-    base = frozenset(stop)
+    base = frozenset(w.lower() for w in stop)
     stopset = base | frequent_words([n for n, _ in pairs], lang)
     rows: list[tuple[set[str], set[str]]] = []
     for n, e in pairs:
@@ -222,7 +225,8 @@ def align(
     for n, (dice, c, e) in sorted(links.items()):
         inside = [m for m in links if m != n and _contains(n, m, lang)]
         outside = [m for m in links if m != n and _contains(m, n, lang)]
-        if any(links[m][2] == e and (links[m][0], len(m)) > (dice, len(n)) for m in inside + outside):
+        stems = [m for m in links if m != n and (m.startswith(n) or n.startswith(m))]  # Ruotsi / Ruots
+        if any(links[m][2] == e and (links[m][0], len(m)) > (dice, len(n)) for m in inside + outside + stems):
             continue
         if any(links[m][2] not in e for m in inside):
             continue
