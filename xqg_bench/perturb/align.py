@@ -74,10 +74,10 @@ def native_units(line: str, lang: str, stop: frozenset[str], base_stop: frozense
     """Word n-grams of a native question as they are written (words joined by one space or hyphen;
     Japanese: Janome tokens), Korean particles stripped from the end, Arabic proclitics from the start."""
     if lang == "ja":
-        from xqg_bench.perturb.romanize import _janome
+        from xqg_bench.perturb.romanize import japanese_tokens
 
         spans, nouns, pos = [], [], 0
-        for t in _janome().tokenize(line):
+        for t in japanese_tokens(line):
             spans.append((pos, pos + len(t.surface)))
             nouns.append(t.part_of_speech.startswith("名詞"))
             pos += len(t.surface)
@@ -109,9 +109,9 @@ def frequent_words(lines: Sequence[str], lang: str, share: float = 0.03) -> froz
     """Words in more than ``share`` of the questions: the function words and question frame of the
     language (Finnish oli, Telugu ఏది), which never start or end a lexicon entry."""
     if lang == "ja":
-        from xqg_bench.perturb.romanize import _janome
+        from xqg_bench.perturb.romanize import japanese_tokens
 
-        counts = Counter(w for line in lines for w in {t.surface for t in _janome().tokenize(line)})
+        counts = Counter(w for line in lines for w in {t.surface for t in japanese_tokens(line)})
     else:
         counts = Counter(w for line in lines for w in {w.lower() for w in WORD.findall(line)})
     return frozenset(w for w, c in counts.items() if c > share * len(lines))

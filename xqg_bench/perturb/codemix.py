@@ -396,10 +396,10 @@ class _Matcher:
         return None
 
     def _japanese(self, text: str) -> list[tuple[int, int, str, str, str]]:
-        from xqg_bench.perturb.romanize import _janome
+        from xqg_bench.perturb.romanize import japanese_tokens
 
         bounds, pos = {0}, 0
-        for tok in _janome().tokenize(text):
+        for tok in japanese_tokens(text):
             pos += len(tok.surface)
             bounds.add(pos)
         found, i = [], 0

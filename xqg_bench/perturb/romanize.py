@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 
@@ -126,6 +127,19 @@ def _janome():  # type: ignore[no-untyped-def]
     return Tokenizer()
 
 
+class Token(NamedTuple):
+    surface: str
+    part_of_speech: str
+    reading: str
+    base_form: str
+
+
+@lru_cache(maxsize=16384)
+def japanese_tokens(text: str) -> tuple[Token, ...]:
+    """Janome's tokens of ``text`` (IPADIC), cached: romanisation, code-mixing and the aligner share them."""
+    return tuple(Token(t.surface, t.part_of_speech, t.reading, t.base_form) for t in _janome().tokenize(text))
+
+
 _PARTICLE = {"は": "wa", "へ": "e", "を": "o"}
 _ATTACH_AUX_EXCEPT = ("です", "だ", "でしょ", "でし")
 
@@ -133,7 +147,7 @@ _ATTACH_AUX_EXCEPT = ("です", "だ", "でしょ", "でし")
 def japanese_words(text: str, scheme: str = "hepburn") -> list[tuple[str, str, bool]]:
     """(surface, romaji, attaches to the previous word) for each token of ``text``."""
     out: list[tuple[str, str, bool]] = []
-    for tok in _janome().tokenize(text):
+    for tok in japanese_tokens(text):
         surface, pos = tok.surface, tok.part_of_speech.split(",")
         base = tok.base_form
         if pos[0] == "記号" or not NATIVE.search(surface):
@@ -166,7 +180,7 @@ def _reading_by_char(surface: str) -> str:
         if regex.match(r"[\p{Hiragana}\p{Katakana}ー]", ch):
             parts.append(ch)
             continue
-        toks = list(_janome().tokenize(ch))
+        toks = japanese_tokens(ch)
         reading = toks[0].reading if toks and toks[0].reading != "*" else ""
         if not reading:
             from anyascii import anyascii
