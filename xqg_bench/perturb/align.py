@@ -46,6 +46,7 @@ EN_STOP = EN_FUNCTION | frozenset(
     place places state states area areas something someone anyone
     old older new newest late early big small high low large great today ever never always""".split()
 )
+LETTER = regex.compile(r"\p{L}")
 EN_WORD = regex.compile(r"[A-Za-z][A-Za-z'\-]*")
 AR_CLITIC = regex.compile(r"^(?:وب|فب|وك|و|ف|ب|ك)(?=ال)|^(?:ول|فل|ل)(?=ل)")
 
@@ -94,7 +95,7 @@ def native_units(line: str, lang: str, stop: frozenset[str], base_stop: frozense
                 break
             words = [line[a:b] for a, b in spans[i : j + 1]]
             first, last = words[0].lower(), words[-1].lower()
-            if not all(regex.search(r"\p{L}", w) for w in words) or first in stop or last in stop:
+            if not all(LETTER.search(w) for w in words) or first in stop or last in stop:
                 if j > i or first in base_stop:  # frequent words may still be names on their own
                     continue
             unit = line[spans[i][0] : spans[j][1]]
@@ -221,11 +222,16 @@ def align(
         links[n] = (dice, c, e)
     # the span that is the name: drop a link when a containing or contained n-gram links to the same
     # English with a higher Dice, or when a part of it links to an English word that is not in its own
+    by_char: dict[str, set[str]] = {}  # a character -> the links that contain it (candidates only)
+    for m in links:
+        for ch in set(m):
+            by_char.setdefault(ch, set()).add(m)
     kept = {}
     for n, (dice, c, e) in sorted(links.items()):
-        inside = [m for m in links if m != n and _contains(n, m, lang)]
-        outside = [m for m in links if m != n and _contains(m, n, lang)]
-        stems = [m for m in links if m != n and (m.startswith(n) or n.startswith(m))]  # Ruotsi / Ruots
+        near = sorted(by_char[n[0]] | set().union(*(by_char[ch] for ch in set(n))) - {n})
+        inside = [m for m in near if _contains(n, m, lang)]
+        outside = [m for m in near if _contains(m, n, lang)]
+        stems = [m for m in near if m.startswith(n) or n.startswith(m)]  # Ruotsi / Ruots
         if any(links[m][2] == e and (links[m][0], len(m)) > (dice, len(n)) for m in inside + outside + stems):
             continue
         if any(links[m][2] not in e for m in inside):
