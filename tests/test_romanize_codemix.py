@@ -371,7 +371,9 @@ def test_codemix_with_the_parallel_lexicon_changes_at_least_15_percent_of_fixtur
 
 
 @pytest.mark.skipif(not os.path.exists(REAL_TRAIN), reason="the real train file is not beside this checkout")
-def test_codemix_with_the_parallel_lexicon_changes_at_least_15_percent_of_real_train_questions(tmp_path, monkeypatch):
+def test_on_real_train_questions_codemix_changes_15_percent_and_japanese_romanisation_is_all_latin(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("XQG_BENCH_MIRROR", REAL)
     monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "home"))
     v = "codemix(lexicon=parallel,rate=1.0,seed=13)"
@@ -379,6 +381,8 @@ def test_codemix_with_the_parallel_lexicon_changes_at_least_15_percent_of_real_t
         qs = list(ir_datasets.load(f"xqg-bench:xor-tydi/train/{lang}/{v}").queries_iter())
         changed = sum(q.text != q.original_text for q in qs)
         assert changed >= 0.15 * len(qs), (lang, changed, len(qs))
+        if lang == "ja":  # and no Han or kana left in the romanisation of any real Japanese question
+            assert not [q.text for q in qs if JA_SCRIPT.search(Romanize().apply(q.original_text, "ja", q.query_id))]
         for q in qs[:150]:
             assert_whole_words(
                 q.original_text, lang, CodeMix(lexicon="parallel").replacements(q.original_text, lang, q.query_id)

@@ -150,9 +150,9 @@ def japanese_words(text: str, scheme: str = "hepburn") -> list[tuple[str, str, b
     for tok in japanese_tokens(text):
         surface, pos = tok.surface, tok.part_of_speech.split(",")
         base = tok.base_form
-        if pos[0] == "記号" or not NATIVE.search(surface):
+        if not NATIVE.search(surface):
             sym = unicodedata.normalize("NFKC", surface).replace("・", " ").replace("、", ",").replace("。", ".")
-            sym = sym.replace("「", '"').replace("」", '"').replace("『", '"').replace("』", '"')
+            sym = sym.replace("「", '"').replace("」", '"').replace("『", '"').replace("』", '"').replace("〜", "~")
             out.append((surface, sym, bool(sym) and not sym[0].isalnum() and sym[0] not in "(\"'"))
             continue
         if pos[0] == "助詞" and surface in _PARTICLE:
@@ -269,8 +269,9 @@ def revised_romanization(word: str) -> str:
             a.append({"k": "ng", "t": "n", "p": "m"}[sound])
     out = []
     for i, (c, parts) in enumerate(zip(word, syl, strict=True)):
-        if parts is None:
-            out.append(c)
+        if parts is None:  # a lone compatibility jamo (a typo in the source) reads as its sound
+            out.append(_RR_VOWEL.get(c) or _RR_FINAL.get(c) if c != "ㅇ" else "ng")
+            out[-1] = out[-1] or c
             continue
         lead, vowel, tail = parts[:3]
         initial = _RR_INITIAL[lead].replace("-", "")
@@ -289,6 +290,8 @@ def revised_romanization(word: str) -> str:
 _BN_SIGNS = "\u09be\u09bf\u09c0\u09c1\u09c2\u09c3\u09c7\u09c8\u09cb\u09cc"
 _TE_SIGNS = "\u0c3e\u0c3f\u0c40\u0c41\u0c42\u0c43\u0c46\u0c47\u0c48\u0c4a\u0c4b\u0c4c"
 _BN_NUKTA = {
+    "ৰ": "r",
+    "ৱ": "w",
     "\u09dc": "r",
     "\u09dd": "rh",
     "\u09df": "y",
@@ -403,7 +406,7 @@ _ARABIZI = {
     "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "7", "خ": "5", "د": "d", "ذ": "th", "ر": "r", "ز": "z",
     "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z", "ع": "3", "غ": "gh", "ف": "f", "ق": "q",
     "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "ء": "2", "ئ": "2", "ؤ": "2", "پ": "p", "چ": "ch",
-    "گ": "g", "ڤ": "v",
+    "گ": "g", "ڤ": "v", "ڨ": "g", "ک": "k", "ی": "y", "ژ": "zh", "ہ": "h",
 }  # fmt: skip
 _HARAKAT = {"\u064e": "a", "\u064f": "u", "\u0650": "i", "\u064b": "an", "\u064c": "un", "\u064d": "in", "\u0652": ""}
 _ARTICLE = {"ال": "al", "وال": "wal", "بال": "bil", "فال": "fal", "كال": "kal", "لل": "lil"}
@@ -562,6 +565,7 @@ class Romanize(Perturbation):
 
 
 def _romanize_word(word: str, lang: str, scheme: str) -> str:
+    word = "".join(c for c in word if unicodedata.category(c) != "Cf")  # ZWJ/ZWNJ, directional marks
     if scheme == "anyascii":
         from anyascii import anyascii
 
