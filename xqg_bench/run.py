@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
@@ -389,14 +389,25 @@ def cmd_perturb(argv: Sequence[str]) -> int:
     g.add_argument("--show", metavar="ID", help="examples of a variant ID side by side")
     g.add_argument("--report", metavar="ID", nargs="*", help="validity report of variant IDs (default: all listed)")
     p.add_argument("--examples", type=_positive, default=8, help="examples for --show (default 8)")
+    p.add_argument(
+        "--query-sets", metavar="ID", nargs="+",
+        help="--report/--list: these query sets (e.g. xqg-bench:xor-tydi/train/ja) instead of the mini ones",
+    )  # fmt: skip
+    p.add_argument("--variants", metavar="V", nargs="+", help="--report/--list: these variants (default: the default)")
+    p.add_argument(
+        "--questions", metavar="JSONL",
+        help="--report: perturb the questions of an XOR-Retrieve JSONL file (e.g. the real-question test fixture)",
+    )  # fmt: skip
     args = p.parse_args(argv)
     from xqg_bench.datasets.mini import NAME
     from xqg_bench.datasets.mini_build import XOR_LANGS
-    from xqg_bench.perturb.registry import variant_ids
+    from xqg_bench.perturb.families import parse_variant
+    from xqg_bench.perturb.registry import DEFAULT_VARIANTS, variant_ids
 
-    bases = [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
+    variants = tuple(parse_variant(v).spec for v in args.variants) if args.variants else DEFAULT_VARIANTS
+    bases = args.query_sets or [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
     if args.list:
-        for ds_id in variant_ids(bases):
+        for ds_id in variant_ids(bases, variants):
             print(ds_id)
         return 0
     if args.show:
@@ -409,19 +420,36 @@ def cmd_perturb(argv: Sequence[str]) -> int:
         for q in queries[::step][: args.examples]:
             print(f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}")
         return 0
-    from xqg_bench.perturb.report import validity
+    from xqg_bench.perturb.report import HEADER, Validity, format_row, validity, validity_of
 
-    ids = args.report or [i for i in variant_ids(bases) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
-    print("| variant ID | queries | changed | mean grapheme edit distance | script preserved | invalid |")
-    print("|---|---:|---:|---:|---:|---:|")
-    bad = 0
-    for ds_id in ids:
-        v = validity(ds_id)
-        bad += v.invalid
-        print(
-            f"| {ds_id} | {v.queries} | {v.changed:.3f} | {v.mean_edit_distance:.2f} | {v.script_preserved:.3f} "
-            f"| {v.invalid} |"
-        )
+    def rows() -> Iterator[Validity]:
+        if args.questions:
+            from xqg_bench.datasets.xor_tydi import read_queries
+
+            qs = list(read_queries(args.questions, "train"))
+            for v in variants:
+                p_ = parse_variant(v)
+                out = [
+                    (q.lang, q.text, p_.apply(q.text, q.lang, q.query_id) if p_.applicable(q.lang) else q.text)
+                    for q in qs
+                ]
+                yield from (r for r in validity_of(f"{args.questions}/{v}", v, out) if r.applicable)
+            return
+        if args.report:
+            ids = args.report
+        elif args.query_sets:
+            ids = variant_ids(bases, variants)
+        else:
+            ids = [i for i in variant_ids(bases, variants) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
+        for ds_id in ids:
+            yield from validity(ds_id)
+
+    print(HEADER, flush=True)
+    n = bad = 0
+    for r in rows():  # printed as they come: a report over a large query set takes a while
+        print(format_row(r), flush=True)
+        n, bad = n + 1, bad + r.invalid
+    print(f"{n} rows, {bad} invalid outputs")
     return 1 if bad else 0
 
 

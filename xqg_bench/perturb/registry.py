@@ -28,6 +28,7 @@ DEFAULT_VARIANTS: tuple[str, ...] = (
     "typo(kind=delete,n=1,seed=13)",
     "typo(kind=substitute,n=1,seed=13)",
     "typo(kind=swap,n=1,seed=13)",
+    "layout(rate=1.0,seed=13)",
     "script(kind=nfd,rate=1.0,seed=13)",
     "script(kind=alef,rate=1.0,seed=13)",
     "script(kind=diacritics,rate=0.5,seed=13)",
