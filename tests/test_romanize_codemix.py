@@ -75,6 +75,33 @@ def test_golden_on_real_questions(case):
 # ------------------------------------------------------------------------------------ romanisation
 
 
+VALIDITY_VARIANTS = [
+    *(f"romanize(scheme={s},rate=1.0,seed=13)" for s in ("hepburn", "wapuro", "rr", "chat", "arabizi", "translit")),
+    "romanize(rate=1.0,seed=13)",
+    "romanize(rate=0.5,seed=13)",
+    "codemix(rate=1.0,seed=13)",
+    "codemix(lexicon=parallel,rate=1.0,seed=13)",
+    "codemix(lexicon=both,rate=1.0,seed=13)",
+    "codemix(lexicon=both,rate=0.5,seed=13)",
+]
+
+
+@pytest.mark.parametrize("variant", VALIDITY_VARIANTS)
+def test_every_output_on_real_questions_passes_the_validator(variant):
+    """No output has a problem its question had not (the validator's classes: no Latin spliced inside
+    a native word, no detached mark, ...), and the report's rows say 0 invalid."""
+    from xqg_bench.perturb.report import validity_of
+    from xqg_bench.perturb.validate import introduced
+
+    p = parse_variant(variant)
+    out = []
+    for q in QUESTIONS:
+        text, lang = q["question"], q["lang"]
+        out.append((lang, text, p.apply(text, lang, q["id"]) if p.applicable(lang) else text))
+    assert [(lang, t, dict(introduced(t, o, lang))) for lang, o, t in out if introduced(t, o, lang)] == []
+    assert all(r.invalid == 0 for r in validity_of("fixture", variant, out))
+
+
 def test_japanese_hepburn_has_no_han_or_kana_on_any_real_question():
     r = Romanize()
     for q in QUESTIONS:
