@@ -310,6 +310,8 @@ def test_codemix_replaces_whole_words_only_on_real_questions(which):
     "text, lang, entries",
     [
         ("インドネシアとインドアの違い", "ja", {"インド": "India"}),  # a katakana loanword containing a name
+        ("第一次世界大戦中の出来事", "ja", {"世界大戦": "World War"}),  # tokens inside a kanji compound
+        ("ジョン・ローレンス・スミスの性別", "ja", {"ローレンス": "Lawrence"}),  # inside a ・-joined name
         ("ভারতীয় সংস্কৃতি", "bn", {"ভারত": "India"}),  # a vowel sign after the name: another word
         ("ভারতবর্ষ", "bn", {"ভারত": "India"}),
         ("భారతీయ సంస్కృతి", "te", {"భారత": "India"}),

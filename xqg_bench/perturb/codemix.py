@@ -26,7 +26,8 @@ what happens to the ending is what code-mixing writers do in each language:
   a vowel sign written as its independent vowel.
 - ``te``: the postposition follows the English word as a separate word (``భారతదేశంలో`` ->
   ``India లో``).
-- ``ja``: the English word replaces the whole tokens (``ノルウェーの首都`` -> ``Norwayの首都``).
+- ``ja``: the English word replaces the whole tokens (``ノルウェーの首都`` -> ``Norwayの首都``), never
+  tokens with kanji or katakana on both sides (one written compound: ドイツ|騎士団, ・-joined names).
 """
 
 from __future__ import annotations
@@ -407,8 +408,9 @@ class _Matcher:
             hit = None
             if i in bounds:
                 for form in self.by_first.get(text[i], ()):
-                    if text.startswith(form, i) and i + len(form) in bounds:
-                        hit = (i, i + len(form), "", "", self.forms[form])
+                    j = i + len(form)
+                    if text.startswith(form, i) and j in bounds and not _inside_compound(text, i, j):
+                        hit = (i, j, "", "", self.forms[form])
                         break
             if hit:
                 found.append(hit)
@@ -416,6 +418,17 @@ class _Matcher:
             else:
                 i += 1
         return found
+
+
+_COMPOUND_CHAR = regex.compile(r"[\p{Han}\p{Katakana}々〆ー・･]")
+
+
+def _inside_compound(text: str, start: int, end: int) -> bool:
+    """Tokens with kanji or katakana (or ・ ー) on both sides are part of one written compound
+    (第一次|世界大戦|中, ジョン・ローレンス・シーゲンソーラー, ドイツ|騎士団): a writer switches the whole
+    compound or nothing."""
+    left, right = text[start - 1 : start], text[end : end + 1]
+    return bool(left and right and _COMPOUND_CHAR.match(left) and _COMPOUND_CHAR.match(right))
 
 
 @lru_cache(maxsize=32)
