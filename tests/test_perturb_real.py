@@ -187,6 +187,11 @@ def test_script_noise_places():
     # alef: ي→ى only at a word end
     a = parse_variant("script(kind=alef,rate=1.0,seed=13)")
     assert a.apply("في مدينة هلسنكي", "ar", "q") == "فى مدينه هلسنكى"
+    assert a.apply("متى أُطلقت أول لعبة", "ar", "q") == "متي أُطلقت اول لعبه"  # a vocalised hamza stays
+    # zwj: never a second joiner after one the writer put (ম‍্যাচ), never on a reph
+    z = parse_variant("script(kind=zwj,rate=1.0,seed=13)")
+    assert z.apply("ম\u200d্যাচ কর্ম", "bn", "q") == "ম\u200d্যাচ কর্ম"
+    assert z.apply("র্যাব", "bn", "q") == "র\u200d্যাব"
     # kana: a katakana word left in hiragana; kanji and hiragana untouched
     k = parse_variant("script(kind=kana,rate=1.0,seed=13)")
     assert k.apply("ヘルシンキではどの通貨が？", "ja", "q") == "へるしんきではどの通貨が？"

@@ -38,6 +38,7 @@ KNOWN_BAD = [
     ("ja", "しゃしんは", "ゃしんは", "kana-start"),
     ("ja", "サッカー選手", "サッカー選ャ手", "kana-start"),
     ("ja", "サッカー", "サっカー", "kana-start"),
+    ("ja", "行った", "った", "kana-start"),
     # Bengali nukta moved onto another consonant by a keyboard slip
     ("bn", "বড় শহর", "বট় শহর", "nukta"),
     ("bn", "বড় শহর", "বট় শহর", "mark-moved"),
@@ -100,10 +101,14 @@ GOOD = [
     ("ja", "行った", "行ったのは"),
     ("ja", "コーヒー", "こーひー"),  # the long-vowel mark after hiragana: casual writing
     ("ja", "3ヶ月", "3ヶ月間"),
+    ("ja", "ソ連は", "そ連は"),  # a katakana word at the start written in hiragana
+    ("ja", "FPS・TPSゲーム", "FPS・TPSｹﾞｰﾑ"),  # Latin between name separators, not inside a word
     ("ko", "헬싱키", "핼싱키"),
     ("ru", "Москва́", "Масква"),
     ("ru", "ёлка", "елка"),
     ("ja", "iPhoneの価格", "iPhoneの値段"),
+    # a duplicated word carries its writer's own oddity (Latin é as a stress mark): nothing new
+    ("ru", "Когда родился Бéрнард Сáндерс?", "Когда родился Бéрнард Сáндерс Сáндерс?"),
 ]
 
 

@@ -31,6 +31,7 @@ from xqg_bench.perturb.text import (
 from xqg_bench.perturb.validate import (
     BRAHMIC,
     DUAL_JOINING,
+    HARAKAT,
     edit_units,
     introduced,
     ksx1001_syllables,
@@ -521,7 +522,8 @@ class Script(Perturbation):
                     for i, c in enumerate(chars):
                         final = i == len(chars) - 1
                         new = ALEF_HAMZA.get(c) or (final and {"ي": "ى", "ى": "ي", "ة": "ه"}.get(c))
-                        if new and len(chars) > 1 and rng.random() < rate:
+                        vocalised = i + 1 < len(chars) and chars[i + 1] in HARAKAT  # أُ is never written اُ
+                        if new and len(chars) > 1 and not vocalised and rng.random() < rate:
                             chars[i] = new
                     word = "".join(chars)
                 out.append(word)
@@ -552,7 +554,8 @@ class Script(Perturbation):
                     return m.group()
                 return m.group()[0] + virama + ZWNJ_ + m.group()[2:]  # explicit virama
 
-            return regex.sub(rf"\w{virama}\w?(?!{ZWJ_}|{ZWNJ_})", joiner, text)
+            letter = rf"[^\W{ZWJ_}{ZWNJ_}]"  # regex's \w includes the joiners
+            return regex.sub(rf"{letter}{virama}{letter}?(?!{ZWJ_}|{ZWNJ_})", joiner, text)
         return "".join(
             unicodedata.normalize("NFD", c) if hangul_decompose(c[0]) and rng.random() < rate else c for c in text
         )
@@ -631,7 +634,9 @@ class Word(Perturbation):
     """Drop a non-stopword, swap two adjacent words or duplicate a word (``n`` times).  The unit is
     the whitespace word; Japanese is segmented by a dictionary tokenizer (janome, IPADIC), with
     particles, auxiliaries and suffixes kept with their word.  Punctuation stays where it was (a
-    dropped word's ``?`` goes to the word before it; swaps and duplicates move words, not marks)."""
+    dropped word's ``?`` goes to the word before it; swaps and duplicates move words, not marks).
+    Each operation is drawn among those whose result the validator accepts (up to ``TRIES``
+    draws; e.g. no Latin word swapped into the middle of a katakana name)."""
 
     name = "word"
     keys = ("kind", "n", "seed")
@@ -644,36 +649,41 @@ class Word(Perturbation):
             raise ValueError(f"word n must be in 1..5, got {n}")
         super().__init__(kind=kind, n=n, seed=seed)
 
+    TRIES = 8
+
+    def _candidates(self, items: list[_Item], lang: str) -> list[list[_Item]]:
+        """Every result of one operation of this kind on ``items``."""
+        kind, out = self.params["kind"], []
+        content = [i for i, u in enumerate(items) if _content(u.core, lang)]
+        if kind == "drop" and len(content) >= 2:
+            for i in content:
+                new, gone = list(items), items[i]
+                del new[i]
+                if i > 0:
+                    new[i - 1] = new[i - 1]._replace(tail=new[i - 1].tail + gone.lead + gone.tail)
+                else:
+                    new[0] = new[0]._replace(lead=gone.lead + gone.tail + new[0].lead)
+                out.append(new)
+        elif kind == "swap":
+            for i in range(len(items) - 1):
+                a, b = items[i], items[i + 1]
+                if a.core != b.core and is_letter_cluster(a.core) and is_letter_cluster(b.core):
+                    out.append([*items[:i], a._replace(core=b.core), b._replace(core=a.core), *items[i + 2 :]])
+        elif kind == "dup":
+            out = [[*items[:i], _Item("", items[i].core, ""), *items[i:]] for i in content]
+        return out
+
     def apply(self, text: str, lang: str, query_id: str) -> str:
-        rng, kind = self.rng(query_id), self.params["kind"]
+        rng = self.rng(query_id)
         items, joiner = word_items(text, lang)
         for _ in range(int(self.params["n"])):  # type: ignore[arg-type]
-            content = [i for i, u in enumerate(items) if _content(u.core, lang)]
-            if kind == "drop":
-                if len(content) < 2:
+            cands = self._candidates(items, lang)
+            for new in rng.sample(cands, len(cands))[: self.TRIES]:  # the first that the validator accepts
+                if not introduced(_join(new, joiner), text, lang):
+                    items = new
                     break
-                i = rng.choice(content)
-                gone = items.pop(i)
-                if i > 0:
-                    items[i - 1] = items[i - 1]._replace(tail=items[i - 1].tail + gone.lead + gone.tail)
-                elif items:
-                    items[0] = items[0]._replace(lead=gone.lead + gone.tail + items[0].lead)
-            elif kind == "swap":
-                pairs = [
-                    i for i in range(len(items) - 1)
-                    if items[i].core != items[i + 1].core and is_letter_cluster(items[i].core)
-                    and is_letter_cluster(items[i + 1].core)
-                ]  # fmt: skip
-                if not pairs:
-                    break
-                i = rng.choice(pairs)
-                a, b = items[i], items[i + 1]
-                items[i], items[i + 1] = a._replace(core=b.core), b._replace(core=a.core)
             else:
-                if not content:
-                    break
-                i = rng.choice(content)
-                items.insert(i, _Item("", items[i].core, ""))
+                break
         return _join(items, joiner)
 
 

@@ -2,10 +2,11 @@
 code point may follow which, and comparisons with the original query.
 
 ``problems(text, lang)`` lists what is wrong in a text on its own; ``introduced(text, original,
-lang)`` counts, per class, the problems the perturbation *introduced* (a problem already present in
-the original question — real questions carry their writers' slips — is not held against the
-variant) plus the classes that need the original (a mark moved onto another base, a Hangul syllable
-outside KS X 1001, a letter spliced into a native word).  ``perturb --report`` and the tests use
+lang)`` counts, per class, the distinct problems the perturbation *introduced* (a problem — class
+and context — already present in the original question is not held against the variant: real
+questions carry their writers' slips, and a duplicated word carries them along) plus the classes
+that need the original (a mark moved onto another base, a Hangul syllable outside KS X 1001, a
+letter spliced into a native word).  ``perturb --report`` and the tests use
 the same functions.  The classes (``CLASSES``):
 
 - ``empty``: the query lost all its letters.
@@ -268,7 +269,7 @@ def _half_kata(ch: str) -> bool:
 
 
 def _han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in "々〆"
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in ("々", "〆")
 
 
 def _japanese(text: str, out: list[Problem]) -> None:
@@ -354,6 +355,8 @@ def _script(ch: str) -> str:
         return "Latin" if ch.isalpha() else ""
     if _han(ch):
         return "Han"
+    if ch in "・･＝":  # word separators in katakana names
+        return ""
     if _kata(ch) or _half_kata(ch):
         return "Katakana"
     if _hira(ch):
@@ -380,8 +383,8 @@ def _spliced(text: str, lang: str, cls: str) -> list[tuple[str, str]]:
             inside = left == right and left in ("Han", "Katakana") if lang == "ja" else left == right == "native"
         else:
             continue
-        if inside:
-            out.append((cls, text[max(0, s - 1) : e + 1]))
+        if inside:  # keyed by the run and its neighbours' scripts (a neighbour typed another way is no news)
+            out.append((cls, f"{left}|{text[s:e]}|{right}"))
     return out
 
 
@@ -397,6 +400,8 @@ def _kana_in_word(text: str, original: str) -> int:
         hira_for_hira = bool(old) and all(map(_hira, old))
         if op in ("insert", "replace") and 0 < len(new) <= 2 and all(map(_hira, new)) and not hira_for_hira:
             left, right = text[j1 - 1 : j1], text[j2 : j2 + 1]
+            if not (left and right):
+                continue
             found += all(_han(c) for c in (left, right)) or all("\u30a1" <= c <= "\u30fa" for c in (left, right))
     return found
 
@@ -432,23 +437,19 @@ def introduced(text: str, original: str, lang: str) -> Counter[str]:
     original = unicodedata.normalize("NFC", original)
     if text == original:
         return Counter()
-    had = Counter(_problem_keys(original, lang))  # the same original is compared with many candidates
-    now = Counter(p.key() for p in problems(text, lang))
-    found: Counter[str] = Counter()
-    for (cls, _ctx), k in (now - had).items():
-        found[cls] += k
+    # a problem counts when its (class, context) is not in the original: a duplicated word that
+    # carries its writer's slip brings nothing new
+    had = set(_problem_keys(original, lang))  # the same original is compared with many candidates
+    found: Counter[str] = Counter(cls for cls, ctx in {p.key() for p in problems(text, lang)} - had)
     if lang == "ko":
         rare = ksx1001_syllables()
-        c_now = Counter(c for c in text if "\uac00" <= c <= "\ud7a3" and c not in rare)
-        c_had = Counter(c for c in original if "\uac00" <= c <= "\ud7a3" and c not in rare)
-        found["hangul-rare"] += sum((c_now - c_had).values())
+        found["hangul-rare"] += len({c for c in text if "\uac00" <= c <= "\ud7a3" and c not in rare} - set(original))
     if lang == "ru":
-        odd = Counter(c for c in text if "\u0400" <= c <= "\u04ff" and c.isalpha() and c not in RUSSIAN)
-        odd -= Counter(c for c in original if "\u0400" <= c <= "\u04ff" and c.isalpha() and c not in RUSSIAN)
-        found["non-russian-letter"] += sum(odd.values())
+        odd = {c for c in text if "\u0400" <= c <= "\u04ff" and c.isalpha() and c not in RUSSIAN}
+        found["non-russian-letter"] += len(odd - set(original))
     if lang in ("ar", "bn", "te", "ru", "ko", "ja"):
         cls = "latin-in-word"
-        found[cls] += sum((Counter(_spliced(text, lang, cls)) - Counter(_spliced(original, lang, cls))).values())
+        found[cls] += len(set(_spliced(text, lang, cls)) - set(_spliced(original, lang, cls)))
     if lang == "ja":
         found["kana-in-word"] += _kana_in_word(text, original)
     now_pairs, had_pairs = _mark_pairs(text), _mark_pairs(original)
