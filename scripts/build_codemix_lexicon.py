@@ -28,7 +28,7 @@ SOURCE = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("translations", help="directory with <l>-en.<l>.txt and <l>-en.en.txt")
     ap.add_argument("--output", default=os.path.normpath(DEFAULT_OUTPUT))
     args = ap.parse_args(argv)
