@@ -687,85 +687,8 @@ class Word(Perturbation):
         return _join(items, joiner)
 
 
-class Romanize(Perturbation):
-    """Words typed in Latin letters without an input method (``anyascii``), each with probability
-    ``rate``.  Japanese: kana runs only (anyascii reads kanji as Chinese)."""
-
-    name = "romanize"
-    keys = ("rate", "seed")
-
-    def __init__(self, rate: float = 1.0, seed: int = 13) -> None:
-        super().__init__(rate=self.check_rate("romanize", rate), seed=seed)
-
-    def applicable(self, lang: str) -> bool:
-        return lang in LANGS and lang not in ("fi", "en")
-
-    def apply(self, text: str, lang: str, query_id: str) -> str:
-        from anyascii import anyascii
-
-        if not self.applicable(lang):
-            return text
-        rng = self.rng(query_id)
-        units, joiner = _units(text, lang)
-        out = []
-        for u in units:
-            eligible = is_letter_cluster(u) and not (lang == "ja" and any("\u4e00" <= ch <= "\u9fff" for ch in u))
-            if eligible and rng.random() < self.rate:
-                u = anyascii(u).lower()
-                if lang == "ja":
-                    u = f" {u} "
-            out.append(u)
-        return " ".join(joiner.join(out).split())
-
-
-@lru_cache(maxsize=1)
-def _english_names() -> dict[str, dict[str, str]]:
-    """lang -> localised CLDR name -> English name (territories, cities, currencies, languages)."""
-    from xqg_bench.xqg.cldr_generator import gazetteer
-
-    by_name, _ = gazetteer()
-    out: dict[str, dict[str, str]] = {}
-    for english, entity in by_name.items():
-        for lang, local in entity.names.items():
-            if local and local != english and len(local) >= 2:
-                out.setdefault(lang, {}).setdefault(local, english)
-    return out
-
-
-class CodeMix(Perturbation):
-    """Code-mixing: localised entity names replaced by their English names (CLDR dictionary), each
-    with probability ``rate`` — as bilingual users type."""
-
-    name = "codemix"
-    keys = ("rate", "seed")
-
-    def __init__(self, rate: float = 1.0, seed: int = 13) -> None:
-        super().__init__(rate=self.check_rate("codemix", rate), seed=seed)
-
-    def applicable(self, lang: str) -> bool:
-        return lang in _english_names()
-
-    def apply(self, text: str, lang: str, query_id: str) -> str:
-        import re
-
-        names = _english_names().get(lang, {})
-        if not names:
-            return text
-        rng = self.rng(query_id)
-        # whole words where words are space-separated; Korean names take particles on the right;
-        # Japanese has no word boundaries
-        left = "" if lang == "ja" else r"(?<!\w)"
-        right = "" if lang in ("ja", "ko") else r"(?!\w)"
-        out, used = text, []
-        for name in sorted((n for n in names if n in text), key=lambda s: (-len(s), s)):
-            if any(name in u for u in used):
-                continue
-            pattern = re.compile(left + re.escape(name) + right)
-            if pattern.search(out) and rng.random() < self.rate:
-                out = pattern.sub(lambda _m, e=names[name]: e, out, count=1)
-                used.append(name)
-        return out
-
+from xqg_bench.perturb.codemix import CodeMix  # noqa: E402  (defined after Perturbation, which it extends)
+from xqg_bench.perturb.romanize import Romanize  # noqa: E402
 
 FAMILIES: dict[str, type[Perturbation]] = {
     "typo": Typo,

@@ -40,6 +40,8 @@ DEFAULT_VARIANTS: tuple[str, ...] = (
     "word(kind=swap,n=1,seed=13)",
     "word(kind=dup,n=1,seed=13)",
     "codemix(rate=1.0,seed=13)",
+    "codemix(lexicon=parallel,rate=1.0,seed=13)",
+    "codemix(lexicon=both,rate=1.0,seed=13)",
 )
 
 
