@@ -130,3 +130,22 @@ def test_shuffled_input_gives_byte_identical_robustness_files(tmp_path):
         paths = write_robustness(robustness_table(frame, "baseline", "xqg", samples=500), str(tmp_path / str(k)), "r")
         outs.append({ext: open(p, "rb").read() for ext, p in paths.items()})
     assert outs[0] == outs[1]
+
+
+def test_robustness_on_the_questions_a_variant_changed():
+    """Unchanged questions are left out of a condition's robustness rows (clean and perturbed alike)."""
+    df = synthetic()
+    cond = "word(kind=drop,n=1,seed=1)"
+    changed = {f"ja{i}" for i in range(10)}  # the variant touched 10 Japanese questions and no Korean one
+    rob = robustness_table(df, "baseline", "xqg", samples=300, changed={cond: changed})
+    rows = rob[rob.condition == cond].set_index("lang")
+    assert rows.loc["ja", "n"] == 10 and rows.loc["ja", "of"] == 30
+    assert rows.loc["ko", "n"] == 0 and rows.loc["ko", "status"] == "not compared: the variant changed no ko question"
+    assert rows.loc["all", "status"].startswith("incomplete: mean over 1 of 2 languages")
+    sub = df[df.query_id.isin(changed) & (df.measure == "nDCG@10")]
+    mean = sub.groupby(["system", "condition"])["value"].mean()
+    gain_clean = mean["xqg", "clean"] - mean["baseline", "clean"]
+    assert abs(rows.loc["ja", "gain_clean"] - gain_clean) < 1e-12
+    # conditions not listed keep every question
+    other = rob[(rob.condition == "word(kind=drop,n=2,seed=1)") & (rob.lang == "ja")].iloc[0]
+    assert other.n == 30 and other.of == 30

@@ -46,12 +46,14 @@ from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
-# A keyboard-typo severity sweep and two non-typo families, applied to every system.
+# A keyboard-typo severity sweep (each drawn with several seeds) and three non-typo families: wrong keyboard
+# layout, code-mixing with English names, romanisation as people type it; applied to every system.
 DEFAULT_RUN_VARIANTS: tuple[str, ...] = (
     "typo(kind=keyboard,n=1,seed=13)",
     "typo(kind=keyboard,n=2,seed=13)",
     "typo(kind=keyboard,n=3,seed=13)",
-    "codemix(rate=1.0,seed=13)",
+    "layout(rate=1.0,seed=13)",
+    "codemix(lexicon=both,rate=1.0,seed=13)",
     "romanize(rate=1.0,seed=13)",
 )
 
@@ -375,6 +377,7 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
                 cfg.stats_seed,
                 margin=cfg.margin,
                 max_samples=cfg.max_samples,
+                changed=changed_queries(qs, groups, variant_sets),
             )
             spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
             robustness = with_seed_spread(robustness, spread)
@@ -393,6 +396,14 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
                 files["severity.png"] = plot
     record_experiment(cfg.output_dir, key, exp_sig, systems, by_variant, files)
     return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key)
+
+
+def changed_queries(qs: QuerySet, groups: dict, variant_sets: dict[str, QuerySet]) -> dict[str, set[str]]:
+    """Per condition, the questions whose text one of its draws changed (robustness is measured on them)."""
+    return {
+        name: {q for v in vs for q, text in variant_sets[v.spec].texts.items() if text != qs.texts[q]}
+        for name, vs in groups.items()
+    }
 
 
 def experiment_signature(cfg: RunConfig, qs: QuerySet, encoder: Encoder, generator: QueryGenerator | None) -> str:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -93,8 +93,13 @@ def robustness_table(
     margin: float = DEFAULT_MARGIN,
     margins: Mapping[str, float] | None = None,
     max_samples: int | None = None,
+    changed: Mapping[str, Collection[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per (measure, perturbed condition, language | ``all``): figures with CIs, tests, verdict.
+
+    ``changed``: per condition, the query ids whose text the variant changed; a condition listed
+    there is analysed on those questions only (clean and perturbed alike: unchanged questions
+    would only dilute the effect), and ``of`` counts the questions of the language before that.
 
     ``margin``: equivalence margin as a fraction of |clean gain|; ``margins``: absolute margins per
     measure (override).  ``samples``: bootstrap resamples; ``max_samples``: cap on the sequential
@@ -110,18 +115,25 @@ def robustness_table(
     clean = per_query[per_query["condition"] == "clean"]
     for (measure, condition), pert in per_query[per_query["condition"] != "clean"].groupby(["measure", "condition"]):
         cl = clean[clean["measure"] == measure]
+        of = cl[cl["system"] == baseline].groupby("lang")["query_id"].nunique().to_dict()
+        if changed is not None and condition in changed:
+            keep = set(changed[condition])
+            cl, pert = cl[cl["query_id"].isin(keep)], pert[pert["query_id"].isin(keep)]
         sides = {
             (who, cond): by_language(df[df["system"] == name])
             for cond, df in (("clean", cl), ("perturbed", pert))
             for who, name in (("baseline", baseline), ("system", system))
         }
         ref = sides[("baseline", "clean")]
-        langs = sorted(set().union(*(set(s) for s in sides.values())))
+        langs = sorted(set(of).union(*(set(s) for s in sides.values())))
         per_lang: dict[str, np.ndarray] = {}
         info: dict[str, tuple[str, int, int]] = {}
         for lang in langs:
             absent = [f"{name} {cond}" for (who, cond), s in sides.items() if lang not in s
                       for name in ((baseline if who == "baseline" else system),)]  # fmt: skip
+            if absent and changed is not None and condition in changed and lang in of and lang not in ref:
+                info[lang] = (f"not compared: the variant changed no {lang} question", 0, 0)
+                continue
             if absent:
                 info[lang] = (f"not compared: no queries in {lang} for {', '.join(absent)}", 0, 0)
                 continue
@@ -136,8 +148,8 @@ def robustness_table(
         key = {"measure": measure, "condition": condition}
         for lang in langs:
             status, missing, extra = info[lang]
-            rows.append(key | {"lang": lang, "n": len(per_lang.get(lang, ())), "missing": missing, "extra": extra,
-                               "status": status})  # fmt: skip
+            rows.append(key | {"lang": lang, "n": len(per_lang.get(lang, ())), "of": of.get(lang, 0),
+                               "missing": missing, "extra": extra, "status": status})  # fmt: skip
             if lang in per_lang:
                 tested.append(len(rows) - 1)
                 quads.append((per_lang[lang], (len(per_lang[lang]),)))
@@ -150,7 +162,7 @@ def robustness_table(
             if not done
             else f"incomplete: mean over {len(done)} of {len(langs)} languages (missing {','.join(absent)})"
         )
-        rows.append(key | {"lang": ALL, "n": sum(len(per_lang[x]) for x in done),
+        rows.append(key | {"lang": ALL, "n": sum(len(per_lang[x]) for x in done), "of": sum(of.values()),
                            "missing": sum(info[x][1] for x in langs), "extra": sum(info[x][2] for x in langs),
                            "status": status})  # fmt: skip
         if done:
@@ -386,7 +398,13 @@ def legend(robust: pd.DataFrame) -> str:
         "then averaged); ER = gain perturbed / gain clean, 'not estimable' when the clean gain's CI includes 0. "
         "'all' = plain mean over languages (the XOR-Retrieve convention); its tests and CIs are stratified by "
         "language (sign flips and bootstrap resampling within each language, weights 1/n_lang). "
-        f"[CI]: {a.get('level', 0.95):.0%} paired bootstrap percentile intervals, {a.get('samples')} resamples "
+        + (
+            "Each row is measured on the questions its variant changed (n, of the language's 'of' questions): "
+            "unchanged questions would only dilute the effect. "
+            if "of" in robust.columns and (robust["n"] < robust["of"]).any()
+            else ""
+        )
+        + f"[CI]: {a.get('level', 0.95):.0%} paired bootstrap percentile intervals, {a.get('samples')} resamples "
         "shared by every figure of a row. DiD tested by sign-flip randomisation (sequential Monte Carlo, up to "
         f"{a.get('max_samples')} draws); equivalence by TOST of |DiD| < margin, margin = {margin} x |gain clean|"
         + (f" (absolute for {', '.join(f'{k}={v}' for k, v in absolute.items())})" if absolute else "")
