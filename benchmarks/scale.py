@@ -108,7 +108,7 @@ elif stage == "ingest":
     state["p_dir"] = enc.cache_dir
     save()
 elif stage == "qsums":
-    from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+    from xqg_bench.atomic import atomic_write_json, save_npy_checked
     meta = json.load(open(os.path.join(state["p_dir"], "meta.json")))
     q_dir = os.path.join(cache, "qembeddings", "rehearsal")
     os.makedirs(q_dir, exist_ok=True)
@@ -116,8 +116,8 @@ elif stage == "qsums":
     out, carry = 0, None
     def put(part):
         global out
-        atomic_save_npy(os.path.join(q_dir, f"qcount-{out:05d}.npy"), np.full((len(part), 1), 35, np.int32))
-        atomic_save_npy(os.path.join(q_dir, f"qemb-{out:05d}.npy"), np.ascontiguousarray(part[:, None, :]))
+        save_npy_checked(os.path.join(q_dir, f"qcount-{out:05d}.npy"), np.full((len(part), 1), 35, np.int32))
+        save_npy_checked(os.path.join(q_dir, f"qemb-{out:05d}.npy"), np.ascontiguousarray(part[:, None, :]))
         out += 1
     for name in src:  # re-cut into the passage cache's 256-row shards
         arr = np.load(os.path.join(data, "qsums", name))

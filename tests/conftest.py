@@ -202,3 +202,23 @@ def mirror(tmp_path, monkeypatch):
 
     monkeypatch.setattr(xor_tydi, "PINNED", {})
     return m
+
+
+def assert_same_ranking_up_to_ties(theirs, ours, tol=1e-4):
+    """Two rankings of one query agree up to ties: the same scores rank by rank (within ``tol``), the same
+    documents within each group of tied scores, and the same score for every document both return.  Hits
+    whose scores tie may come in either order, and at the cut-off either of several tied hits may be kept."""
+    assert len(theirs) == len(ours)
+    import numpy as np
+
+    np.testing.assert_allclose([s for _d, s in theirs], [s for _d, s in ours], atol=tol, rtol=0)
+    mine = dict(ours)
+    for doc, score in theirs:
+        if doc in mine:
+            assert abs(score - mine[doc]) <= tol, (doc, score, mine[doc])
+    start = 0
+    for i in range(1, len(ours) + 1):
+        if i == len(ours) or ours[i - 1][1] - ours[i][1] > tol:  # a group of tied scores ends at i
+            if i < len(ours):  # the last group may be cut off differently
+                assert {d for d, _ in theirs[start:i]} == {d for d, _ in ours[start:i]}, (start, i)
+            start = i

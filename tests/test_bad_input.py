@@ -244,7 +244,7 @@ def test_leaderboard_stem_cannot_leave_the_output_directory(tmp_path, capsys, go
     other.write_bytes(good_run.read_bytes())
     out = tmp_path / "out"
     argv = ["compare", other, "--baseline", good_run, "--output-dir", out, "--stem", "../escaped"]
-    fails(argv, capsys, "'../escaped.md' is not a plain file name", f"inside {out}")
+    fails(argv, capsys, "--stem '../escaped' contains a path separator")
     assert sorted(os.listdir(tmp_path)) == ["good.trec", "other.trec"]
 
 
@@ -263,6 +263,8 @@ def _outputs(out) -> list[str]:
 
 
 def test_wrong_embedding_dimension_in_the_cache_is_named(small_run, capsys):
+    from xqg_bench.atomic import save_npy_checked
+
     out, argv = small_run
     emb = next((out / "cache" / "embeddings").iterdir())
     shard = emb / "shard-00001.npy"
@@ -270,7 +272,7 @@ def test_wrong_embedding_dimension_in_the_cache_is_named(small_run, capsys):
     index = next((out / "cache" / "indexes").iterdir())
     saved = {p.name: p.read_bytes() for p in index.iterdir()}
     try:
-        np.save(shard, np.zeros((300, 7), dtype=np.float32), allow_pickle=False)
+        save_npy_checked(str(shard), np.zeros((300, 7), dtype=np.float32))  # a well-formed file of another job
         for p in index.iterdir():
             p.unlink()
         index.rmdir()
@@ -288,22 +290,26 @@ def test_wrong_embedding_dimension_in_the_cache_is_named(small_run, capsys):
             (out / f).write_bytes(data)
 
 
-def test_index_and_docid_count_mismatch_is_named(small_run, capsys):
+def test_index_and_docid_count_mismatch_is_named(small_run, capsys, tmp_path):
+    """A docid file that lost a line: named and rebuilt by the run; named by a search on the directory."""
+    import shutil
+
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.search import search
+
     out, argv = small_run
     index = next((out / "cache" / "indexes").iterdir())
     docid = index / "docid"
     original = docid.read_bytes()
-    outputs = {f: (out / f).read_bytes() for f in _outputs(out)}
-    try:
-        docid.write_bytes(b"".join(original.splitlines(keepends=True)[:-1]))
-        for f in outputs:
-            (out / f).unlink()
-        fails(argv, capsys, f"{index}: docid lists 908 doc ids but index holds 909 vectors", "delete it and rebuild")
-        assert _outputs(out) == []
-    finally:
-        docid.write_bytes(original)
-        for f, data in outputs.items():
-            (out / f).write_bytes(data)
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    docid.write_bytes(b"".join(original.splitlines(keepends=True)[:-1]))
+    assert main(argv) == 0
+    assert f"{docid}: content does not match the checksum in meta.json" in capsys.readouterr().err
+    assert docid.read_bytes() == original  # rebuilt
+    (copy / "docid").write_bytes(b"".join(original.splitlines(keepends=True)[:-1]))
+    with pytest.raises(ValueError, match=f"{copy}: docid lists 908 doc ids but index holds 909 vectors"):
+        search(str(copy), load_encoder(argv[1]), ["q1"], ["Helsinki"])
 
 
 def test_search_with_an_encoder_of_another_dimension(small_run, tmp_path):
@@ -351,3 +357,153 @@ def test_predictions_and_derived_qrels_check_the_run_first(tmp_path, capsys, goo
     assert not preds.exists() and not derived.exists()
     assert main(["predictions", "--from-run", str(good_run), "--output", str(preds)]) == 0
     assert main(["derive-qrels", str(good_run), "--dataset", "xqg-bench:mini/dev", "--output", str(derived)]) == 0
+
+
+def test_an_output_equal_to_its_input_run_is_refused(tmp_path, capsys, good_run):
+    before = good_run.read_bytes()
+    fails(["predictions", "--from-run", good_run, "--output", good_run], capsys, f"--output {good_run} is the input")
+    link = tmp_path / "same.trec"
+    link.symlink_to(good_run)
+    argv = ["derive-qrels", good_run, "--dataset", "xqg-bench:mini/dev", "--output", link]
+    fails(argv, capsys, f"--output {link} is the input {good_run}")
+    assert good_run.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["good.trec", "same.trec"]
+
+
+def test_a_symlink_in_the_cache_is_never_followed(tmp_path, capsys, tiny_models):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    (out / "cache").mkdir(parents=True)
+    (out / "cache" / "embeddings").symlink_to(outside, target_is_directory=True)
+    argv = ["--encoder", f"hf(model={tiny_models['bert']})", "--dataset", "xqg-bench:mini/dev/ja", "--no-xqg"]
+    argv += ["--no-variants", "--no-progress", "--output-dir", out]
+    fails(argv, capsys, f"{out}/cache/embeddings is a symbolic link", "remove it", out_dir=out)
+    assert os.listdir(outside) == []
+
+
+@pytest.mark.parametrize(
+    "index_type, needle",
+    [
+        ("Flatt", "--index-type 'Flatt' is not a FAISS index type for 32-dimensional vectors"),
+        ("IVF4096,Flat", "needs at least 4096 vectors to train 4096 lists, the corpus has 909"),
+        ("IDMap,Flat", "--index-type 'IDMap,Flat' is not supported"),
+        ("PQ7", "is not a FAISS index type"),
+    ],
+)
+def test_bad_index_types_are_refused_before_any_encoding(tmp_path, capsys, tiny_models, index_type, needle):
+    out = tmp_path / "out"
+    argv = ["--encoder", f"hf(model={tiny_models['bert']})", "--dataset", "xqg-bench:mini/dev/ja", "--no-variants"]
+    fails([*argv, "--index-type", index_type, "--no-progress", "--output-dir", out], capsys, needle)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("stem, needle", [("", "is empty"), ("a\x00b", "NUL"), ("x" * 228, "228 bytes long")])
+def test_bad_leaderboard_stems_are_refused_before_any_work(tmp_path, capsys, good_run, stem, needle):
+    other = tmp_path / "other.trec"
+    other.write_bytes(good_run.read_bytes())
+    out = tmp_path / "out"
+    fails(["compare", other, "--baseline", good_run, "--output-dir", out, "--stem", stem], capsys, needle)
+    assert not out.exists()
+
+
+def _released(path, per_doc=lambda i, docid: {"ja": [f"q {docid}"], "ko": [f"k {docid}"]}, drop=None, extra=b""):
+    """A released-queries file for every passage of xqg-bench:mini (``drop``: a docid left out)."""
+    import ir_datasets
+
+    import xqg_bench  # noqa: F401  (registers the datasets)
+
+    ids = [d.doc_id for d in ir_datasets.load("xqg-bench:mini").docs_iter()]
+    lines = [
+        json.dumps({"docid": d, "generated_queries": per_doc(i, d)}, ensure_ascii=False).encode() + b"\n"
+        for i, d in enumerate(ids)
+        if d != drop
+    ]
+    path.write_bytes(b"".join(lines) + extra)
+    return path, ids
+
+
+def _released_argv(tiny_models, jsonl, out, *extra):
+    argv = ["--generator", f"released(path={jsonl})", "--encoder", f"hf(model={tiny_models['bert']})"]
+    argv += ["--dataset", "xqg-bench:mini/dev/ja", "--no-variants", "--xqg-langs", "ja,ko", "--xqg-n", "1"]
+    return [*argv, "--samples", "100", "--output-dir", out, "--no-progress", *extra]
+
+
+def test_released_queries_files_are_checked_whole_before_any_write(tmp_path, capsys, tiny_models):
+    out = tmp_path / "o"
+    jsonl, ids = _released(tmp_path / "nested.jsonl", extra=b"[" * 100_000 + b"\n")
+    fails(_released_argv(tiny_models, jsonl, out), capsys, f"{jsonl}, line {len(ids) + 1}: JSON nested too deeply")
+    dup = json.dumps({"docid": ids[3], "generated_queries": {"ja": ["x"]}}).encode() + b"\n"
+    jsonl, _ = _released(tmp_path / "dup.jsonl", extra=dup)
+    needle = f"{jsonl}, line {len(ids) + 1}: docid {ids[3]!r} appears twice (first at {jsonl}, line 4)"
+    fails(_released_argv(tiny_models, jsonl, out), capsys, needle)
+    jsonl, _ = _released(tmp_path / "missing.jsonl", drop=ids[-1])
+    fails(_released_argv(tiny_models, jsonl, out), capsys, f"no generated queries for docid {ids[-1]!r} of the corpus")
+    assert not out.exists()  # every check before the first cache write
+
+
+def test_a_released_file_short_of_the_request_is_refused_unless_allowed(tmp_path, capsys, tiny_models):
+    out = tmp_path / "o"
+    jsonl, ids = _released(
+        tmp_path / "short.jsonl", per_doc=lambda i, d: {"ja": [f"q {d}"]} | ({"ko": ["k"]} if i % 2 else {})
+    )
+    needle = (
+        f"{jsonl}, line 1: docid {ids[0]!r} has 0 queries in 'ko', fewer than the 1 requested ({(len(ids) + 1) // 2}"
+    )
+    fails(_released_argv(tiny_models, jsonl, out), capsys, needle, "--allow-short-queries")
+    assert not out.exists()
+    assert main([str(a) for a in _released_argv(tiny_models, jsonl, out, "--allow-short-queries")]) == 0
+    capsys.readouterr()
+    comparison = next(out.glob("*.comparison.md")).read_text(encoding="utf-8")
+    assert (
+        f"used (counted in the generated queries): languages ja,ko; queries ja {len(ids)} (1-1 per passage)"
+        in comparison
+    )
+    assert f"ko {len(ids) // 2} (0-1 per passage)" in comparison
+
+
+def test_run_file_friction(tmp_path, capsys, good_run):
+    from xqg_bench.runs import read_trec_run
+
+    data = good_run.read_bytes()
+    bom = tmp_path / "bom.trec"
+    bom.write_bytes(b"\xef\xbb\xbf" + data)
+    assert read_trec_run(str(bom)) == read_trec_run(str(good_run))  # a byte-order mark is not part of the first id
+    float_ranks = tmp_path / "float.trec"
+    float_ranks.write_bytes(data.replace(b" 1 2.5 ", b" 1.0 2.5 "))
+    assert read_trec_run(str(float_ranks)) == read_trec_run(str(good_run))
+    bad = tmp_path / "half.trec"
+    bad.write_bytes(data.replace(b" 1 2.5 ", b" 1.5 2.5 ", 1))
+    with pytest.raises(ValueError, match="line 1: rank must be an integer"):
+        read_trec_run(str(bad))
+    capsys.readouterr()
+    equal = tmp_path / "equal.trec"
+    equal.write_bytes(data.replace(b" 2.5 ", b" 1.5 "))
+    read_trec_run(str(equal))
+    assert f"warning: {equal}: every score is 1.5" in capsys.readouterr().err
+    read_trec_run(str(good_run))
+    assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_exits_130_with_one_line(monkeypatch, capsys):
+    from xqg_bench import run
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "cmd_run", interrupted)
+    assert run.main([]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("interrupted") and "Traceback" not in err
+
+
+def test_damaged_model_weights_are_named(tmp_path, capsys, tiny_models):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_models["bert"], model)
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    out = tmp_path / "out"
+    argv = ["--encoder", f"hf(model={model})", "--dataset", "xqg-bench:mini/dev/ja", "--no-xqg", "--no-variants"]
+    fails([*argv, "--output-dir", out], capsys, f"cannot load the model files of {model} (SafetensorError")
+    assert not out.exists()

@@ -1,36 +1,36 @@
-"""Kill -9 at random points of every stage of the command: nothing partial, byte-identical resume.
+"""Kill -9 at chosen points of every stage of the command: nothing partial, byte-identical resume.
 
 One uninterrupted run (the reference) and one run that is SIGKILLed again and again: once in each
 stage (passage encoding, indexing, query generation, query encoding, search, reporting), each
-time at a seeded random point (the n-th new file of the stage plus a random delay), then resumed.
-After every kill each file under a final name is byte-identical to the reference's; after the last
-resume the whole output tree (caches included) is byte-identical and no temporary file is left.
-The two runs use different PYTHONHASHSEED and thread counts.  ``XQG_FAULT_SEED`` picks other
-kill points (default 2026).
+time right after the n-th new file of the stage is in place (n seeded random, below the stage's
+file count), then resumed.  The process kills itself through the writers' test hook
+(``XQG_BENCH_TEST_KILL``, see ``xqg_bench.atomic``), so every kill lands inside its stage whatever the
+machine's speed.  After every kill each file under a final name is byte-identical to the
+reference's; after the last resume the whole output tree (caches included) is byte-identical and
+no temporary file is left.  The two runs use different PYTHONHASHSEED and thread counts.
+``XQG_FAULT_SEED`` picks other kill points (default 2026).
 """
 
 import glob
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import file_tree
 
 SEED = int(os.environ.get("XQG_FAULT_SEED", "2026"))
 
-# stage: files whose appearance starts the countdown, how many (random in a range), maximal extra
-# delay in seconds, and the files (and how many) that exist once the stage is over
+# stage: the files (below the output directory; fnmatch, '*' spans directories) whose n-th new one
+# ends the process, n's range, and the files (and how many) that exist once the stage is over
 STAGES = {
-    "passage encoding": ("cache/embeddings/*/shard-*.npy", (1, 25), 0.1, "cache/embeddings/*/meta.json", 1),
-    "indexing": ("cache/embeddings/*/meta.json", (1, 1), 0.02, "cache/indexes/*/meta.json", 1),
-    "query generation": ("cache/generated/*/shard-*.jsonl", (1, 25), 0.03, "cache/generated/*/manifest.json", 1),
-    "query encoding": ("cache/qembeddings/*/qemb-*.npy", (1, 25), 0.05, "cache/qembeddings/*/meta.json", 1),
-    "search": ("cache/indexes/*/meta.json", (2, 2), 0.3, "variants/*/*.scores.json", 4),
-    "reporting": ("variants/*/*.scores.json", (4, 4), 1.0, "*.severity.png", 1),
+    "passage encoding": ("cache/embeddings/*/shard-*.npy", (1, 25), "cache/embeddings/*/meta.json", 1),
+    "indexing": ("cache/indexes/.*.tmp/meta.json", (1, 1), "cache/indexes/*/meta.json", 1),
+    "query generation": ("cache/generated/*/shard-*.jsonl", (1, 25), "cache/generated/*/manifest.json", 1),
+    "query encoding": ("cache/qembeddings/*/qemb-*.npy", (1, 25), "cache/qembeddings/*/meta.json", 1),
+    "search": ("*.trec", (1, 5), "variants/*/*.scores.json", 4),
+    "reporting": (".*.leaderboard.*.tmp/*", (1, 4), "*.severity.png", 1),
 }
 
 
@@ -47,19 +47,12 @@ def env(hash_seed: str, threads: str) -> dict[str, str]:
     return dict(os.environ, PYTHONHASHSEED=hash_seed, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
 
 
-def kill_at(cmd: list[str], out: str, pattern: str, count: int, delay: float, environ: dict) -> bool:
-    """Start ``cmd``; SIGKILL it ``delay`` s after ``count`` files match ``pattern``; True if it was alive."""
-    proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if len(glob.glob(os.path.join(out, pattern))) >= count:
-            break
-        time.sleep(0.01)
-    time.sleep(delay)
-    alive = proc.poll() is None
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return alive
+def kill_at(cmd: list[str], out: str, pattern: str, count: int, environ: dict) -> bool:
+    """Run ``cmd`` until it SIGKILLs itself right after the ``count``-th new file matching ``pattern``
+    (below ``out``); True if it was killed so (and did not finish first)."""
+    hook = dict(environ, XQG_BENCH_TEST_KILL=f"{os.path.abspath(out)}/{pattern}@{count}")
+    proc = subprocess.run(cmd, env=hook, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+    return proc.returncode == -9
 
 
 @pytest.fixture(scope="module")
@@ -77,19 +70,18 @@ def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(r
     cmd = command(out, tiny_models["bert"])
     rng = random.Random(SEED)
     landed = []  # stages killed before they were over
-    for stage, (pattern, (lo, hi), max_delay, done, n_done) in STAGES.items():
-        count, delay = rng.randint(lo, hi), rng.uniform(0, max_delay)
-        alive = kill_at(cmd, out, pattern, count, delay, env(str(rng.randrange(10**6)), "2"))
-        if alive and len(glob.glob(os.path.join(out, done))) < n_done:
+    for stage, (pattern, (lo, hi), done, n_done) in STAGES.items():
+        count = rng.randint(lo, hi)
+        killed = kill_at(cmd, out, pattern, count, env(str(rng.randrange(10**6)), "2"))
+        if killed and len(glob.glob(os.path.join(out, done))) < n_done:
             landed.append(stage)
         now = file_tree(out)
         for name, data in now.items():
-            if name.rsplit("/", 1)[-1].startswith(".") and name.endswith(".tmp"):
-                continue  # a temporary file of the killed write: never under a final name
+            if any(part.startswith(".") and part.endswith(".tmp") for part in name.split("/")):
+                continue  # a temporary file (or directory) of the killed write: never under a final name
             assert name in ref, f"killed in {stage}: {name} should not exist"
             assert data == ref[name], f"killed in {stage}: {name} is partial or different"
-    print("LANDED", SEED, landed)
-    assert len(landed) >= 3, f"only {landed} were killed before they were over: too short for this machine?"
+    assert landed == list(STAGES), f"only {landed} were killed before they were over"
     # the resume finishes the work and matches the uninterrupted run, byte for byte, with no temporaries left
     subprocess.run(cmd, env=env("777", "2"), check=True, capture_output=True)
     final = file_tree(out)

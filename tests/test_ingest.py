@@ -86,8 +86,8 @@ def test_ingested_embeddings_give_the_same_runs_as_encoding(encoded, tmp_path, l
         assert len(_ranked(res.systems[name].run_path)) == 60 * 100
     assert len(res2.systems) == (2 if layout == "tevatron" else 1)
     meta_dirs = os.listdir(out / "cache" / "embeddings")
-    meta = json.loads((out / "cache" / "embeddings" / meta_dirs[0] / "meta.json").read_text())
-    assert meta["ingested"]["format"] == fmt and len(meta["ingested"]["sha256"]) == 64
+    meta = json.loads((out / "cache" / "embeddings" / meta_dirs[0] / "ingested.json").read_text())
+    assert meta["format"] == fmt and len(meta["sha256"]) == 64
     assert "ingested(format=" + fmt in res2.systems["baseline"].signature
 
 

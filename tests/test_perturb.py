@@ -25,7 +25,7 @@ GOLDEN = json.load(open(os.path.join(os.path.dirname(__file__), "fixtures", "per
 def test_golden(case):
     p = parse_variant(case["variant"])
     assert p.apply(case["input"], case["lang"], case["query_id"]) == case["output"]
-    assert not is_invalid(case["output"])
+    assert not is_invalid(case["output"], case["lang"], case["input"])
 
 
 def test_golden_covers_every_language_and_family():
@@ -103,7 +103,7 @@ def test_indic_clusters_are_never_split():
     for seed in range(30):
         for kind in Typo.KINDS:
             out = Typo(kind, 2, seed).apply(text, "bn", "q")
-            assert not is_invalid(out), (kind, seed, out)
+            assert not is_invalid(out, "bn", text), (kind, seed, out)
 
 
 def test_determinism_across_processes_with_different_hash_seeds():
@@ -147,9 +147,10 @@ def test_perturb_cli_list_show_and_report(capsys):
     assert main(["perturb", "--show", "xqg-bench:mini/dev/ar/script(kind=alef,rate=1.0,seed=13)"]) == 0
     assert "perturbed:" in capsys.readouterr().out
     assert main(["perturb", "--report", "xqg-bench:mini/dev/te/typo(kind=keyboard,n=2,seed=13)"]) == 0
-    assert "| 60 |" in capsys.readouterr().out
-    v = validity("xqg-bench:mini/dev/ko/typo(kind=keyboard,n=1,seed=13)")
-    assert v.invalid == 0 and v.changed == 1.0 and v.mean_edit_distance == 1.0 and v.script_preserved == 1.0
+    assert "| te | 60 | 60 | 60 |" in capsys.readouterr().out
+    [v] = validity("xqg-bench:mini/dev/ko/typo(kind=keyboard,n=1,seed=13)")
+    assert (v.lang, v.queries, v.applicable, v.changed, v.invalid, v.invalid_by_class) == ("ko", 60, 60, 60, 0, {})
+    assert v.mean_net_edits == 1.0 and v.script_preserved == 60 and v.exact == v.long_enough == 60
     assert main(["perturb", "--show", "xqg-bench:mini/dev/ja"]) == 2  # not a variant ID
 
 
@@ -168,7 +169,7 @@ def test_adversarial_is_greedy_bounded_cached_and_registered(tiny_models, tmp_pa
     ]
     out = v.attack(queries)
     assert set(out) == {"q1", "q2"} and all(out[q] != t for q, t, _ in queries)
-    assert all(not is_invalid(t) for t in out.values())
+    assert all(not is_invalid(out[q], lang, t) for q, t, lang in queries)
     # greedy: the attacked text is no closer to the clean query than the best single edit of step 1
     enc = load_encoder(f"hf(model={model})")
 

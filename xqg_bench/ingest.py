@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
+from xqg_bench.atomic import atomic_dir, atomic_write_json, save_npy_checked
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import embedding_signature
@@ -446,14 +446,14 @@ def ingest_passage_embeddings(
                 rows = np.concatenate([carry, rows]) if len(carry) else rows
                 full = len(rows) // shard_size
                 for k in range(full):
-                    atomic_save_npy(
+                    save_npy_checked(
                         os.path.join(tmp, f"shard-{shard:05d}.npy"), rows[k * shard_size : (k + 1) * shard_size]
                     )
                     shard += 1
                 carry = rows[full * shard_size :].copy()
                 bar.update(full * shard_size)
             if len(carry):
-                atomic_save_npy(os.path.join(tmp, f"shard-{shard:05d}.npy"), carry)
+                save_npy_checked(os.path.join(tmp, f"shard-{shard:05d}.npy"), carry)
                 bar.update(len(carry))
         else:  # placed through the doc-id map into a disk-backed array, then cut into shards
             placed_path = os.path.join(tmp, "placed.npy")
@@ -465,12 +465,14 @@ def ingest_passage_embeddings(
             placed.flush()
             for shard in range(n_shards):
                 part = np.ascontiguousarray(placed[shard * shard_size : (shard + 1) * shard_size])
-                atomic_save_npy(os.path.join(tmp, f"shard-{shard:05d}.npy"), part)
+                save_npy_checked(os.path.join(tmp, f"shard-{shard:05d}.npy"), part)
                 bar.update(len(part))
             del placed
             os.unlink(placed_path)
         sig = embedding_signature(enc, docs, shard_size)
-        meta = {"signature": sig, "count": n, "dim": dim, "shards": n_shards}
-        meta["ingested"] = {"format": fmt, "path": os.path.abspath(path), "sha256": enc.digest}
-        atomic_write_json(os.path.join(tmp, "meta.json"), meta)
+        atomic_write_json(
+            os.path.join(tmp, "meta.json"), {"signature": sig, "count": n, "dim": dim, "shards": n_shards}
+        )
+        ingested = {"format": fmt, "path": os.path.abspath(path), "sha256": enc.digest}
+        atomic_write_json(os.path.join(tmp, "ingested.json"), ingested)  # where the vectors came from
     return enc

@@ -2,6 +2,7 @@
 
 One row per (measure, condition, language, baseline, system): the two means, the difference with
 its bootstrap CI, Cohen's d_z, win/tie/loss, the raw and corrected p-values, a significance marker,
+the pairing status (a language missing for one system is a row with n = 0, never a zero-filled mean),
 and the signature of everything that produced it (the systems' score signatures, which name the
 dataset fingerprint, encoder, index, xQG settings, measure set and run md5, plus the test,
 correction, family size, resamples and seed).
@@ -15,13 +16,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text, output_path
+from xqg_bench.atomic import output_path, publish_set
 from xqg_bench.compare import stats_signature
 
 COLUMNS = [
     "measure", "condition", "lang", "baseline", "system", "n", "mean_baseline", "mean_system", "delta",
-    "ci_low", "ci_high", "d_z", "wins", "ties", "losses", "p_t", "p_wilcoxon", "p_randomization", "test",
-    "correction", "p_adj", "significant", "missing", "extra", "signature",
+    "ci_low", "ci_high", "d_z", "wins", "ties", "losses", "p_t", "p_wilcoxon", "p_randomization", "mc_draws",
+    "test", "correction", "p", "p_adj", "significant", "missing", "extra", "status", "signature",
 ]  # fmt: skip
 MARK = "†"
 TEXT_COLUMNS = ("condition", "lang", "baseline", "system")
@@ -56,6 +57,10 @@ def _display(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for measure, g in df.groupby("measure", sort=False):
         rows = []
         for r in g.itertuples():
+            if not r.n:
+                rows.append({"condition": r.condition, "lang": r.lang, "n": 0, "baseline": r.baseline,
+                             "system": r.system, "status": r.status})  # fmt: skip
+                continue
             rows.append(
                 {
                     "condition": r.condition,
@@ -70,20 +75,33 @@ def _display(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     ),
                     "d_z": f"{r.d_z:.2f}",
                     "W/T/L": f"{r.wins}/{r.ties}/{r.losses}",
+                    "p": f"{r.p:.2g}",
                     "p_adj": f"{r.p_adj:.4f}",
+                    "status": r.status,
                 }
             )
-        out[str(measure)] = pd.DataFrame(rows)
+        out[str(measure)] = pd.DataFrame(rows).fillna("")
     return out
 
 
 def _legend(df: pd.DataFrame) -> str:
     a = df.iloc[0]
+    tested = df[df["n"] > 0]
+    untested = int((df["n"] == 0).sum())
+    incomplete = int(df["status"].str.startswith("incomplete").sum())
     return (
-        f"{MARK}: p_adj < 0.05 ({a.test} test, {a.correction} correction over a family of {len(df)} comparisons: "
-        "measures x conditions x languages x systems). Pairing: baseline queries are the reference; queries "
-        f"missing from a system score 0 ({int(df.missing.sum())} such pairs), extra ones are ignored "
-        f"({int(df.extra.sum())}). 'all' pools every language's queries."
+        f"{MARK}: p_adj < 0.05 ({a.test} test, {a.correction} correction over a family of {len(tested)} comparisons: "
+        "measures x conditions x rows x systems; p is the raw p of the test, p_adj the corrected one). "
+        "'all' is the plain mean over languages (macro, the XOR-Retrieve convention), tested by the "
+        "language-stratified paired tests (sign flips and bootstrap resampling within each language, weights "
+        "1/n_lang; stratified t with Welch degrees of freedom; no stratified Wilcoxon, so that test's 'all' rows use "
+        "the randomisation test); 'all (micro)' pools every question. The randomisation test is exact when 2^n "
+        "sign vectors fit, otherwise a sequential Monte Carlo (stops after 400 exceedances, at most "
+        f"{int(df['mc_draws'].max())} draws), so the smallest corrected p is far below 0.05. Pairs are sorted by "
+        "(language, query id) before any resampling. Pairing: baseline queries are the reference; queries "
+        f"missing from a system score 0 ({int(tested.missing.sum())} such pairs), extra ones are ignored "
+        f"({int(tested.extra.sum())}); a language one system lacks is a row with n = 0 and a status ({untested} such "
+        f"rows), never zero-filled into 'all' ({incomplete} incomplete 'all' rows)."
     )
 
 
@@ -149,12 +167,15 @@ def to_html(df: pd.DataFrame, title: str = "xqg-bench leaderboard") -> str:
 
 
 def write_leaderboard(df: pd.DataFrame, out_dir: str, stem: str = "leaderboard") -> dict[str, str]:
-    """Write ``<stem>.{md,csv,tex,html,json}`` atomically; return the paths."""
-    paths = {ext: output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "tex", "html", "json")}
-    atomic_write_text(paths["md"], to_markdown(df))
-    atomic_write_text(paths["csv"], df.to_csv(index=False))
-    atomic_write_text(paths["tex"], to_latex(df))
-    atomic_write_text(paths["html"], to_html(df))
+    """Write ``<stem>/<stem>.{md,csv,tex,html,json}`` as one set (``publish_set``: the previous complete set or
+    the new one, never a mix); return the paths."""
     records = json.loads(df.to_json(orient="records"))
-    atomic_write_text(paths["json"], json.dumps({"rows": records}, ensure_ascii=False, indent=1) + "\n")
-    return paths
+    texts = {
+        "md": to_markdown(df),
+        "csv": df.to_csv(index=False),
+        "tex": to_latex(df),
+        "html": to_html(df),
+        "json": json.dumps({"rows": records}, ensure_ascii=False, indent=1) + "\n",
+    }
+    written = publish_set(output_path(out_dir, stem), {f"{stem}.{ext}": text for ext, text in texts.items()})
+    return {ext: written[f"{stem}.{ext}"] for ext in texts}

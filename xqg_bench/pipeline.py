@@ -12,7 +12,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from xqg_bench import __version__
-from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path
+from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path, read_json
 from xqg_bench.compare import compare
 from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
@@ -29,26 +29,31 @@ from xqg_bench.evaluate.measures import (
     parse_measures,
     score_rankings,
 )
+from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.index import IndexInfo, build_index
+from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
-from xqg_bench.robustness import robustness_table, severity_plot, write_robustness
+from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
+from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
-# A keyboard-typo severity sweep and two non-typo families, applied to every system.
+# A keyboard-typo severity sweep (each drawn with several seeds) and three non-typo families: wrong keyboard
+# layout, code-mixing with English names, romanisation as people type it; applied to every system.
 DEFAULT_RUN_VARIANTS: tuple[str, ...] = (
     "typo(kind=keyboard,n=1,seed=13)",
     "typo(kind=keyboard,n=2,seed=13)",
     "typo(kind=keyboard,n=3,seed=13)",
-    "codemix(rate=1.0,seed=13)",
+    "layout(rate=1.0,seed=13)",
+    "codemix(lexicon=both,rate=1.0,seed=13)",
     "romanize(rate=1.0,seed=13)",
 )
 
@@ -137,10 +142,14 @@ class RunConfig:
     correction: str = "holm"  # holm | bonferroni | bh | none
     samples: int = 10_000  # randomisation / bootstrap resamples
     stats_seed: int = 13
+    seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
+    margin: float = 0.5  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
+    max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
     backend: str = "local"  # local | ray
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
     ray_address: str | None = None
+    predictions: str = "json"  # json | json.gz | none: the official prediction file of every run
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
     embeddings_format: str = "npy"  # tevatron | pyserini | npy
 
@@ -177,6 +186,7 @@ class SystemResult:
     signature: str
     pairing: PairingReport
     files: dict[str, str] = field(default_factory=dict)
+    rankings: dict[str, list[tuple[str, float]]] | None = None  # as written to the run file
 
 
 @dataclass
@@ -187,6 +197,7 @@ class RunResult:
     seconds: float = 0.0
     variants: dict[str, dict[str, SystemResult]] = field(default_factory=dict)  # variant -> system -> result
     robustness: pd.DataFrame | None = None
+    key: str = ""  # the configuration's key: every output file of the run carries it
 
     # the baseline's numbers, for callers that run one system
     @property
@@ -247,8 +258,9 @@ def run_system(
     sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
     per_query = per_query.assign(system=name, condition=condition, signature=sig)
     files = {"run": run_path}
-    files["predictions"] = output_path(out_dir, f"{stem}.predictions.json")
-    write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
+    if cfg.predictions != "none":
+        files["predictions"] = output_path(out_dir, f"{stem}.predictions.{cfg.predictions}")
+        write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
     files["per_query"] = output_path(out_dir, f"{stem}.per_query.csv")
     atomic_write_text(files["per_query"], per_query.to_csv(index=False))
     files["table"] = output_path(out_dir, f"{stem}.scores.md")
@@ -267,7 +279,7 @@ def run_system(
             "table": {lang: {k: _num(v) for k, v in row.items()} for lang, row in table.iterrows()},
         },
     )
-    return SystemResult(name, run_path, table, per_query, sig, pairing, files)
+    return SystemResult(name, run_path, table, per_query, sig, pairing, files, on_disk)
 
 
 def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
@@ -285,18 +297,25 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
     t0 = time.perf_counter()
+    if cfg.predictions not in PREDICTION_FORMATS:
+        raise ValueError(f"predictions={cfg.predictions!r}: use one of {', '.join(PREDICTION_FORMATS)}")
     parse_measures(cfg.measures)  # fail before any work on a bad measure name or statistics option
     compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [], cfg.test, cfg.correction)
     if cfg.xqg is not None:
         cfg.xqg.augment.validate()
         load_generator_spec_check(cfg.xqg.generator)
-    variants = [parse_variant(v) for v in cfg.variants]  # fail early on a bad variant
+    groups = expand_seeds([parse_variant(v) for v in cfg.variants], cfg.seeds)  # fail early on a bad variant
     qs = load_query_set(cfg.dataset)
     encoder = cfg.load_encoder()
     # the generator is loaded (a released file read and checked) before any work
     generator = None if cfg.xqg is None else cfg.load_generator() or load_generator(cfg.xqg.generator)
     # every query set is loaded (and so checked) before anything is written
-    variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for v in variants}
+    variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for vs in groups.values() for v in vs}
+    groups = collapse_identical(groups, {spec: vqs.texts for spec, vqs in variant_sets.items()})
+    variants = [v for vs in groups.values() for v in vs]
+    check_index_type(cfg.index_type, encoder.dim, len(qs.docs))  # parsed and trial-built before any encoding
+    if generator is not None and hasattr(generator, "check_request"):
+        generator.check_request(qs.docs, cfg.xqg.langs, cfg.xqg.n, cfg.xqg.allow_short)  # type: ignore[union-attr]
     ensure_output_dir(cfg.output_dir)
     cache_root = os.path.join(cfg.output_dir, "cache")
     if cfg.passage_embeddings:  # verified and written into the passage-embedding cache; queries: cfg.encoder
@@ -306,22 +325,21 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
             cfg.passage_embeddings, cfg.embeddings_format, qs.docs, encoder, cache_root, cfg.shard_size,
             cfg.dataset, cfg.progress,
         )  # fmt: skip
-    query_encoder = CachedQueryEncoder(encoder, cache_root)
+    exp_sig = experiment_signature(cfg, qs, encoder, generator)  # names the ingested files by content hash
+    key = cache_key(exp_sig, 10)
     stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
+    query_encoder = CachedQueryEncoder(encoder, cache_root)
     indexes: dict[str, tuple[str, IndexInfo, str]] = {}  # system -> (spec, index, run stem)
     info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress, cfg.index_type)
-    indexes["baseline"] = (encoder.spec, info, f"{stem}-{cache_key(info.signature, 8)}")
+    indexes["baseline"] = (encoder.spec, info, f"{stem}-{key}")
     record: dict = {}
     if cfg.xqg is not None:
         xinfo, record = build_xqg_index(
             encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, generator, cfg.index_type
         )
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
-        indexes["xqg"] = (
-            f"{encoder.spec}+{record['augment']}+{gen}",
-            xinfo,
-            f"{stem}+xqg-{cache_key(xinfo.signature, 8)}",
-        )
+        indexes["xqg"] = (f"{encoder.spec}+{record['augment']}+{gen}", xinfo, f"{stem}+xqg-{key}")
+    stem = f"{stem}-{key}"  # every report of this configuration carries its key
     systems = {
         name: run_system(name, spec, ix, query_encoder, qs, cfg, run_stem)
         for name, (spec, ix, run_stem) in indexes.items()
@@ -342,20 +360,165 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         files["comparison"] = output_path(cfg.output_dir, f"{stem}.comparison.md")
         atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
         every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
-        per_query = pd.concat([r.per_query for r in every], ignore_index=True)
-        result = compare(per_query, "baseline", ["xqg"], cfg.test, cfg.correction, cfg.samples, cfg.stats_seed)
-        sigs = {(name, "clean"): r.signature for name, r in systems.items()}
-        sigs |= {(name, cond): r.signature for cond, v in by_variant.items() for name, r in v.items()}
+        draws = pd.concat([r.per_query for r in every], ignore_index=True)
+        per_query = average_draws(draws, {name: [v.spec for v in vs] for name, vs in groups.items()})
+        result = compare(
+            per_query,
+            "baseline",
+            ["xqg"],
+            cfg.test,
+            cfg.correction,
+            cfg.samples,
+            cfg.stats_seed,
+            max_samples=cfg.max_samples,
+        )
+        sigs = per_query.groupby(["system", "condition"])["signature"].first().to_dict()
         board = leaderboard_frame(result, sigs)
         for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
             files[f"leaderboard.{ext}"] = path
         if by_variant:
-            robustness = robustness_table(per_query, "baseline", "xqg", cfg.correction, cfg.samples, cfg.stats_seed)
+            robustness = robustness_table(
+                per_query,
+                "baseline",
+                "xqg",
+                cfg.correction,
+                cfg.samples,
+                cfg.stats_seed,
+                margin=cfg.margin,
+                max_samples=cfg.max_samples,
+                changed=changed_queries(qs, groups, variant_sets),
+            )
+            spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
+            robustness = with_seed_spread(robustness, spread)
+            stab = stability_per_query(
+                {name: r.rankings for name, r in systems.items()},
+                {cond: {name: r.rankings for name, r in v.items()} for cond, v in by_variant.items()},
+                {q.query_id: q.lang for q in qs.queries},
+                cfg.depth,
+            )
+            stab = average_draws(stab, {name: [v.spec for v in vs] for name, vs in groups.items()})
+            stab_summary = stability_summary(stab, cfg.samples, cfg.stats_seed)
+            robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
             files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
             plot = output_path(cfg.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
                 files["severity.png"] = plot
-    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness)
+    record_experiment(cfg.output_dir, key, exp_sig, systems, by_variant, files)
+    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key)
+
+
+def changed_queries(qs: QuerySet, groups: dict, variant_sets: dict[str, QuerySet]) -> dict[str, set[str]]:
+    """Per condition, the questions whose text one of its draws changed (robustness is measured on them)."""
+    return {
+        name: {q for v in vs for q, text in variant_sets[v.spec].texts.items() if text != qs.texts[q]}
+        for name, vs in groups.items()
+    }
+
+
+def experiment_signature(cfg: RunConfig, qs: QuerySet, encoder: Encoder, generator: QueryGenerator | None) -> str:
+    """Every setting of a run that can change one of its outputs; its ``cache_key`` names them."""
+    fields: dict[str, object] = {
+        "data": qs.dataset_id,
+        "data_fp": qs.fingerprint[:16],
+        "encoder": encoder.spec,
+        "weights": encoder.fingerprint()[:16],
+        "depth": cfg.depth,
+        "measures": ",".join(cfg.measures),
+        "budgets": ",".join(str(b) for b in cfg.budgets),
+        "index_type": cfg.index_type.replace("|", "/"),
+        "shard": cfg.shard_size,
+        "variants": ";".join(cfg.variants),
+        "stats": f"{cfg.test}/{cfg.correction}/{cfg.samples}/{cfg.stats_seed}",
+        "seeds": cfg.seeds,
+        "margin": cfg.margin,
+        "max_samples": cfg.max_samples if cfg.max_samples is not None else "auto",
+        "predictions": cfg.predictions,
+    }
+    if cfg.xqg is not None:
+        x = cfg.xqg
+        gen_spec = generator.spec if generator is not None else x.generator
+        fields.update(
+            xqg_gen=gen_spec,
+            xqg_langs=",".join(x.langs),
+            xqg_n=x.n,
+            xqg_seed=x.seed,
+            xqg_aug=x.augment.spec,
+            xqg_store=f"{x.query_store}/{x.query_dtype}",
+        )
+        if x.allow_short:
+            fields["xqg_allow_short"] = 1
+    else:
+        fields["xqg"] = "none"
+    fields["version"] = f"xqg-bench-{__version__}"
+    return make_signature(fields)
+
+
+INDEX_JSON, INDEX_MD = "index.json", "INDEX.md"
+
+
+def record_experiment(
+    out_dir: str,
+    key: str,
+    signature: str,
+    systems: dict[str, SystemResult],
+    variants: dict[str, dict[str, SystemResult]],
+    files: dict[str, str],
+) -> None:
+    """Add this run to ``<out_dir>/index.json`` and ``INDEX.md`` (key -> configuration and files; ``latest``
+    names the last run finished), under a lock so that concurrent runs keep each other's entries."""
+    import fcntl
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, out_dir)
+
+    entry = {
+        "signature": signature,
+        "config": dict(part.split(":", 1) for part in signature.split("|")),
+        "files": {k: rel(v) for k, v in sorted(files.items())}
+        | {f"{name}.{k}": rel(v) for name, r in systems.items() for k, v in sorted(r.files.items())},
+        "variants": {cond: {name: rel(r.run_path) for name, r in v.items()} for cond, v in variants.items()},
+    }
+    with open(os.path.join(out_dir, ".index.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = os.path.join(out_dir, INDEX_JSON)
+        index = {"experiments": {}}
+        if os.path.exists(path):
+            try:
+                index = read_json(path, "the experiment index")
+                if not isinstance(index.get("experiments"), dict):
+                    raise ValueError(f"{path}: not an experiment index")
+            except ValueError as e:
+                import sys
+
+                print(f"warning: {e}; it is started again", file=sys.stderr)
+                index = {"experiments": {}}
+        index["experiments"][key] = entry
+        index["latest"] = key
+        atomic_write_json(path, index)
+        atomic_write_text(os.path.join(out_dir, INDEX_MD), render_index(index))
+
+
+def render_index(index: dict) -> str:
+    lines = [
+        "# Experiments in this directory",
+        "",
+        "Every output of a configuration carries its key (`<dataset>.<encoder>-<key>.*`); `index.json` holds the "
+        "same entries with every file.",
+        "",
+        f"latest: `{index.get('latest', '')}`",
+        "",
+        "| key | dataset | encoder | xQG | variants | leaderboard |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, e in sorted(index["experiments"].items()):
+        c = e.get("config", {})
+        xqg = "none"
+        if c.get("xqg") != "none":
+            xqg = f"{c.get('xqg_gen', '')} n={c.get('xqg_n', '')} {c.get('xqg_aug', '')}"
+        board = e.get("files", {}).get("leaderboard.md", "")
+        cells = [key, c.get("data", ""), c.get("encoder", ""), xqg, c.get("variants", "") or "none", board]
+        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def load_generator_spec_check(spec_text: str) -> None:
@@ -376,9 +539,15 @@ def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult]
         fmt = (lambda v: f"{v:.2f}") if pct else (lambda v: f"{v:.4f}")
         sub = sub.apply(lambda col, f=fmt: col.map(f))
         lines += [f"## {m}", "", sub.to_markdown(), ""]
+    used = record.get("used_per_lang", {})
+    counts = ", ".join(
+        f"{lg} {c['queries']} ({c['min']}-{c['max']} per passage)" for lg, c in used.items() if c["queries"]
+    )
     lines.append(
-        f"xQG: generator `{record['generator']}`, n={record['n_generated']} per language, "
-        f"languages {','.join(record['langs'])}, seed {record['seed']}, augmentation `{record['augment']}`"
+        f"xQG: generator `{record['generator']}`, seed {record['seed']}, augmentation `{record['augment']}`; "
+        f"requested n={record['n_generated']} per language in {','.join(record['langs'])}; "
+        f"used (counted in the generated queries): languages {','.join(record.get('used_langs', [])) or 'none'}; "
+        f"queries {counts or 'none'}"
     )
     lines.append("")
     for name, res in systems.items():

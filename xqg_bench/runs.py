@@ -40,9 +40,10 @@ def check_run_files(paths: Sequence[str]) -> None:
 def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
     """Rankings per query, sorted by (-score, docid).
 
-    Strict: every line must have 6 whitespace-separated columns with an integer rank and a finite
-    float score; a bad line raises ValueError naming the file and line.  (The same files are read
-    by ``ir_measures.read_trec_run``, trec_eval, ranx and Pyserini.)
+    Strict: every line must have 6 whitespace-separated columns with an integer rank (``1.0`` is read
+    as 1, as trec_eval and ir-measures do) and a finite float score; a bad line raises ValueError naming
+    the file and line.  A run whose scores are all equal is warned about (it is ranked by docid).
+    (The same files are read by ``ir_measures.read_trec_run``, trec_eval, ranx and Pyserini.)
     """
     import math
 
@@ -58,7 +59,8 @@ def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
             raise ValueError(f"{where}: expected 6 columns 'qid Q0 docid rank score tag', got {len(cols)}")
         qid, _q0, docid, rank, score_text, _tag = cols
         try:
-            int(rank)
+            if not float(rank).is_integer():
+                raise ValueError(rank)
             score = float(score_text)
         except ValueError:
             raise ValueError(
@@ -70,6 +72,15 @@ def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
             raise ValueError(f"{where}: document {docid!r} appears twice for query {qid!r}")
         seen.add((qid, docid))
         out.setdefault(qid, []).append((docid, score))
+    scores = {s for ranking in out.values() for _d, s in ranking}
+    if len(scores) == 1 and len(seen) > 1:
+        import sys
+
+        print(
+            f"warning: {path}: every score is {next(iter(scores))}: documents are ranked by (-score, docid), i.e. by "
+            "doc id, not by the rank column; write the scores the system gave",
+            file=sys.stderr,
+        )
     for ranking in out.values():
         ranking.sort(key=lambda x: (-x[1], x[0]))
     return out

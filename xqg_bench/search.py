@@ -54,9 +54,13 @@ def _searcher_class():  # type: ignore[no-untyped-def]
             """(scores, rows) of ``index.search`` on the encoded queries, as ``batch_search`` computes them,
             with FAISS's matrix-multiply kernel for any number of queries.  (FAISS >= 1.15 picks its
             brute-force kernel by queries x dimension; the other kernel is ~8x slower at k=100 here.)
-            FAISS's settings are restored afterwards (Pyserini's ``batch_search`` leaves threads changed).
-            Exactly tied scores at rank k are cut by docid (``exact_topk``), not by FAISS's heap order."""
-            q = np.ascontiguousarray(self.query_encoder.encode_batch(list(queries)), dtype=np.float32)
+            FAISS's settings are restored afterwards (Pyserini's ``batch_search`` leaves threads changed)."""
+            return self.search_vectors(self.query_encoder.encode_batch(list(queries)), k, threads)
+
+        def search_vectors(self, vectors: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
+            """(scores, rows) of ``index.search`` on query vectors, as ``batch_search_arrays`` computes them;
+            exactly tied scores at rank k are cut by docid (``exact_topk``), not by FAISS's heap order."""
+            q = np.ascontiguousarray(vectors, dtype=np.float32)
             threads_before, blas_before = faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold
             faiss.omp_set_num_threads(threads)
             faiss.cvar.distance_compute_blas_threshold = 0
@@ -113,6 +117,15 @@ def faiss_searcher(index_dir: str, encoder: Encoder):  # type: ignore[no-untyped
             raise ValueError(f"{index_dir} is not a FAISS index directory: {name} is missing")
     try:
         searcher = _searcher_class()(index_dir, query_encoder(encoder))
+    except RuntimeError as e:  # FAISS cannot read the index file (truncated, not an index)
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise ValueError(
+            f"{os.path.join(index_dir, 'index')} is not a readable FAISS index ({first[:200]}); the index directory "
+            "is damaged: delete it and rebuild"
+        ) from None
+    except UnicodeDecodeError:
+        docid = os.path.join(index_dir, "docid")
+        raise ValueError(f"{docid} is not UTF-8 text; the index directory is damaged: delete it and rebuild") from None
     except AssertionError:  # Pyserini asserts len(docid) == index.ntotal, without a message
         import faiss
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_dir, atomic_write_json
+from xqg_bench.atomic import atomic_dir, atomic_write_json, file_sha256
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import INDEX_FORMAT, load_vectors
 from xqg_bench.search import Rankings, check_queries, exact_topk, select_topk
@@ -220,6 +220,7 @@ def write_index_streamed(
     meta = dict(meta, format=INDEX_FORMAT, index_type=index_type, count=n, dim=dim, docids=fingerprint_lines(doc_ids))
     with atomic_dir(index_dir) as tmp:
         faiss.write_index(index, os.path.join(tmp, "index"))
+        meta["index_sha256"] = file_sha256(os.path.join(tmp, "index"))  # as write_index records it
         with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
             f.writelines(f"{d}\n" for d in doc_ids)
         atomic_write_json(os.path.join(tmp, "meta.json"), meta)

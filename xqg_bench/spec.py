@@ -4,6 +4,11 @@ Encoders (and later generators and perturbations) are values named by such strin
 is strict: unknown names or keys, duplicate keys and malformed text raise ``ValueError`` with
 the fix.  ``format_spec`` prints keys in a fixed order so that a spec round-trips exactly and can
 go into signatures, cache keys and file names.
+
+A value holding a space, comma, parenthesis, ``=``, quote or backslash (a path, say) is written in
+double quotes, with ``\\"`` for a quote and ``\\\\`` for a backslash inside:
+``hf(model="/models/my model,v2(x)")``; ``format_spec`` quotes exactly such values, so any value
+round-trips.
 """
 
 from __future__ import annotations
@@ -40,16 +45,64 @@ def parse_spec(text: str, what: str = "value") -> Spec:
         raise ValueError(f"invalid {what} name {name!r} in {text!r}: use lower-case letters, digits, '-', '_'")
     params: list[tuple[str, str]] = []
     if body is not None and body.strip():
-        for item in body.split(","):
-            if "=" not in item:
-                raise ValueError(f"invalid parameter {item!r} in {what} {text!r}: expected key=value")
-            k, v = (s.strip() for s in item.split("=", 1))
-            if not _NAME.match(k) or not v or any(c in _FORBIDDEN for c in v):
+        for k, v, item in _split_params(body, what, text):
+            if not _NAME.match(k):
                 raise ValueError(f"invalid parameter {item!r} in {what} {text!r}: expected key=value")
             if any(k == k2 for k2, _ in params):
                 raise ValueError(f"duplicate parameter {k!r} in {what} {text!r}")
             params.append((k, v))
     return Spec(name, tuple(params))
+
+
+def _split_params(body: str, what: str, text: str) -> list[tuple[str, str, str]]:
+    """(key, value, item text) of ``k=v,k="quoted, value"``; ValueError naming the bad item."""
+    out, i, n = [], 0, len(body)
+    while i <= n:
+        eq = body.find("=", i)
+        comma = body.find(",", i)
+        if eq < 0 or (0 <= comma < eq):
+            item = body[i : comma if comma >= 0 else n]
+            raise ValueError(f"invalid parameter {item!r} in {what} {text!r}: expected key=value")
+        key = body[i:eq].strip()
+        j = eq + 1
+        while j < n and body[j] in " \t":
+            j += 1
+        if j < n and body[j] == '"':
+            chars, j = [], j + 1
+            while j < n and body[j] != '"':
+                if body[j] == "\\" and j + 1 < n:
+                    j += 1
+                chars.append(body[j])
+                j += 1
+            if j >= n:
+                raise ValueError(f"unterminated quoted value in {what} {text!r}: close it with '\"'")
+            value, j = "".join(chars), j + 1
+            while j < n and body[j] in " \t":
+                j += 1
+            if j < n and body[j] != ",":
+                raise ValueError(f"unexpected {body[j:]!r} after a quoted value in {what} {text!r}")
+        else:
+            end = body.find(",", j)
+            end = n if end < 0 else end
+            value, j = body[j:end].strip(), end
+            if not value or any(c in _FORBIDDEN or c in '"\\' or c.isspace() for c in value):
+                raise ValueError(
+                    f"invalid parameter {body[i:end]!r} in {what} {text!r}: expected key=value (quote a value with "
+                    'spaces, commas, parentheses or "=" in double quotes: key="a value")'
+                )
+        out.append((key, value, body[i:j]))
+        if j >= n:
+            break
+        i = j + 1
+        if i >= n:
+            raise ValueError(f"invalid {what} {text!r}: trailing ','")
+    return out
+
+
+def _quote(value: str) -> str:
+    if value and not any(c in _FORBIDDEN or c in '"\\' or c.isspace() for c in value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def format_spec(name: str, params: dict[str, object], order: tuple[str, ...] = ()) -> str:
@@ -59,10 +112,7 @@ def format_spec(name: str, params: dict[str, object], order: tuple[str, ...] = (
     keys = [k for k in order if k in params] + sorted(k for k in params if k not in order)
     parts = []
     for k in keys:
-        v = str(params[k])
-        if not v or any(c in _FORBIDDEN for c in v):
-            raise ValueError(f"value {v!r} of {k!r} cannot be written in a spec (no spaces, commas, parentheses, '=')")
-        parts.append(f"{k}={v}")
+        parts.append(f"{k}={_quote(str(params[k]))}")
     return f"{name}({','.join(parts)})"
 
 

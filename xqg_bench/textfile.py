@@ -21,18 +21,20 @@ def non_utf8_error(path: str) -> ValueError:
 
 
 def utf8_lines(path: str) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line) of a UTF-8 text file; a non-UTF-8 byte raises ValueError naming the line."""
+    """(line number from 1, line) of a UTF-8 text file (a leading byte-order mark is dropped); a non-UTF-8 byte
+    raises ValueError naming the line."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             yield from enumerate(f, start=1)
     except UnicodeDecodeError:
         raise non_utf8_error(path) from None
 
 
 def read_utf8(path: str) -> str:
-    """The whole text of a UTF-8 file; a non-UTF-8 byte raises ValueError naming the line."""
+    """The whole text of a UTF-8 file (without a leading byte-order mark); a non-UTF-8 byte raises ValueError
+    naming the line."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             return f.read()
     except UnicodeDecodeError:
         raise non_utf8_error(path) from None

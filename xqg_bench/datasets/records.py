@@ -1,8 +1,6 @@
 """Record types shared by every XOR-style dataset of the harness."""
 
-from __future__ import annotations
-
-from typing import NamedTuple
+from typing import NamedTuple, Tuple  # noqa: UP035 - ir_datasets' exporters recognise typing.Tuple[str, ...] only
 
 
 class XorDoc(NamedTuple):
@@ -23,7 +21,7 @@ class XorQuery(NamedTuple):
     query_id: str
     text: str
     lang: str
-    answers: tuple[str, ...]
+    answers: Tuple[str, ...]  # noqa: UP006
     qtype: str = ""
 
     def default_text(self) -> str:

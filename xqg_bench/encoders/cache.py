@@ -1,7 +1,8 @@
 """A query-embedding cache: the same texts with the same encoder are encoded once, ever.
 
 Keyed by sha256 of (encoder spec, weights fingerprint, the texts in order); stored as ``.npy``
-(no pickle) under ``<cache>/queries/``.  Baseline and +xQG search the same query sets with the
+(no pickle) under ``<cache>/queries/`` with a ``.sha256`` checked on reuse (a damaged file is named
+and encoded again).  Baseline and +xQG search the same query sets with the
 same encoder, so each set is encoded once per run, and not at all on a warm run.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_save_npy
+from xqg_bench.atomic import load_npy_checked, save_npy_checked
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 
@@ -38,12 +39,11 @@ class CachedQueryEncoder(Encoder):
             h.update(t.encode("utf-8"))
             h.update(b"\x00")
         path = os.path.join(self.cache_dir, f"{h.hexdigest()[:32]}.npy")
-        if os.path.exists(path):
-            arr = np.load(path, allow_pickle=False)
-            if arr.shape == (len(texts), self.dim):
-                return arr
+        arr = load_npy_checked(path)
+        if arr is not None and arr.shape == (len(texts), self.dim):
+            return arr
         arr = self.inner.encode_queries(texts)
-        atomic_save_npy(path, arr)
+        save_npy_checked(path, arr)
         return arr
 
     def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:

@@ -21,6 +21,14 @@ from xqg_bench.spec import format_spec
 POOLINGS = ("cls", "mean")
 
 
+def damaged_model(name: str, e: Exception) -> ValueError:
+    first = (str(e).strip().splitlines() or [""])[0][:200]
+    return ValueError(
+        f"cannot load the model files of {name} ({type(e).__name__}: {first}); they are damaged or incomplete: "
+        "download them again"
+    )
+
+
 class HFBiEncoder(Encoder):
     def __init__(
         self,
@@ -48,8 +56,13 @@ class HFBiEncoder(Encoder):
         self._dtype = torch.float16 if self.device.startswith("cuda") else torch.float32
 
         def load(name: str):  # type: ignore[no-untyped-def]
-            tok = AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code)
-            mod = AutoModel.from_pretrained(name, trust_remote_code=trust_remote_code, dtype=self._dtype)
+            try:
+                tok = AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code)
+                mod = AutoModel.from_pretrained(name, trust_remote_code=trust_remote_code, dtype=self._dtype)
+            except (ValueError, OSError):
+                raise
+            except Exception as e:  # damaged weights: safetensors' SafetensorError, torch's errors
+                raise damaged_model(name, e) from None
             return tok, mod.to(self.device).eval()
 
         self.query_name = model

@@ -7,11 +7,9 @@ and whose queries are the base queries perturbed: same query id, lang and answer
 their text.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import NamedTuple, Tuple  # noqa: UP035 - ir_datasets' exporters recognise typing.Tuple[str, ...] only
 
 from ir_datasets.formats import BaseQueries
 
@@ -28,6 +26,7 @@ DEFAULT_VARIANTS: tuple[str, ...] = (
     "typo(kind=delete,n=1,seed=13)",
     "typo(kind=substitute,n=1,seed=13)",
     "typo(kind=swap,n=1,seed=13)",
+    "layout(rate=1.0,seed=13)",
     "script(kind=nfd,rate=1.0,seed=13)",
     "script(kind=alef,rate=1.0,seed=13)",
     "script(kind=diacritics,rate=0.5,seed=13)",
@@ -41,6 +40,8 @@ DEFAULT_VARIANTS: tuple[str, ...] = (
     "word(kind=swap,n=1,seed=13)",
     "word(kind=dup,n=1,seed=13)",
     "codemix(rate=1.0,seed=13)",
+    "codemix(lexicon=parallel,rate=1.0,seed=13)",
+    "codemix(lexicon=both,rate=1.0,seed=13)",
 )
 
 
@@ -48,13 +49,22 @@ class PerturbedQuery(NamedTuple):
     query_id: str
     text: str
     lang: str
-    answers: tuple[str, ...]
+    answers: Tuple[str, ...]  # noqa: UP006
     qtype: str
     original_text: str
     variant: str
 
     def default_text(self) -> str:
         return self.text
+
+
+def perturb_texts(variant: Perturbation, queries: list[tuple[str, str, str]]) -> list[str]:
+    """The perturbed text of each (query id, text, lang); queries of languages the variant does not apply
+    to keep their text.  Encoder-aware variants attack the whole set at once (cached)."""
+    if hasattr(variant, "attack_cached"):
+        attacked = variant.attack_cached(queries)
+        return [attacked.get(qid, text) for qid, text, _lang in queries]
+    return [variant.apply(text, lang, qid) if variant.applicable(lang) else text for qid, text, lang in queries]
 
 
 class PerturbedQueries(BaseQueries):
@@ -64,16 +74,10 @@ class PerturbedQueries(BaseQueries):
 
     def queries_iter(self) -> Iterator[PerturbedQuery]:
         default_lang = self._base.queries_lang()
-        attacked: dict[str, str] | None = None
-        if hasattr(self._variant, "attack_cached"):  # encoder-aware: the whole set at once, cached
-            base = [(q.query_id, q.text, getattr(q, "lang", None) or default_lang) for q in self._base.queries_iter()]
-            attacked = self._variant.attack_cached(base)
-        for q in self._base.queries_iter():
-            lang = getattr(q, "lang", None) or default_lang
-            if attacked is not None:
-                text = attacked.get(q.query_id, q.text)
-            else:
-                text = self._variant.apply(q.text, lang, q.query_id) if self._variant.applicable(lang) else q.text
+        base = list(self._base.queries_iter())
+        langs = [getattr(q, "lang", None) or default_lang for q in base]
+        texts = perturb_texts(self._variant, [(q.query_id, q.text, lang) for q, lang in zip(base, langs, strict=True)])
+        for q, lang, text in zip(base, langs, texts, strict=True):
             yield PerturbedQuery(
                 q.query_id, text, lang, tuple(getattr(q, "answers", ())), getattr(q, "qtype", ""), q.text,
                 self._variant.spec,
@@ -94,10 +98,15 @@ def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-u
     from ir_datasets.datasets.base import Dataset
 
     base_id, variant_text = groups
+    if re.fullmatch(r"[a-z]{2,3}", variant_text):  # not a variant (families have longer names): a language code
+        raise KeyError(_unknown_language(dataset_id, base_id, variant_text))
     variant = parse_variant(variant_text)
     if variant.spec != variant_text:
         raise KeyError(f"{dataset_id}: write the variant canonically as {variant.spec!r}")
     if base_id not in ir_datasets.registry._registered:
+        parent, _slash, code = base_id.rpartition("/")
+        if parent in ir_datasets.registry._registered and re.fullmatch(r"[a-z]{2,3}", code):
+            raise KeyError(_unknown_language(base_id, parent, code))
         raise KeyError(
             f"{dataset_id}: the query set {base_id!r} is not registered; see `python -m xqg_bench.run datasets`"
         )
@@ -109,6 +118,27 @@ def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-u
     if base.has_qrels():
         handlers.append(base.qrels_handler())
     return Dataset(*handlers)
+
+
+# Codes people type for the XOR languages: country codes and ISO 639-2/3 codes.
+_LANG_ALIASES = {
+    "jp": "ja", "jpn": "ja", "kr": "ko", "kor": "ko", "ara": "ar", "sa": "ar", "ben": "bn", "bd": "bn", "bng": "bn",
+    "fin": "fi", "suo": "fi", "rus": "ru", "tel": "te", "in": "te",
+}  # fmt: skip
+
+
+def _unknown_language(dataset_id: str, base_id: str, code: str) -> str:
+    """The error for ``<query set>/<code>`` naming the closest registered per-language query set."""
+    import difflib
+
+    import ir_datasets
+
+    langs = sorted(i.rsplit("/", 1)[1] for i in ir_datasets.registry._registered if i.startswith(base_id + "/"))
+    guess = _LANG_ALIASES.get(code) if _LANG_ALIASES.get(code) in langs else None
+    guess = guess or next(iter(difflib.get_close_matches(code, langs, n=1, cutoff=0.5)), None)
+    hint = f" (did you mean {base_id + '/' + guess!r}?)" if guess else ""
+    have = f"; its languages are {', '.join(langs)}" if langs else ""
+    return f"unknown language {code!r} in {dataset_id!r}{hint}{have} (ISO 639-1 codes, e.g. ja, not jp)"
 
 
 def register(registry) -> None:  # type: ignore[no-untyped-def]

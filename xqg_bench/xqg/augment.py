@@ -10,14 +10,21 @@ not grow with the corpus.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_save_npy, atomic_write_json, job_dir
+from xqg_bench.atomic import (
+    atomic_write_json,
+    discard,
+    is_complete,
+    job_dir,
+    load_npy_checked,
+    read_json,
+    save_npy_checked,
+)
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import load_vectors
 from xqg_bench.signature import cache_key, make_signature
@@ -152,7 +159,9 @@ def encode_generated(
     mine = [b for k, b in enumerate(blocks) if k % num_shards == shard_id]
 
     def done(i: int) -> bool:
-        return os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy"))
+        return is_complete(os.path.join(out, f"qcount-{i:05d}.npy")) and is_complete(
+            os.path.join(out, f"qemb-{i:05d}.npy")
+        )
 
     with tqdm(
         total=sum(manifest["shards"][i]["queries"] for b in mine for i in b),
@@ -173,7 +182,7 @@ def encode_generated(
             for i in todo:
                 records, texts, counts = per_shard[i]
                 emb = vecs[[row[t] for t in texts]] if texts else np.zeros((0, encoder.dim), np.float32)
-                atomic_save_npy(os.path.join(out, f"qcount-{i:05d}.npy"), counts)
+                save_npy_checked(os.path.join(out, f"qcount-{i:05d}.npy"), counts)
                 if store == "sums":
                     sums = np.zeros((len(records), len(langs), encoder.dim), dtype=np.float64)
                     flat = counts.reshape(-1)
@@ -181,12 +190,19 @@ def encode_generated(
                     np.add.at(sums.reshape(-1, encoder.dim), owner, emb.astype(np.float64))
                     emb = sums
                 # the last file written marks the shard done
-                atomic_save_npy(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(dtype))
+                save_npy_checked(os.path.join(out, f"qemb-{i:05d}.npy"), emb.astype(dtype))
                 bar.update(len(texts))
-    complete = all(os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy")) for i in range(total))
-    if complete and not os.path.exists(os.path.join(out, "meta.json")):
-        meta = {"signature": sig, "langs": langs, "shards": total, "store": store, "dtype": dtype}
-        atomic_write_json(os.path.join(out, "meta.json"), meta)
+    complete = all(os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy.sha256")) for i in range(total))
+    meta = {"signature": sig, "langs": langs, "shards": total, "store": store, "dtype": dtype}
+    meta_path = os.path.join(out, "meta.json")
+    if complete and os.path.exists(meta_path):
+        try:
+            if read_json(meta_path) != meta:
+                raise ValueError("it does not describe these shards")
+        except ValueError as e:
+            discard(meta_path, str(e).split(": ", 1)[-1])
+    if complete and not os.path.exists(meta_path):
+        atomic_write_json(meta_path, meta)
     return out
 
 
@@ -254,10 +270,8 @@ def augment(passage_dir: str, qemb_dir: str, root: str, cfg: AugmentConfig, prog
     from tqdm.auto import tqdm
 
     cfg.validate()
-    with open(os.path.join(qemb_dir, "meta.json"), encoding="utf-8") as f:
-        qmeta = json.load(f)
-    with open(os.path.join(passage_dir, "meta.json"), encoding="utf-8") as f:
-        pmeta = json.load(f)
+    qmeta = read_json(os.path.join(qemb_dir, "meta.json"))
+    pmeta = read_json(os.path.join(passage_dir, "meta.json"))
     if pmeta["shards"] != qmeta["shards"]:
         raise ValueError(
             f"passage embeddings have {pmeta['shards']} shards, generated queries {qmeta['shards']}: "
@@ -268,18 +282,23 @@ def augment(passage_dir: str, qemb_dir: str, root: str, cfg: AugmentConfig, prog
     job_dir(out)
     sums = qmeta.get("store") == "sums"
     for i in tqdm(range(pmeta["shards"]), desc="augment", unit="shard", disable=not progress):
-        if os.path.exists(os.path.join(out, f"shard-{i:05d}.npy")):
+        if is_complete(os.path.join(out, f"used-{i:05d}.npy")) and is_complete(os.path.join(out, f"shard-{i:05d}.npy")):
             continue
         p = load_vectors(os.path.join(passage_dir, f"shard-{i:05d}.npy"), pmeta["dim"])
         q = load_vectors(os.path.join(qemb_dir, f"qemb-{i:05d}.npy"), pmeta["dim"], 3 if sums else 2)
-        c = np.load(os.path.join(qemb_dir, f"qcount-{i:05d}.npy"), allow_pickle=False)
+        c = load_npy_checked(os.path.join(qemb_dir, f"qcount-{i:05d}.npy"))
+        if c is None:
+            raise ValueError(f"{qemb_dir}/qcount-{i:05d}.npy is missing or damaged; rerun: it is encoded again")
         shard_fn = augment_shard_sums if sums else augment_shard
         aug, used = shard_fn(p, q, c, qmeta["langs"], cfg)
-        atomic_save_npy(os.path.join(out, f"used-{i:05d}.npy"), used)
-        atomic_save_npy(os.path.join(out, f"shard-{i:05d}.npy"), aug)
-    used_total = sum(
-        int(np.load(os.path.join(out, f"used-{i:05d}.npy"), allow_pickle=False).sum()) for i in range(pmeta["shards"])
-    )
+        save_npy_checked(os.path.join(out, f"used-{i:05d}.npy"), used)
+        save_npy_checked(os.path.join(out, f"shard-{i:05d}.npy"), aug)
+    used_total = 0
+    for i in range(pmeta["shards"]):
+        used = load_npy_checked(os.path.join(out, f"used-{i:05d}.npy"))
+        if used is None:
+            raise ValueError(f"{out}/used-{i:05d}.npy is missing or damaged; rerun: it is computed again")
+        used_total += int(used.sum())
     sig = make_signature({"base": cache_key(base), "aug": cfg.spec, "used": used_total, "docs": pmeta["count"]})
     atomic_write_json(
         os.path.join(out, "meta.json"),

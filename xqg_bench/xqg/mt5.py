@@ -35,12 +35,16 @@ class MT5Generator(QueryGenerator):
 
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.float16 if self.device.startswith("cuda") else torch.float32
-        self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
-        self.model = (
-            AutoModelForSeq2SeqLM.from_pretrained(model, trust_remote_code=trust_remote_code, dtype=dtype)
-            .to(self.device)
-            .eval()
-        )
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
+            loaded = AutoModelForSeq2SeqLM.from_pretrained(model, trust_remote_code=trust_remote_code, dtype=dtype)
+        except (ValueError, OSError):
+            raise
+        except Exception as e:  # damaged weights: safetensors' SafetensorError, torch's errors
+            from xqg_bench.encoders.hf import damaged_model
+
+            raise damaged_model(model, e) from None
+        self.model = loaded.to(self.device).eval()
         self.top_k, self.max_length, self.input_length = top_k, max_length, input_length
         self.batch_size = batch_size
         self.spec = format_spec(

@@ -8,12 +8,12 @@ from typing import NamedTuple
 
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import IndexInfo, encode_corpus, index_fields, read_index_meta, write_index_from_cache
+from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
-from xqg_bench.xqg.store import generate
+from xqg_bench.xqg.store import generate, read_manifest
 
 DEFAULT_GENERATOR = "cldr"
 
@@ -26,6 +26,7 @@ class XqgConfig(NamedTuple):
     augment: AugmentConfig = AugmentConfig()
     query_store: str = "queries"  # queries (every embedding) | sums (per passage and language)
     query_dtype: str = "float32"  # float32 | float16
+    allow_short: bool = False  # precomputed queries: run with fewer languages/queries than requested
 
 
 def build_xqg_index(
@@ -50,6 +51,7 @@ def build_xqg_index(
     )
     p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     aug_dir, aug_sig = augment(p_dir, q_dir, cache_root, cfg.augment, progress)
+    manifest = read_manifest(gen_dir)
     sig = make_signature(index_fields(encoder.spec, cache_key(aug_sig), index_type))
     record = {
         "generator": gen.spec,
@@ -59,11 +61,14 @@ def build_xqg_index(
         "augment": cfg.augment.spec,
         "query_store": f"{cfg.query_store}/{cfg.query_dtype}",
         "augment_signature": aug_sig,
+        # what the generated queries hold (may be fewer than requested with precomputed queries)
+        "used_langs": [lg for lg in cfg.langs if manifest.get("per_lang", {}).get(lg, {}).get("queries", 0) > 0],
+        "used_per_lang": manifest.get("per_lang", {}),
     }
     index_dir = os.path.join(cache_root, "indexes", cache_key(sig))
-    if os.path.exists(os.path.join(index_dir, "meta.json")) and read_index_meta(index_dir).get("signature") == sig:
-        meta = read_index_meta(index_dir)
-        return IndexInfo(index_dir, sig, meta["count"], meta["dim"]), record
+    cached = cached_index(index_dir, sig)
+    if cached is not None:
+        return cached, record
     info = write_index_from_cache(
         index_dir,
         aug_dir,
