@@ -249,7 +249,12 @@ def test_committed_regression_file_covers_the_default(tmp_path):
     import yaml
 
     spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "regressions", "mini-default.yaml")))
-    for system in ("baseline", "xqg"):
+    from xqg_bench.pipeline import DEFAULT_RUN_VARIANTS, slug
+
+    # one draw of each perturbation family of the default run is pinned, under the folder the run writes
+    folders = {p.split("/")[1] for s, p in spec["scores"].items() if "@" in s}
+    assert len(folders) == 4 and folders <= {slug(v) for v in DEFAULT_RUN_VARIANTS}
+    for system in spec["expected"]:
         table = spec["expected"][system]
         assert set(table) == {"R@200t", "R@500t", "R@2kt", "R@5kt", "R@100", "RR@10", "nDCG@10", "Success@5"}
         assert all(set(v) == {"ar", "bn", "fi", "ja", "ko", "ru", "te", "avg"} for v in table.values())
@@ -261,14 +266,15 @@ def test_default_run_includes_variants_robustness_and_severity_plot(full):
 
     res, cfg = full
     typos = [f"typo(kind=keyboard,n={n},seed={s})" for n in (1, 2, 3) for s in (13, 14, 15)]  # 3 seeds each
-    deterministic = ["codemix(rate=1.0,seed=13)", "romanize(rate=1.0,seed=13)"]  # rate 1.0: one draw is all
+    # rate 1.0: one draw is all
+    deterministic = ["layout(rate=1.0,seed=13)", "codemix(lexicon=both,rate=1.0,seed=13)", "romanize(rate=1.0,seed=13)"]
     assert sorted(res.variants) == sorted(typos + deterministic) and cfg.seeds == 3
     assert all(set(v) == {"baseline", "xqg"} for v in res.variants.values())
     typo2 = res.variants["typo(kind=keyboard,n=2,seed=14)"]["xqg"]
     assert os.path.dirname(typo2.run_path).endswith(os.path.join("variants", "typo-kind-keyboard-n-2-seed-14"))
     board = pd.read_csv(res.files["leaderboard.csv"])
     conditions = {"clean", *(f"typo(kind=keyboard,n={n})" for n in (1, 2, 3)), *deterministic}
-    assert set(board.condition) == conditions and len(DEFAULT_RUN_VARIANTS) == 5
+    assert set(board.condition) == conditions and len(DEFAULT_RUN_VARIANTS) == 6
     # a typo condition's per-query values are the mean over its three draws
     draws = pd.concat(
         [res.variants[f"typo(kind=keyboard,n=1,seed={s})"]["xqg"].per_query for s in (13, 14, 15)], ignore_index=True
@@ -276,15 +282,22 @@ def test_default_run_includes_variants_robustness_and_severity_plot(full):
     ndcg = draws[draws.measure == "nDCG@10"].groupby("lang")["value"].mean().mean()
     row = board[(board.condition == "typo(kind=keyboard,n=1)") & (board.measure == "nDCG@10") & (board.lang == "all")]
     assert abs(row.mean_system.iloc[0] - ndcg) < 1e-12
-    sig = board[board.condition == "codemix(rate=1.0,seed=13)"].signature.iloc[0]
-    assert "data:xqg-bench:mini/dev/codemix(rate=1.0,seed=13)" in sig  # each row names its own query set
-    assert res.variants["codemix(rate=1.0,seed=13)"]["xqg"].signature in sig
+    codemix = "codemix(lexicon=both,rate=1.0,seed=13)"
+    sig = board[board.condition == codemix].signature.iloc[0]
+    assert f"data:xqg-bench:mini/dev/{codemix}" in sig  # each row names its own query set
+    assert res.variants[codemix]["xqg"].signature in sig
     rob = res.robustness
     assert set(rob.condition) == conditions - {"clean"} and {"effect_ratio", "p_did_adj", "verdict"} <= set(rob.columns)
     assert set(rob[rob.condition.str.startswith("typo")].seeds) == {3} and (rob.gain_perturbed_seed_sd >= 0).any()
-    row = rob[(rob.condition == "codemix(rate=1.0,seed=13)") & (rob.measure == "nDCG@10") & (rob.lang == "all")].iloc[0]
+    row = rob[(rob.condition == "typo(kind=keyboard,n=1)") & (rob.measure == "nDCG@10") & (rob.lang == "all")].iloc[0]
     clean = res.comparison[("nDCG@10", "delta")]["avg"]
     assert row.n == 420 and abs(row.gain_clean - clean) < 1e-12  # both the plain mean over languages
+    # code-mixing is measured on the questions it changed only
+    row = rob[(rob.condition == codemix) & (rob.measure == "nDCG@10") & (rob.lang == "all")].iloc[0]
+    import ir_datasets
+
+    changed = sum(q.text != q.original_text for q in ir_datasets.load(f"xqg-bench:mini/dev/{codemix}").queries_iter())
+    assert row.n == changed and 0 < changed < 420 and row.of == 420
     with open(res.files["severity.png"], "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     md = open(res.files["robustness.md"]).read()

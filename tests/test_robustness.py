@@ -149,3 +149,19 @@ def test_robustness_on_the_questions_a_variant_changed():
     # conditions not listed keep every question
     other = rob[(rob.condition == "word(kind=drop,n=2,seed=1)") & (rob.lang == "ja")].iloc[0]
     assert other.n == 30 and other.of == 30
+
+
+def test_effect_ratio_interval_survives_resamples_with_a_zero_clean_gain():
+    """0/1 measures at small n: a few resamples have no clean gain; the ER interval is taken over the others."""
+    rows = []
+    for i in range(20):
+        for cond, hit in (("clean", i < 6), ("typo(kind=keyboard,n=1,seed=1)", i < 3)):
+            rows.append(("baseline", cond, f"q{i:02d}", "ja", "R@2kt", 0.0))
+            rows.append(("xqg", cond, f"q{i:02d}", "ja", "R@2kt", 100.0 * hit))
+    df = pd.DataFrame(rows, columns=["system", "condition", "query_id", "lang", "measure", "value"])
+    rob = robustness_table(df, "baseline", "xqg", samples=4000)
+    row = rob[rob.lang == "ja"].iloc[0]
+    assert row.er_status == "estimable" and row.effect_ratio == 0.5
+    assert 0 < row.effect_ratio_ci_resamples < 4000  # some resamples had a zero clean gain, and were left out
+    assert np.isfinite(row.effect_ratio_ci_low) and row.effect_ratio_ci_low <= 0.5 <= row.effect_ratio_ci_high
+    assert row.gain_clean_ci_low == np.round(row.gain_clean_ci_low, 12)

@@ -32,6 +32,7 @@ from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
+from xqg_bench.stages import stage
 
 INDEX_FORMAT = "pyserini-faiss-flat-ip-v1"
 
@@ -310,9 +311,11 @@ def build_index(
     cached = cached_index(index_dir, sig)
     if cached is not None:
         return cached
-    emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
+    with stage("encode passages"):
+        emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     meta = {"signature": sig, "encoder": encoder.spec}
-    return write_index_from_cache(index_dir, emb_dir, [d.doc_id for d in docs], meta, index_type)
+    with stage("index"):
+        return write_index_from_cache(index_dir, emb_dir, [d.doc_id for d in docs], meta, index_type)
 
 
 def write_index_from_cache(

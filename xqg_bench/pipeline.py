@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from xqg_bench import __version__
+from xqg_bench import __version__, stages
 from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path, read_json
 from xqg_bench.compare import compare
 from xqg_bench.datasets.docs import DocSequence
@@ -42,6 +42,7 @@ from xqg_bench.search import search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
+from xqg_bench.stages import stage
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
@@ -198,6 +199,7 @@ class RunResult:
     variants: dict[str, dict[str, SystemResult]] = field(default_factory=dict)  # variant -> system -> result
     robustness: pd.DataFrame | None = None
     key: str = ""  # the configuration's key: every output file of the run carries it
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (xqg_bench.stages)
 
     # the baseline's numbers, for callers that run one system
     @property
@@ -239,20 +241,22 @@ def run_system(
     """Search every query on one index, write the run, score it, write the system's files."""
     out_dir = out_dir or cfg.output_dir
     qids = [q.query_id for q in qs.queries]
-    rankings = search(
-        info.path,
-        encoder,
-        qids,
-        [qs.texts[q] for q in qids],
-        depth=cfg.depth,
-        threads=cfg.threads,
-        progress=cfg.progress,
-    )
+    with stage("encode questions and search"):
+        rankings = search(
+            info.path,
+            encoder,
+            qids,
+            [qs.texts[q] for q in qids],
+            depth=cfg.depth,
+            threads=cfg.threads,
+            progress=cfg.progress,
+        )
     run_path = output_path(out_dir, f"{stem}.trec")
     write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))
     on_disk = read_trec_run(run_path)  # score exactly what was written
     lookup = qs.text_lookup()
-    per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, cfg.measures, cfg.budgets)
+    with stage("score"):
+        per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, cfg.measures, cfg.budgets)
     table = language_table(per_query, [rkt_label(b) for b in cfg.budgets] + list(cfg.measures))
     run_md5 = file_md5(run_path)
     sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
@@ -297,6 +301,7 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
     t0 = time.perf_counter()
+    stages.reset()
     if cfg.predictions not in PREDICTION_FORMATS:
         raise ValueError(f"predictions={cfg.predictions!r}: use one of {', '.join(PREDICTION_FORMATS)}")
     parse_measures(cfg.measures)  # fail before any work on a bad measure name or statistics option
@@ -362,49 +367,51 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
         draws = pd.concat([r.per_query for r in every], ignore_index=True)
         per_query = average_draws(draws, {name: [v.spec for v in vs] for name, vs in groups.items()})
-        result = compare(
-            per_query,
-            "baseline",
-            ["xqg"],
-            cfg.test,
-            cfg.correction,
-            cfg.samples,
-            cfg.stats_seed,
-            max_samples=cfg.max_samples,
-        )
+        with stage("statistics"):
+            result = compare(
+                per_query,
+                "baseline",
+                ["xqg"],
+                cfg.test,
+                cfg.correction,
+                cfg.samples,
+                cfg.stats_seed,
+                max_samples=cfg.max_samples,
+            )
         sigs = per_query.groupby(["system", "condition"])["signature"].first().to_dict()
         board = leaderboard_frame(result, sigs)
         for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
             files[f"leaderboard.{ext}"] = path
         if by_variant:
-            robustness = robustness_table(
-                per_query,
-                "baseline",
-                "xqg",
-                cfg.correction,
-                cfg.samples,
-                cfg.stats_seed,
-                margin=cfg.margin,
-                max_samples=cfg.max_samples,
-                changed=changed_queries(qs, groups, variant_sets),
-            )
-            spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
-            robustness = with_seed_spread(robustness, spread)
-            stab = stability_per_query(
-                {name: r.rankings for name, r in systems.items()},
-                {cond: {name: r.rankings for name, r in v.items()} for cond, v in by_variant.items()},
-                {q.query_id: q.lang for q in qs.queries},
-                cfg.depth,
-            )
-            stab = average_draws(stab, {name: [v.spec for v in vs] for name, vs in groups.items()})
-            stab_summary = stability_summary(stab, cfg.samples, cfg.stats_seed)
-            robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
+            with stage("statistics"):
+                robustness = robustness_table(
+                    per_query,
+                    "baseline",
+                    "xqg",
+                    cfg.correction,
+                    cfg.samples,
+                    cfg.stats_seed,
+                    margin=cfg.margin,
+                    max_samples=cfg.max_samples,
+                    changed=changed_queries(qs, groups, variant_sets),
+                )
+                spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
+                robustness = with_seed_spread(robustness, spread)
+                stab = stability_per_query(
+                    {name: r.rankings for name, r in systems.items()},
+                    {cond: {name: r.rankings for name, r in v.items()} for cond, v in by_variant.items()},
+                    {q.query_id: q.lang for q in qs.queries},
+                    cfg.depth,
+                )
+                stab = average_draws(stab, {name: [v.spec for v in vs] for name, vs in groups.items()})
+                stab_summary = stability_summary(stab, cfg.samples, cfg.stats_seed)
+                robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
             files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
             plot = output_path(cfg.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
                 files["severity.png"] = plot
     record_experiment(cfg.output_dir, key, exp_sig, systems, by_variant, files)
-    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key)
+    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key, stages.times())
 
 
 def changed_queries(qs: QuerySet, groups: dict, variant_sets: dict[str, QuerySet]) -> dict[str, set[str]]:

@@ -275,10 +275,24 @@ def resample_robustness(
     for sizes, idx in sorted(by_sizes.items()):
         stacked = np.concatenate([quads[i][0] for i in idx], axis=1)  # (n, 4 * len(idx))
         means = (bootstrap_matrix(sizes, samples, seed) @ stacked).reshape(samples, len(idx), 4)
-        lo, hi = percentile_ci(_figures(means), level)  # (len(idx), 6)
+        figs = _figures(means)  # (samples, len(idx), 6)
+        lo, hi = percentile_ci(figs, level)  # (len(idx), 6)
+        # the Effect Ratio's interval: over the resamples whose clean gain has the observed sign (in the
+        # others the ratio means something else, or nothing at a zero gain); the count used is kept
+        same_sign = np.sign(figs[..., 2]) == np.sign([res[i]["gain_clean"] for i in idx])
+        er = np.where(same_sign & np.isfinite(figs[..., 5]), figs[..., 5], np.nan)
+        used = np.sum(~np.isnan(er), axis=0)
+        a = (1 - level) / 2
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns: no interval
+            er_lo, er_hi = np.nanquantile(er, [a, 1 - a], axis=0)
+        lo[:, 5], hi[:, 5] = er_lo, er_hi
+        # means of 0/1 values over weights 1/n_lang carry float noise (-1e-14 for a true 0)
+        lo, hi = np.round(lo, 12), np.round(hi, 12)
         for j, i in enumerate(idx):
             for f, name in enumerate(FIGURES):
                 res[i][f"{name}_ci_low"], res[i][f"{name}_ci_high"] = float(lo[j, f]), float(hi[j, f])
+            res[i]["effect_ratio_ci_resamples"] = int(used[j])
     for _n, idx in sorted(by_n.items()):
         x = np.stack(
             [((quads[i][0][:, 3] - quads[i][0][:, 2]) - (quads[i][0][:, 1] - quads[i][0][:, 0]))
@@ -395,7 +409,8 @@ def legend(robust: pd.DataFrame) -> str:
     incomplete = int(robust["status"].str.startswith("incomplete").sum())
     return (
         "drop = clean - perturbed mean; gain = +xQG - baseline mean; DiD = gain perturbed - gain clean (per query, "
-        "then averaged); ER = gain perturbed / gain clean, 'not estimable' when the clean gain's CI includes 0. "
+        "then averaged); ER = gain perturbed / gain clean, 'not estimable' when the clean gain's CI includes 0; its "
+        "interval is taken over the resamples whose clean gain has the observed sign. "
         "'all' = plain mean over languages (the XOR-Retrieve convention); its tests and CIs are stratified by "
         "language (sign flips and bootstrap resampling within each language, weights 1/n_lang). "
         + (

@@ -298,6 +298,9 @@ def cmd_run(argv: Sequence[str]) -> int:
         f"experiment key: {res.key} (every output file of this configuration carries it; "
         f"see {args.output_dir}/INDEX.md)"
     )
+    from xqg_bench.stages import summary
+
+    print(summary(res.stages))
     print(f"done in {res.seconds:.1f} s")
     return 0
 

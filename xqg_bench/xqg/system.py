@@ -10,6 +10,7 @@ from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
 from xqg_bench.signature import cache_key, make_signature
+from xqg_bench.stages import stage
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
@@ -45,12 +46,16 @@ def build_xqg_index(
     """
     cfg.augment.validate()
     gen = generator or load_generator(cfg.generator)
-    gen_dir = generate(gen, docs, cache_root, cfg.langs, cfg.n, cfg.seed, shard_size, progress=progress)
-    q_dir = encode_generated(
-        encoder, gen_dir, cache_root, progress=progress, store=cfg.query_store, dtype=cfg.query_dtype
-    )
-    p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
-    aug_dir, aug_sig = augment(p_dir, q_dir, cache_root, cfg.augment, progress)
+    with stage("generate queries"):
+        gen_dir = generate(gen, docs, cache_root, cfg.langs, cfg.n, cfg.seed, shard_size, progress=progress)
+    with stage("encode generated queries"):
+        q_dir = encode_generated(
+            encoder, gen_dir, cache_root, progress=progress, store=cfg.query_store, dtype=cfg.query_dtype
+        )
+    with stage("encode passages"):
+        p_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
+    with stage("augment"):
+        aug_dir, aug_sig = augment(p_dir, q_dir, cache_root, cfg.augment, progress)
     manifest = read_manifest(gen_dir)
     sig = make_signature(index_fields(encoder.spec, cache_key(aug_sig), index_type))
     record = {
@@ -69,11 +74,12 @@ def build_xqg_index(
     cached = cached_index(index_dir, sig)
     if cached is not None:
         return cached, record
-    info = write_index_from_cache(
-        index_dir,
-        aug_dir,
-        [d.doc_id for d in docs],
-        {"signature": sig, "encoder": encoder.spec, "xqg": record},
-        index_type,
-    )
+    with stage("index"):
+        info = write_index_from_cache(
+            index_dir,
+            aug_dir,
+            [d.doc_id for d in docs],
+            {"signature": sig, "encoder": encoder.spec, "xqg": record},
+            index_type,
+        )
     return info, record
