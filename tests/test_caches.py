@@ -149,3 +149,24 @@ def test_damaged_index_files_are_named_without_traceback(reference, tiny_models,
     with pytest.raises(ValueError) as e:
         load_npy(str(npy), str(npy))
     assert str(npy) in str(e.value) and "pickle" not in str(e.value)
+
+
+def test_variant_texts_are_cached_checked_and_rebuilt(tiny_models, tmp_path, capsys):
+    """A warm run reads each variant's texts back from cache/variants/ (checked); damage is named and rebuilt."""
+    import ir_datasets
+
+    out = tmp_path / "out"
+    argv = [a for a in argv_for(tiny_models, out) if a != "--no-variants"]
+    argv += ["--variant", "typo(kind=keyboard,n=1,seed=13)", "--seeds", "1"]
+    assert main(argv) == 0
+    ref = file_tree(out)
+    (cached,) = sorted((out / "cache" / "variants").glob("*.json"))
+    texts = json.loads(cached.read_text(encoding="utf-8"))["texts"]
+    fresh = ir_datasets.load("xqg-bench:mini/dev/ja/typo(kind=keyboard,n=1,seed=13)").queries_iter()
+    assert texts == {q.query_id: q.text for q in fresh}
+    _flip(cached)
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert f"{cached}:" in capsys.readouterr().err
+    now = file_tree(out)
+    assert [k for k in now if now[k] != ref[k]] == [] and sorted(now) == sorted(ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -117,12 +118,76 @@ def load_query_set(dataset_id: str) -> QuerySet:
         queries.append(QueryInfo(q.query_id, lang, tuple(getattr(q, "answers", ()))))
         texts[q.query_id] = q.text
     qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
-    fp = fingerprint_lines(
+    return QuerySet(dataset_id, docs, queries, texts, qrels, _fingerprint(docs, queries, texts, qrels), ds.docs_store())
+
+
+def _fingerprint(docs: DocSequence, queries: Sequence[QueryInfo], texts: dict[str, str], qrels: list | None) -> str:
+    return fingerprint_lines(
         [f"docs\t{docs.fingerprint()}"]
         + [f"{q.query_id}\t{q.lang}\t{texts[q.query_id]}\t{'|'.join(q.answers)}" for q in queries]
         + [f"{q}\t{d}\t{r}" for q, d, r in sorted(qrels or [])]
     )
-    return QuerySet(dataset_id, docs, queries, texts, qrels, fp, ds.docs_store())
+
+
+def _perturb_code() -> str:
+    """Fingerprint of what decides a variant's texts: the perturbation code and data, and the versions of
+    the libraries it calls (segmenter, transliteration tables, CLDR)."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    import xqg_bench.perturb as perturb
+
+    h = hashlib.sha256()
+    root = os.path.dirname(perturb.__file__)
+    for dirpath, dirnames, files in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".json", ".txt", ".tsv")):
+                path = os.path.join(dirpath, name)
+                h.update(os.path.relpath(path, root).encode() + b"\0")
+                with open(path, "rb") as f:
+                    h.update(f.read())
+    for lib in ("janome", "anyascii", "regex", "babel"):
+        try:
+            h.update(f"{lib}={version(lib)}\0".encode())
+        except PackageNotFoundError:
+            h.update(f"{lib}=none\0".encode())
+    return h.hexdigest()[:16]
+
+
+def variant_cache_path(base: QuerySet, spec: str, cache_root: str) -> str:
+    key = cache_key(make_signature({"base": base.fingerprint[:16], "variant": spec, "code": _perturb_code()}))
+    return os.path.join(cache_root, "variants", f"{key}.json")
+
+
+def load_variant_set(base: QuerySet, spec: str, cache_root: str) -> tuple[QuerySet, bool]:
+    """``<base>/<spec>`` as a query set, and whether its texts came from the (checked) cache.
+
+    Perturbing is deterministic but not free (segmenters, validators): the texts of each variant are
+    kept in ``cache/variants/`` under a key of the base set, the variant string and the perturbation
+    code, so a warm run reads them back; anything else comes from the base set."""
+    from xqg_bench.atomic import read_checked
+
+    dataset_id = f"{base.dataset_id}/{spec}"
+    data = read_checked(variant_cache_path(base, spec, cache_root))
+    if data is None:
+        return load_query_set(dataset_id), False
+    texts = json.loads(data)["texts"]
+    if list(texts) != [q.query_id for q in base.queries]:
+        raise ValueError(f"{variant_cache_path(base, spec, cache_root)}: not the questions of {base.dataset_id}")
+    fp = _fingerprint(base.docs, base.queries, texts, base.qrels)
+    return QuerySet(dataset_id, base.docs, base.queries, texts, base.qrels, fp, base.store), True
+
+
+def save_variant_set(base: QuerySet, vqs: QuerySet, spec: str, cache_root: str) -> None:
+    from xqg_bench.atomic import write_checked
+
+    payload = {
+        "variant": spec,
+        "base": base.dataset_id,
+        "texts": {q.query_id: vqs.texts[q.query_id] for q in base.queries},
+    }
+    write_checked(variant_cache_path(base, spec, cache_root), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -150,7 +215,8 @@ class RunConfig:
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
     ray_address: str | None = None
-    predictions: str = "json"  # json | json.gz | none: the official prediction file of every run
+    predictions: str = "json"  # json | json.gz | none: the official prediction file of every clean-query run
+    variant_predictions: bool = False  # prediction files for the perturbed conditions' runs too
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
     embeddings_format: str = "npy"  # tevatron | pyserini | npy
 
@@ -262,7 +328,7 @@ def run_system(
     sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
     per_query = per_query.assign(system=name, condition=condition, signature=sig)
     files = {"run": run_path}
-    if cfg.predictions != "none":
+    if cfg.predictions != "none" and (condition == "clean" or cfg.variant_predictions):
         files["predictions"] = output_path(out_dir, f"{stem}.predictions.{cfg.predictions}")
         write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
     files["per_query"] = output_path(out_dir, f"{stem}.per_query.csv")
@@ -315,14 +381,18 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
     # the generator is loaded (a released file read and checked) before any work
     generator = None if cfg.xqg is None else cfg.load_generator() or load_generator(cfg.xqg.generator)
     # every query set is loaded (and so checked) before anything is written
-    variant_sets = {v.spec: load_query_set(f"{cfg.dataset}/{v.spec}") for vs in groups.values() for v in vs}
+    cache_root = os.path.join(cfg.output_dir, "cache")
+    loaded = {v.spec: load_variant_set(qs, v.spec, cache_root) for vs in groups.values() for v in vs}
+    variant_sets = {spec: vqs for spec, (vqs, _cached) in loaded.items()}
     groups = collapse_identical(groups, {spec: vqs.texts for spec, vqs in variant_sets.items()})
     variants = [v for vs in groups.values() for v in vs]
     check_index_type(cfg.index_type, encoder.dim, len(qs.docs))  # parsed and trial-built before any encoding
     if generator is not None and hasattr(generator, "check_request"):
         generator.check_request(qs.docs, cfg.xqg.langs, cfg.xqg.n, cfg.xqg.allow_short)  # type: ignore[union-attr]
     ensure_output_dir(cfg.output_dir)
-    cache_root = os.path.join(cfg.output_dir, "cache")
+    for spec, (vqs, cached) in loaded.items():
+        if not cached:
+            save_variant_set(qs, vqs, spec, cache_root)
     if cfg.passage_embeddings:  # verified and written into the passage-embedding cache; queries: cfg.encoder
         from xqg_bench.ingest import ingest_passage_embeddings
 
@@ -439,7 +509,7 @@ def experiment_signature(cfg: RunConfig, qs: QuerySet, encoder: Encoder, generat
         "seeds": cfg.seeds,
         "margin": cfg.margin,
         "max_samples": cfg.max_samples if cfg.max_samples is not None else "auto",
-        "predictions": cfg.predictions,
+        "predictions": cfg.predictions + ("+variants" if cfg.variant_predictions else ""),
     }
     if cfg.xqg is not None:
         x = cfg.xqg

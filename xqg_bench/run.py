@@ -208,8 +208,14 @@ def main_parser() -> argparse.ArgumentParser:
         "--predictions",
         choices=("json", "json.gz", "none"),
         default="json",
-        help="official XOR-Retrieve prediction file of every run: json (default), json.gz (gzip; gunzip gives the "
-        "file the official script reads) or none (re-create one later with `predictions --from-run`)",
+        help="official XOR-Retrieve prediction file of every clean-query run: json (default), json.gz (gzip; gunzip "
+        "gives the file the official script reads) or none (re-create one later with `predictions --from-run`)",
+    )
+    p.add_argument(
+        "--variant-predictions",
+        action="store_true",
+        help="write prediction files for the perturbed conditions' runs too (about 10 MB each on the embedded "
+        "benchmark; by default only their TREC runs, from which `predictions --from-run` re-creates them)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     e = p.add_argument_group("bring your own passage embeddings (queries are encoded by --encoder)")
@@ -278,6 +284,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         ray_gpus_per_actor=args.ray_gpus_per_actor,
         ray_address=args.ray_address,
         predictions=args.predictions,
+        variant_predictions=args.variant_predictions,
         passage_embeddings=args.passage_embeddings,
         embeddings_format=args.embeddings_format,
     )

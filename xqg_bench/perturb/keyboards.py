@@ -72,6 +72,7 @@ def neighbours(lang: str) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
 def alphabet(lang: str) -> tuple[str, ...]:
     """Letters of the layout (no digits or punctuation): what insert/substitute draw from."""
     import unicodedata
