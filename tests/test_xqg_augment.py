@@ -1,5 +1,7 @@
 """Augmentation equals a direct numpy computation of the released formula."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,33 @@ def test_sum_store_refuses_the_n_ablation(stores):
     with pytest.raises(ValueError, match="--query-store queries"):
         augment(p_dir, dirs[("sums", "float32")], root, AugmentConfig(n=1), progress=False)
     augment(p_dir, dirs[("queries", "float32")], root, AugmentConfig(n=1), progress=False)  # fine
+
+
+def test_generated_queries_are_encoded_once_per_distinct_text_across_shards(stores, tiny_models, monkeypatch):
+    """Blocks of shards: a text repeated across shards is encoded once, and every query row holds the
+    vector its own text gets when encoded alone."""
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.xqg.augment import encode_generated, encoding_blocks
+    from xqg_bench.xqg.store import read_manifest, read_shard
+
+    assert encoding_blocks([5, 5, 5], limit=10) == [[0, 1], [2]] and encoding_blocks([12, 1], limit=10) == [[0], [1]]
+    root, _p_dir, dirs = stores
+    gen_dir = os.path.join(root, "generated", os.listdir(os.path.join(root, "generated"))[0])
+    manifest = read_manifest(gen_dir)
+    texts = [
+        q for i in range(len(manifest["shards"])) for _d, gq in read_shard(gen_dir, i) for lg in manifest["langs"]
+        for q in gq.get(lg, [])
+    ]  # fmt: skip
+    assert len(manifest["shards"]) > 1 and len(set(texts)) < len(texts)  # repeats across shards
+    enc = load_encoder(f"hf(model={tiny_models['bert']})")
+    seen: list[str] = []
+    inner = enc.encode_queries
+    monkeypatch.setattr(enc, "encode_queries", lambda batch: seen.extend(batch) or inner(batch))
+    out = encode_generated(enc, gen_dir, os.path.join(root, "again"), progress=False)
+    assert sorted(seen) == sorted(set(texts))  # each distinct text once (one block holds every shard here)
+    rows = np.concatenate([np.load(os.path.join(out, f"qemb-{i:05d}.npy")) for i in range(len(manifest["shards"]))])
+    first = {t: k for k, t in reversed(list(enumerate(texts)))}
+    for k, t in enumerate(texts):
+        np.testing.assert_array_equal(rows[k], rows[first[t]])  # a repeated text: the same vector everywhere
+    for k in (0, len(texts) // 2, len(texts) - 1):  # each row is its own text's vector (up to padding noise)
+        np.testing.assert_allclose(rows[k], inner([texts[k]])[0], rtol=1e-4, atol=1e-5)
