@@ -409,3 +409,18 @@ def job_dir(path: str) -> str:
     os.makedirs(path, mode=0o777, exist_ok=True)
     sweep_stale_temps(path)
     return path
+
+
+def settle_meta(path: str, meta: dict, complete: bool) -> None:
+    """Once every shard of a cache directory is complete, its ``meta.json`` is ``meta``: a file that
+    describes something else (or cannot be read) is named and replaced, never rewritten silently."""
+    if not complete:
+        return
+    if os.path.exists(path):
+        try:
+            if read_json(path) != meta:
+                raise ValueError("it does not describe these shards")
+        except ValueError as e:
+            discard(path, str(e).split(": ", 1)[-1])
+    if not os.path.exists(path):
+        atomic_write_json(path, meta)

@@ -27,6 +27,7 @@ from xqg_bench.atomic import (
     load_npy_checked,
     read_json,
     save_npy_checked,
+    settle_meta,
 )
 from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
@@ -102,14 +103,7 @@ def encode_corpus(
         os.path.exists(os.path.join(out, f"shard-{i:05d}.npy{CHECKSUM_SUFFIX}")) for i in range(n_shards)
     )
     meta = {"signature": sig, "count": len(docs), "dim": encoder.dim, "shards": n_shards}
-    if complete and os.path.exists(meta_path):
-        try:
-            if read_json(meta_path) != meta:
-                raise ValueError("it does not describe these shards")
-        except ValueError as e:
-            discard(meta_path, str(e).split(": ", 1)[-1])
-    if complete and not os.path.exists(meta_path):
-        atomic_write_json(meta_path, meta)
+    settle_meta(meta_path, meta, complete)
     return out
 
 

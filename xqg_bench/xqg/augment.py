@@ -18,12 +18,12 @@ import numpy as np
 
 from xqg_bench.atomic import (
     atomic_write_json,
-    discard,
     is_complete,
     job_dir,
     load_npy_checked,
     read_json,
     save_npy_checked,
+    settle_meta,
 )
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import load_vectors
@@ -195,14 +195,7 @@ def encode_generated(
     complete = all(os.path.exists(os.path.join(out, f"qemb-{i:05d}.npy.sha256")) for i in range(total))
     meta = {"signature": sig, "langs": langs, "shards": total, "store": store, "dtype": dtype}
     meta_path = os.path.join(out, "meta.json")
-    if complete and os.path.exists(meta_path):
-        try:
-            if read_json(meta_path) != meta:
-                raise ValueError("it does not describe these shards")
-        except ValueError as e:
-            discard(meta_path, str(e).split(": ", 1)[-1])
-    if complete and not os.path.exists(meta_path):
-        atomic_write_json(meta_path, meta)
+    settle_meta(meta_path, meta, complete)
     return out
 
 
