@@ -200,9 +200,12 @@ def compare(
     level: float = 0.95,
     alpha: float = 0.05,
     max_samples: int | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """One row per (measure, condition, lang, baseline, system) with statistics and corrected p.
 
+    The comparisons are every baseline against every system, or exactly ``pairs`` ((baseline,
+    system), in that order) when given; all of them form one family for the correction.
     ``samples``: bootstrap resamples (and the least Monte Carlo draws); ``max_samples``: cap on the
     sequential Monte Carlo draws (default: enough for the family, :func:`samples_for_family`)."""
     if test not in TESTS:
@@ -215,39 +218,41 @@ def compare(
     check_per_query(df)
     baselines = [baselines] if isinstance(baselines, str) else list(baselines)
     known = set(df["system"])
-    unknown = [s for s in [*baselines, *(systems or [])] if s not in known]
+    named = [*baselines, *(systems or [])] if pairs is None else [n for pair in pairs for n in pair]
+    unknown = [s for s in dict.fromkeys(named) if s not in known]
     if unknown:
         raise ValueError(f"system(s) {unknown} not in the per-query data (have {sorted(known)})")
-    systems = [s for s in (systems or sorted(known)) if s not in baselines]
+    if pairs is None:
+        systems = [s for s in (systems or sorted(known)) if s not in baselines]
+        pairs = [(b, s) for b in baselines for s in systems]
     rows: list[dict] = []
     items: list[tuple[np.ndarray, tuple[int, ...]]] = []
     tested: list[int] = []
     for (measure, condition), group in df.groupby(["measure", "condition"], sort=True):
         by_system = {s: by_language(g) for s, g in group.groupby("system")}
-        for base in baselines:
-            for system in systems:
-                if base not in by_system and system not in by_system:
-                    continue
-                pairs = Pairs(by_system.get(base, {}), by_system.get(system, {}), base, system)
-                key = {"measure": measure, "condition": condition, "baseline": base, "system": system}
-                for lang in sorted(pairs.status):
-                    b, o = pairs.values.get(lang, (np.zeros(0), np.zeros(0)))
-                    rows.append(key | {"lang": lang} | _row_stats(b, o, (len(b),)))
-                    rows[-1] |= {
-                        "missing": pairs.missing[lang],
-                        "extra": pairs.extra[lang],
-                        "status": pairs.status[lang],
-                    }
-                    if len(b):
-                        tested.append(len(rows) - 1)
-                        items.append((o - b, (len(b),)))
-                b, o, sizes = pairs.stacked()
-                counts = {"missing": sum(pairs.missing.values()), "extra": sum(pairs.extra.values())}
-                for lang, sz in ((ALL, sizes), (MICRO, (len(b),))):
-                    rows.append(key | {"lang": lang} | _row_stats(b, o, sz) | counts | {"status": pairs.all_status()})
-                    if len(b):
-                        tested.append(len(rows) - 1)
-                        items.append((o - b, sz))
+        for base, system in pairs:
+            if base not in by_system and system not in by_system:
+                continue
+            paired = Pairs(by_system.get(base, {}), by_system.get(system, {}), base, system)
+            key = {"measure": measure, "condition": condition, "baseline": base, "system": system}
+            for lang in sorted(paired.status):
+                b, o = paired.values.get(lang, (np.zeros(0), np.zeros(0)))
+                rows.append(key | {"lang": lang} | _row_stats(b, o, (len(b),)))
+                rows[-1] |= {
+                    "missing": paired.missing[lang],
+                    "extra": paired.extra[lang],
+                    "status": paired.status[lang],
+                }
+                if len(b):
+                    tested.append(len(rows) - 1)
+                    items.append((o - b, (len(b),)))
+            b, o, sizes = paired.stacked()
+            counts = {"missing": sum(paired.missing.values()), "extra": sum(paired.extra.values())}
+            for lang, sz in ((ALL, sizes), (MICRO, (len(b),))):
+                rows.append(key | {"lang": lang} | _row_stats(b, o, sz) | counts | {"status": paired.all_status()})
+                if len(b):
+                    tested.append(len(rows) - 1)
+                    items.append((o - b, sz))
     out = pd.DataFrame(rows)
     if out.empty:
         return out

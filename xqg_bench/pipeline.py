@@ -13,12 +13,17 @@ from typing import NamedTuple
 import pandas as pd
 
 from xqg_bench import __version__, stages
-from xqg_bench.atomic import atomic_write_json, atomic_write_text, ensure_output_dir, output_path, read_json
+from xqg_bench.atomic import (
+    atomic_open,
+    atomic_write_json,
+    atomic_write_text,
+    ensure_output_dir,
+    output_path,
+    read_json,
+)
 from xqg_bench.compare import compare
 from xqg_bench.datasets.docs import DocSequence
-from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
-from xqg_bench.encoders.base import Encoder
-from xqg_bench.encoders.cache import CachedQueryEncoder
+from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import (
     DEFAULT_BUDGETS,
     DEFAULT_MEASURES,
@@ -27,25 +32,21 @@ from xqg_bench.evaluate.measures import (
     TextLookup,
     docs_store_texts,
     language_table,
-    parse_measures,
     score_rankings,
 )
-from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.predictions import predictions, write_predictions
-from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.index import IndexInfo, build_index, check_index_type
+from xqg_bench.experiment import Experiment, Statistics, SystemDecl, check_experiment
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
 from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import read_trec_run, write_trec_run
-from xqg_bench.search import search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
-from xqg_bench.xqg.generators import QueryGenerator, load_generator
-from xqg_bench.xqg.system import XqgConfig, build_xqg_index
+from xqg_bench.systems import Resources, System, file_labels, make_system
+from xqg_bench.xqg.system import XqgConfig
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
 # A keyboard-typo severity sweep (each drawn with several seeds) and three non-typo families: wrong keyboard
@@ -191,7 +192,29 @@ def save_variant_set(base: QuerySet, vqs: QuerySet, spec: str, cache_root: str) 
 
 
 @dataclass(frozen=True)
+class Runtime:
+    """How a run is carried out; nothing here changes an output byte (so none of it is in a signature)."""
+
+    output_dir: str = "runs"
+    threads: int = 2
+    progress: bool = True
+    backend: str = "local"  # local | ray
+    ray_actors: int = 2
+    ray_gpus_per_actor: float = 0.0
+    ray_address: str | None = None
+    passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
+    embeddings_format: str = "npy"  # tevatron | pyserini | npy
+
+    def resources(self, shard_size: int) -> Resources:
+        ray = {"actors": self.ray_actors, "gpus_per_actor": self.ray_gpus_per_actor, "address": self.ray_address}
+        return Resources(os.path.join(self.output_dir, "cache"), shard_size, self.progress, self.backend, ray)
+
+
+@dataclass(frozen=True)
 class RunConfig:
+    """The main command's flags: one query set, a baseline and (unless ``xqg`` is None) its +xQG system.
+    ``experiment()`` is the same run as an :class:`~xqg_bench.experiment.Experiment` value."""
+
     dataset: str = DEFAULT_DATASET
     encoder: str = DEFAULT_ENCODER
     output_dir: str = "runs"
@@ -220,33 +243,38 @@ class RunConfig:
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
     embeddings_format: str = "npy"  # tevatron | pyserini | npy
 
-    def load_encoder(self) -> Encoder:
-        if self.backend == "ray":
-            return load_encoder(
-                self.encoder,
-                backend="ray",
-                actors=self.ray_actors,
-                gpus_per_actor=self.ray_gpus_per_actor,
-                address=self.ray_address,
-            )
-        return load_encoder(self.encoder, backend=self.backend)
-
-    def load_generator(self) -> QueryGenerator | None:
-        """The xQG generator on the chosen backend (None: load locally when needed)."""
-        if self.xqg is None or self.backend != "ray":
-            return None
-        return load_generator(
-            self.xqg.generator,
-            backend="ray",
-            actors=self.ray_actors,
-            gpus_per_actor=self.ray_gpus_per_actor,
-            address=self.ray_address,
+    def experiment(self) -> Experiment:
+        systems = [SystemDecl("baseline", self.encoder, self.index_type)]
+        if self.xqg is not None:
+            systems.append(SystemDecl("xqg", self.encoder, self.index_type, self.xqg, "baseline"))
+        return Experiment(
+            name="default",
+            query_sets=(self.dataset,),
+            systems=tuple(systems),
+            pairings=(("baseline", "xqg"),) if self.xqg is not None else (),
+            variants=tuple(self.variants),
+            seeds=self.seeds,
+            measures=tuple(self.measures),
+            budgets=tuple(self.budgets),
+            statistics=Statistics(
+                self.test, self.correction, self.samples, self.stats_seed, self.margin, self.max_samples
+            ),
+            depth=self.depth,
+            shard_size=self.shard_size,
+            predictions=self.predictions,
+            variant_predictions=self.variant_predictions,
         )
+
+    def runtime(self) -> Runtime:
+        return Runtime(
+            self.output_dir, self.threads, self.progress, self.backend, self.ray_actors, self.ray_gpus_per_actor,
+            self.ray_address, self.passage_embeddings, self.embeddings_format,
+        )  # fmt: skip
 
 
 @dataclass
 class SystemResult:
-    name: str  # "baseline" or "xqg"
+    name: str  # the system's name in its experiment ("baseline" and "xqg" in the default run)
     run_path: str
     table: pd.DataFrame
     per_query: pd.DataFrame
@@ -258,26 +286,32 @@ class SystemResult:
 
 @dataclass
 class RunResult:
+    """One query set of an experiment: every system on clean and perturbed queries, every pairing tested."""
+
     systems: dict[str, SystemResult]  # clean queries
-    comparison: pd.DataFrame | None
+    comparison: pd.DataFrame | None  # the first pairing's per-language comparison (see ``comparisons``)
     files: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     variants: dict[str, dict[str, SystemResult]] = field(default_factory=dict)  # variant -> system -> result
-    robustness: pd.DataFrame | None = None
+    robustness: pd.DataFrame | None = None  # every pairing (columns baseline, system when more than one)
     key: str = ""  # the configuration's key: every output file of the run carries it
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (xqg_bench.stages)
+    dataset: str = ""
+    pairings: tuple[tuple[str, str], ...] = ()  # (baseline, system) as declared
+    comparisons: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # per pairing
+    leaderboard: pd.DataFrame | None = None  # every pairing, one family
 
-    # the baseline's numbers, for callers that run one system
+    # the first system's numbers, for callers that run one system
     @property
     def table(self) -> pd.DataFrame:
-        return self.systems["baseline"].table
+        return next(iter(self.systems.values())).table
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-")
 
 
-def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: RunConfig, run_md5: str) -> str:
+def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: Experiment | RunConfig, run_md5: str) -> str:
     return make_signature(
         {
             "data": qs.dataset_id,
@@ -294,42 +328,31 @@ def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: RunConf
 
 
 def run_system(
-    name: str,
-    system_spec: str,
-    info: IndexInfo,
-    encoder: Encoder,
+    system: System,
     qs: QuerySet,
-    cfg: RunConfig,
+    exp: Experiment,
+    rt: Runtime,
     stem: str,
     out_dir: str | None = None,
     condition: str = "clean",
 ) -> SystemResult:
-    """Search every query on one index, write the run, score it, write the system's files."""
-    out_dir = out_dir or cfg.output_dir
+    """Search every query with one system, write the run, score it, write the system's files."""
+    out_dir = out_dir or rt.output_dir
     qids = [q.query_id for q in qs.queries]
-    with stage("encode questions and search"):
-        rankings = search(
-            info.path,
-            encoder,
-            qids,
-            [qs.texts[q] for q in qids],
-            depth=cfg.depth,
-            threads=cfg.threads,
-            progress=cfg.progress,
-        )
+    rankings = system.search(qids, [qs.texts[q] for q in qids], exp.depth, rt.threads)
     run_path = output_path(out_dir, f"{stem}.trec")
-    write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))
+    write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system.spec}"))
     on_disk = read_trec_run(run_path)  # score exactly what was written
     lookup = qs.text_lookup()
     with stage("score"):
-        per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, cfg.measures, cfg.budgets)
-    table = language_table(per_query, [rkt_label(b) for b in cfg.budgets] + list(cfg.measures))
+        per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, exp.measures, exp.budgets)
+    table = language_table(per_query, exp.measure_labels())
     run_md5 = file_md5(run_path)
-    sig = score_signature(qs, system_spec, info.signature, cfg, run_md5)
-    per_query = per_query.assign(system=name, condition=condition, signature=sig)
+    sig = score_signature(qs, system.spec, system.index_signature, exp, run_md5)
+    per_query = per_query.assign(system=system.name, condition=condition, signature=sig)
     files = {"run": run_path}
-    if cfg.predictions != "none" and (condition == "clean" or cfg.variant_predictions):
-        files["predictions"] = output_path(out_dir, f"{stem}.predictions.{cfg.predictions}")
+    if exp.predictions != "none" and (condition == "clean" or exp.variant_predictions):
+        files["predictions"] = output_path(out_dir, f"{stem}.predictions.{exp.predictions}")
         write_predictions(files["predictions"], predictions(on_disk, qs.queries, lookup))
     files["per_query"] = output_path(out_dir, f"{stem}.per_query.csv")
     atomic_write_text(files["per_query"], per_query.to_csv(index=False))
@@ -339,25 +362,27 @@ def run_system(
     atomic_write_json(
         files["scores"],
         {
-            "system": system_spec,
+            "system": system.spec,
             "signature": sig,
             "run": os.path.basename(run_path),
             "run_md5": run_md5,
             "condition": condition,
-            "index": os.path.relpath(info.path, out_dir),
+            "index": os.path.relpath(system.index_path, out_dir),
             "pairing": pairing._asdict(),
             "table": {lang: {k: _num(v) for k, v in row.items()} for lang, row in table.iterrows()},
         },
     )
-    return SystemResult(name, run_path, table, per_query, sig, pairing, files, on_disk)
+    return SystemResult(system.name, run_path, table, per_query, sig, pairing, files, on_disk)
 
 
-def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
-    """Per language: baseline, +xQG and the difference, for each measure."""
+def comparison_table(
+    base: pd.DataFrame, other: pd.DataFrame, measures: Sequence[str], labels: tuple[str, str] = ("baseline", "+xQG")
+) -> pd.DataFrame:
+    """Per language: the baseline, the other system and the difference, for each measure."""
     cols = {}
     for m in (m for m in measures if m in base.columns and m in other.columns):  # no qrels: R@kt only
-        cols[(m, "baseline")] = base[m]
-        cols[(m, "+xQG")] = other[m]
+        cols[(m, labels[0])] = base[m]
+        cols[(m, labels[1])] = other[m]
         cols[(m, "delta")] = other[m] - base[m]
     out = pd.DataFrame(cols)
     out.index.name = "lang"
@@ -366,122 +391,207 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, measures: Sequence
 
 def run_pipeline(cfg: RunConfig) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
-    t0 = time.perf_counter()
-    stages.reset()
-    if cfg.predictions not in PREDICTION_FORMATS:
-        raise ValueError(f"predictions={cfg.predictions!r}: use one of {', '.join(PREDICTION_FORMATS)}")
-    parse_measures(cfg.measures)  # fail before any work on a bad measure name or statistics option
-    compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [], cfg.test, cfg.correction)
-    if cfg.xqg is not None:
-        cfg.xqg.augment.validate()
-        load_generator_spec_check(cfg.xqg.generator)
-    groups = expand_seeds([parse_variant(v) for v in cfg.variants], cfg.seeds)  # fail early on a bad variant
-    qs = load_query_set(cfg.dataset)
-    encoder = cfg.load_encoder()
-    # the generator is loaded (a released file read and checked) before any work
-    generator = None if cfg.xqg is None else cfg.load_generator() or load_generator(cfg.xqg.generator)
-    # every query set is loaded (and so checked) before anything is written
-    cache_root = os.path.join(cfg.output_dir, "cache")
+    return run_experiment(cfg.experiment(), cfg.runtime())[0]
+
+
+class _Prepared(NamedTuple):
+    qs: QuerySet
+    groups: dict  # condition -> its draws (xqg_bench.seeds), identical draws collapsed
+    variant_sets: dict[str, QuerySet]
+    loaded: dict[str, tuple[QuerySet, bool]]
+
+
+def _prepare(exp: Experiment, dataset: str, cache_root: str) -> _Prepared:
+    """A query set and its perturbed versions, loaded (and so checked) before anything is written."""
+    groups = expand_seeds([parse_variant(v) for v in exp.variants], exp.seeds)
+    qs = load_query_set(dataset)
     loaded = {v.spec: load_variant_set(qs, v.spec, cache_root) for vs in groups.values() for v in vs}
     variant_sets = {spec: vqs for spec, (vqs, _cached) in loaded.items()}
     groups = collapse_identical(groups, {spec: vqs.texts for spec, vqs in variant_sets.items()})
+    return _Prepared(qs, groups, variant_sets, loaded)
+
+
+def run_experiment(exp: Experiment, rt: Runtime | None = None) -> list[RunResult]:
+    """Every query set x every system x every condition, then every declared pairing tested.
+
+    Top-down: check everything (query sets and their variants loaded, index types trial-built,
+    generators' requests checked) before writing anything; then per query set: build or load each
+    system's index, search clean and perturbed queries with every system, score, and test the
+    pairings — one leaderboard and one robustness table per query set."""
+    rt = rt or Runtime()
+    t0 = time.perf_counter()
+    stages.reset()
+    check_experiment(exp)  # specs, variants, measures, names: before any work
+    compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [],
+            exp.statistics.test, exp.statistics.correction)  # fmt: skip
+    cache_root = os.path.join(rt.output_dir, "cache")
+    resources = rt.resources(exp.shard_size)
+    if rt.passage_embeddings and len({s.encoder for s in exp.systems}) != 1:
+        raise ValueError("--passage-embeddings stands in for one encoder's passages; this experiment has several")
+    prepared = [_prepare(exp, dataset, cache_root) for dataset in exp.query_sets]
+    systems = [make_system(decl, resources) for decl in exp.systems]
+    for prep in prepared:
+        for system in systems:
+            system.check(prep.qs)
+    ensure_output_dir(rt.output_dir)
+    results = []
+    for prep in prepared:
+        results.append(_run_query_set(exp, rt, prep, systems, resources, cache_root))
+        results[-1].seconds = time.perf_counter() - t0
+        results[-1].stages = stages.times()
+    return results
+
+
+def _run_query_set(
+    exp: Experiment, rt: Runtime, prep: _Prepared, systems: list[System], resources: Resources, cache_root: str
+) -> RunResult:
+    qs, groups, variant_sets = prep.qs, prep.groups, prep.variant_sets
     variants = [v for vs in groups.values() for v in vs]
-    check_index_type(cfg.index_type, encoder.dim, len(qs.docs))  # parsed and trial-built before any encoding
-    if generator is not None and hasattr(generator, "check_request"):
-        generator.check_request(qs.docs, cfg.xqg.langs, cfg.xqg.n, cfg.xqg.allow_short)  # type: ignore[union-attr]
-    ensure_output_dir(cfg.output_dir)
-    for spec, (vqs, cached) in loaded.items():
+    st = exp.statistics
+    for spec, (vqs, cached) in prep.loaded.items():
         if not cached:
             save_variant_set(qs, vqs, spec, cache_root)
-    if cfg.passage_embeddings:  # verified and written into the passage-embedding cache; queries: cfg.encoder
+    if rt.passage_embeddings:  # verified and written into the passage-embedding cache; queries: the encoder
         from xqg_bench.ingest import ingest_passage_embeddings
 
-        encoder = ingest_passage_embeddings(
-            cfg.passage_embeddings, cfg.embeddings_format, qs.docs, encoder, cache_root, cfg.shard_size,
-            cfg.dataset, cfg.progress,
-        )  # fmt: skip
-    exp_sig = experiment_signature(cfg, qs, encoder, generator)  # names the ingested files by content hash
+        spec = exp.systems[0].encoder
+        resources.replace_encoder(spec, ingest_passage_embeddings(
+            rt.passage_embeddings, rt.embeddings_format, qs.docs, resources.encoder(spec), cache_root,
+            exp.shard_size, qs.dataset_id, rt.progress,
+        ))  # fmt: skip
+    exp_sig = experiment_signature(exp, qs, systems)  # names the ingested files by content hash
     key = cache_key(exp_sig, 10)
-    stem = f"{slug(cfg.dataset)}.{slug(encoder.spec.split('(')[0])}"
-    query_encoder = CachedQueryEncoder(encoder, cache_root)
-    indexes: dict[str, tuple[str, IndexInfo, str]] = {}  # system -> (spec, index, run stem)
-    info = build_index(encoder, qs.docs, cache_root, cfg.shard_size, cfg.progress, cfg.index_type)
-    indexes["baseline"] = (encoder.spec, info, f"{stem}-{key}")
-    record: dict = {}
-    if cfg.xqg is not None:
-        xinfo, record = build_xqg_index(
-            encoder, qs.docs, cache_root, cfg.xqg, cfg.shard_size, cfg.progress, generator, cfg.index_type
-        )
-        gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
-        indexes["xqg"] = (f"{encoder.spec}+{record['augment']}+{gen}", xinfo, f"{stem}+xqg-{key}")
-    stem = f"{stem}-{key}"  # every report of this configuration carries its key
-    systems = {
-        name: run_system(name, spec, ix, query_encoder, qs, cfg, run_stem)
-        for name, (spec, ix, run_stem) in indexes.items()
-    }
+    labels = file_labels(systems)
+    shorts = {s.decl.encoder.split("(")[0] for s in systems}
+    base_stem = f"{slug(qs.dataset_id)}.{slug(next(iter(shorts)) if len(shorts) == 1 else exp.name)}"
+    stem = f"{base_stem}-{key}"  # every report of this configuration carries its key
+    run_stems = {s.name: f"{slug(qs.dataset_id)}.{labels[s.name]}-{key}" for s in systems}
+    for system in systems:  # passage embeddings encoded once per encoder, whatever is built on them
+        system.index(qs)
+    by_name = {s.name: s for s in systems}
+    results = {s.name: run_system(s, qs, exp, rt, run_stems[s.name]) for s in systems}
     by_variant: dict[str, dict[str, SystemResult]] = {}
     for variant in variants:
         vqs = variant_sets[variant.spec]
-        out_dir = output_path(cfg.output_dir, "variants", slug(variant.spec))
+        out_dir = output_path(rt.output_dir, "variants", slug(variant.spec))
         by_variant[variant.spec] = {
-            name: run_system(name, spec, ix, query_encoder, vqs, cfg, run_stem, out_dir, variant.spec)
-            for name, (spec, ix, run_stem) in indexes.items()
+            s.name: run_system(s, vqs, exp, rt, run_stems[s.name], out_dir, variant.spec) for s in systems
         }
     files: dict[str, str] = {}
-    comparison = robustness = None
-    if cfg.xqg is not None:
-        measures = [rkt_label(b) for b in cfg.budgets] + list(cfg.measures)
-        comparison = comparison_table(systems["baseline"].table, systems["xqg"].table, measures)
-        files["comparison"] = output_path(cfg.output_dir, f"{stem}.comparison.md")
-        atomic_write_text(files["comparison"], render_comparison(comparison, systems, record))
-        every = [*systems.values(), *(r for v in by_variant.values() for r in v.values())]
+    comparison = robustness = board = None
+    comparisons: dict[tuple[str, str], pd.DataFrame] = {}
+    pairs = list(exp.pairings)
+    if pairs:
+        single = _default_shape(exp)
+        measures = exp.measure_labels()
+        sections = []
+        for b, s in pairs:
+            labels2 = ("baseline", "+xQG") if single else (b, s)
+            comparisons[(b, s)] = comparison_table(results[b].table, results[s].table, measures, labels2)
+            heading = "# baseline vs +xQG" if single else f"# {b} vs {s}"
+            sections.append(render_comparison(comparisons[(b, s)], {n: results[n] for n in (b, s)},
+                                              by_name[s].record, heading))  # fmt: skip
+        comparison = comparisons[pairs[0]]
+        files["comparison"] = output_path(rt.output_dir, f"{stem}.comparison.md")
+        atomic_write_text(files["comparison"], "\n".join(sections))
+        every = [*results.values(), *(r for v in by_variant.values() for r in v.values())]
         draws = pd.concat([r.per_query for r in every], ignore_index=True)
-        per_query = average_draws(draws, {name: [v.spec for v in vs] for name, vs in groups.items()})
-        with stage("statistics"):
-            result = compare(
-                per_query,
-                "baseline",
-                ["xqg"],
-                cfg.test,
-                cfg.correction,
-                cfg.samples,
-                cfg.stats_seed,
-                max_samples=cfg.max_samples,
-            )
+        draw_groups = {name: [v.spec for v in vs] for name, vs in groups.items()}
+        per_query = average_draws(draws, draw_groups)
+        with stage("statistics"):  # one family: every pairing, measure, condition and language
+            result = compare(per_query, [], None, st.test, st.correction, st.samples, st.seed,
+                             max_samples=st.max_samples, pairs=pairs)  # fmt: skip
         sigs = per_query.groupby(["system", "condition"])["signature"].first().to_dict()
         board = leaderboard_frame(result, sigs)
-        for ext, path in write_leaderboard(board, cfg.output_dir, f"{stem}.leaderboard").items():
+        for ext, path in write_leaderboard(board, rt.output_dir, f"{stem}.leaderboard").items():
             files[f"leaderboard.{ext}"] = path
         if by_variant:
             with stage("statistics"):
                 robustness = robustness_table(
-                    per_query,
-                    "baseline",
-                    "xqg",
-                    cfg.correction,
-                    cfg.samples,
-                    cfg.stats_seed,
-                    margin=cfg.margin,
-                    max_samples=cfg.max_samples,
-                    changed=changed_queries(qs, groups, variant_sets),
-                )
-                spread = seed_spread(draws, {n: [v.spec for v in vs] for n, vs in groups.items()}, "baseline", "xqg")
-                robustness = with_seed_spread(robustness, spread)
+                    per_query, correction=st.correction, samples=st.samples, seed=st.seed, margin=st.margin,
+                    max_samples=st.max_samples, changed=changed_queries(qs, groups, variant_sets), pairs=pairs,
+                )  # fmt: skip
                 stab = stability_per_query(
-                    {name: r.rankings for name, r in systems.items()},
+                    {name: r.rankings for name, r in results.items()},
                     {cond: {name: r.rankings for name, r in v.items()} for cond, v in by_variant.items()},
                     {q.query_id: q.lang for q in qs.queries},
-                    cfg.depth,
+                    exp.depth,
                 )
-                stab = average_draws(stab, {name: [v.spec for v in vs] for name, vs in groups.items()})
-                stab_summary = stability_summary(stab, cfg.samples, cfg.stats_seed)
-                robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
-            files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
-            plot = output_path(cfg.output_dir, f"{stem}.severity.png")
+                stab = average_draws(stab, draw_groups)
+                stab_summary = stability_summary(stab, st.samples, st.seed)
+                parts = []
+                for b, s in pairs:  # seed spread and ranking stability: per pairing, then concatenated
+                    part = robustness
+                    if len(pairs) > 1:
+                        part = robustness[(robustness["baseline"] == b) & (robustness["system"] == s)]
+                    spread = seed_spread(draws, draw_groups, b, s)
+                    if len(pairs) > 1 and not spread.empty:
+                        spread = spread.assign(baseline=b, system=s)
+                    part = with_seed_spread(part, spread)
+                    parts.append(with_stability(part, stab_summary, b, s))
+                attrs = robustness.attrs
+                robustness = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+                robustness.attrs.update(attrs)
+            files.update(write_robustness(robustness, rt.output_dir, f"{stem}.robustness"))
+            plot = output_path(rt.output_dir, f"{stem}.severity.png")
             if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
                 files["severity.png"] = plot
-    record_experiment(cfg.output_dir, key, exp_sig, systems, by_variant, files)
-    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key, stages.times())
+        swept = [d for d in exp.systems if d.sweep]
+        if swept:
+            plot = output_path(rt.output_dir, f"{stem}.sweep.png")
+            if sweep_plot(per_query, exp, plot):
+                files["sweep.png"] = plot
+    record_experiment(rt.output_dir, key, exp_sig, results, by_variant, files)
+    return RunResult(results, comparison, files, 0.0, by_variant, robustness, key, {}, qs.dataset_id,
+                     tuple(pairs), comparisons, board)  # fmt: skip
+
+
+def sweep_plot(per_query: pd.DataFrame, exp: Experiment, path: str, measures: Sequence[str] | None = None) -> bool:
+    """PNG of each measure (clean queries, mean over languages) against each swept augmentation value
+    (alpha, n, use_n): one panel per (measure, swept key), one line per value of the other swept keys,
+    the base system as a dashed line.  Returns False when nothing is swept."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    swept = [d for d in exp.systems if d.sweep]
+    keys = [k for k in ("alpha", "n", "use_n") if any(k in dict(d.sweep) for d in swept)]
+    if not keys:
+        return False
+    measures = [m for m in (measures or exp.measure_labels()) if m in set(per_query["measure"])]
+    clean = per_query[per_query["condition"] == "clean"]
+    means = clean.groupby(["system", "measure", "lang"])["value"].mean().groupby(["system", "measure"]).mean()
+    fig, axes = plt.subplots(len(measures), len(keys), figsize=(5 * len(keys), 3.6 * len(measures)), squeeze=False)
+    axis_names = {"alpha": "alpha (augmentation weight)", "n": "n (queries generated per language)",
+                  "use_n": "n (queries used per language)"}  # fmt: skip
+    for row, measure in enumerate(measures):
+        for col, key in enumerate(keys):
+            ax = axes[row][col]
+            lines: dict[tuple, list[tuple[float, float]]] = {}
+            for d in swept:
+                values = dict(d.sweep)
+                if key not in values:
+                    continue
+                rest = tuple((k, v) for k, v in d.sweep if k != key)
+                lines.setdefault((d.base, rest), []).append((float(values[key]), means.get((d.name, measure))))
+            for (base, rest), pts in sorted(lines.items(), key=lambda kv: str(kv[0])):
+                pts.sort()
+                label = ", ".join(f"{k}={v}" for k, v in rest) or (f"+xQG on {base}" if base else "+xQG")
+                ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=label)
+            for base in sorted({d.base for d in swept if d.base}):
+                if (base, measure) in means:
+                    ax.axhline(means[(base, measure)], linestyle="--", color="grey", label=f"{base} (no xQG)")
+            ax.set_xlabel(axis_names[key])
+            ax.set_ylabel(f"{measure} (mean over languages)")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{exp.name}: clean queries")
+    fig.tight_layout()
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
+    return True
 
 
 def changed_queries(qs: QuerySet, groups: dict, variant_sets: dict[str, QuerySet]) -> dict[str, set[str]]:
@@ -492,42 +602,88 @@ def changed_queries(qs: QuerySet, groups: dict, variant_sets: dict[str, QuerySet
     }
 
 
-def experiment_signature(cfg: RunConfig, qs: QuerySet, encoder: Encoder, generator: QueryGenerator | None) -> str:
-    """Every setting of a run that can change one of its outputs; its ``cache_key`` names them."""
+def _default_shape(exp: Experiment) -> bool:
+    """A baseline named ``baseline`` and at most its +xQG system ``xqg`` on the same encoder and index,
+    tested against it: the main command's run, whose signature and file names predate experiments."""
+    d = exp.systems
+    if [s.name for s in d] == ["baseline"]:
+        return d[0].xqg is None and not exp.pairings
+    return (
+        [s.name for s in d] == ["baseline", "xqg"]
+        and d[0].xqg is None
+        and d[1].xqg is not None
+        and (d[1].encoder, d[1].index_type) == (d[0].encoder, d[0].index_type)
+        and exp.pairings == (("baseline", "xqg"),)
+    )
+
+
+def _xqg_fields(x: XqgConfig, gen_spec: str, prefix: str = "xqg") -> dict[str, object]:
     fields: dict[str, object] = {
-        "data": qs.dataset_id,
-        "data_fp": qs.fingerprint[:16],
-        "encoder": encoder.spec,
-        "weights": encoder.fingerprint()[:16],
-        "depth": cfg.depth,
-        "measures": ",".join(cfg.measures),
-        "budgets": ",".join(str(b) for b in cfg.budgets),
-        "index_type": cfg.index_type.replace("|", "/"),
-        "shard": cfg.shard_size,
-        "variants": ";".join(cfg.variants),
-        "stats": f"{cfg.test}/{cfg.correction}/{cfg.samples}/{cfg.stats_seed}",
-        "seeds": cfg.seeds,
-        "margin": cfg.margin,
-        "max_samples": cfg.max_samples if cfg.max_samples is not None else "auto",
-        "predictions": cfg.predictions + ("+variants" if cfg.variant_predictions else ""),
+        f"{prefix}_gen": gen_spec,
+        f"{prefix}_langs": ",".join(x.langs),
+        f"{prefix}_n": x.n,
+        f"{prefix}_seed": x.seed,
+        f"{prefix}_aug": x.augment.spec,
+        f"{prefix}_store": f"{x.query_store}/{x.query_dtype}",
     }
-    if cfg.xqg is not None:
-        x = cfg.xqg
-        gen_spec = generator.spec if generator is not None else x.generator
-        fields.update(
-            xqg_gen=gen_spec,
-            xqg_langs=",".join(x.langs),
-            xqg_n=x.n,
-            xqg_seed=x.seed,
-            xqg_aug=x.augment.spec,
-            xqg_store=f"{x.query_store}/{x.query_dtype}",
-        )
-        if x.allow_short:
-            fields["xqg_allow_short"] = 1
+    if x.allow_short:
+        fields[f"{prefix}_allow_short"] = 1
+    return fields
+
+
+def experiment_signature(exp: Experiment, qs: QuerySet, systems: Sequence[System]) -> str:
+    """Every setting of a run that can change one of its outputs; its ``cache_key`` names them.
+
+    The main command's shape (a baseline and its +xQG system) keeps the fields it had before
+    experiments were values, so its key — and every file name — is unchanged; any other experiment
+    lists each system's encoder, weights, index type and augmentation, and the pairings."""
+    st = exp.statistics
+    first = systems[0]
+    enc = first.resources.encoder(first.decl.encoder)
+    fields: dict[str, object] = {"data": qs.dataset_id, "data_fp": qs.fingerprint[:16]}
+    if _default_shape(exp):
+        fields.update(encoder=enc.spec, weights=enc.fingerprint()[:16])
     else:
-        fields["xqg"] = "none"
+        fields["experiment"] = exp.name
+        specs = list(dict.fromkeys(s.decl.encoder for s in systems))
+        fields["encoder"] = ";".join(first.resources.encoder(e).spec for e in specs)
+        for s in systems:
+            e = s.resources.encoder(s.decl.encoder)
+            fields[f"system.{s.name}"] = f"{e.spec} weights={e.fingerprint()[:16]} index={s.decl.index_type}"
+            if s.decl.xqg is not None:
+                gen = s.generator.spec  # type: ignore[attr-defined]
+                fields.update(_xqg_fields(s.decl.xqg, gen, f"system.{s.name}.xqg"))
+        fields["pairings"] = ";".join(f"{b}>{s}" for b, s in exp.pairings)
+    fields.update(
+        {
+            "depth": exp.depth,
+            "measures": ",".join(exp.measures),
+            "budgets": ",".join(str(b) for b in exp.budgets),
+        }
+    )
+    if _default_shape(exp):
+        fields["index_type"] = first.decl.index_type
+    fields.update(
+        {
+            "shard": exp.shard_size,
+            "variants": ";".join(exp.variants),
+            "stats": f"{st.test}/{st.correction}/{st.samples}/{st.seed}",
+            "seeds": exp.seeds,
+            "margin": st.margin,
+            "max_samples": st.max_samples if st.max_samples is not None else "auto",
+            "predictions": exp.predictions + ("+variants" if exp.variant_predictions else ""),
+        }
+    )
+    if _default_shape(exp):
+        xqg = [s for s in systems if s.decl.xqg is not None]
+        if xqg:
+            fields.update(_xqg_fields(xqg[0].decl.xqg, xqg[0].generator.spec))  # type: ignore[arg-type, attr-defined]
+        else:
+            fields["xqg"] = "none"
     fields["version"] = f"xqg-bench-{__version__}"
-    return make_signature(fields)
+    return make_signature(
+        {k: str(v).replace("|", "/") if k == "index_type" or k.startswith("system.") else v for k, v in fields.items()}
+    )
 
 
 INDEX_JSON, INDEX_MD = "index.json", "INDEX.md"
@@ -590,7 +746,10 @@ def render_index(index: dict) -> str:
     for key, e in sorted(index["experiments"].items()):
         c = e.get("config", {})
         xqg = "none"
-        if c.get("xqg") != "none":
+        if "experiment" in c:  # an experiment file's run: its systems are in index.json
+            xqg = f"experiment {c['experiment']}: " + ", ".join(k[len("system.") :] for k in c if k.count(".") == 1
+                                                                 and k.startswith("system."))  # fmt: skip
+        elif c.get("xqg") != "none":
             xqg = f"{c.get('xqg_gen', '')} n={c.get('xqg_n', '')} {c.get('xqg_aug', '')}"
         board = e.get("files", {}).get("leaderboard.md", "")
         cells = [key, c.get("data", ""), c.get("encoder", ""), xqg, c.get("variants", "") or "none", board]
@@ -608,14 +767,19 @@ def load_generator_spec_check(spec_text: str) -> None:
         raise unknown_name("generator", name, GENERATORS, spec_text, GENERATOR_USAGE)
 
 
-def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult], record: dict) -> str:
-    lines = ["# baseline vs +xQG", ""]
+def render_comparison(
+    comparison: pd.DataFrame, systems: dict[str, SystemResult], record: dict, heading: str = "# baseline vs +xQG"
+) -> str:
+    lines = [heading, ""]
     for m in dict.fromkeys(c[0] for c in comparison.columns):
         sub = comparison[m].copy()
         pct = m.startswith("R@") and m.endswith("t")
         fmt = (lambda v: f"{v:.2f}") if pct else (lambda v: f"{v:.4f}")
         sub = sub.apply(lambda col, f=fmt: col.map(f))
         lines += [f"## {m}", "", sub.to_markdown(), ""]
+    if not record:  # the compared system has no augmentation
+        lines += [f"{name}: `{res.signature}`" for name, res in systems.items()]
+        return "\n".join(lines) + "\n"
     used = record.get("used_per_lang", {})
     counts = ", ".join(
         f"{lg} {c['queries']} ({c['min']}-{c['max']} per passage)" for lg, c in used.items() if c["queries"]

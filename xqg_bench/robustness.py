@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -83,8 +83,8 @@ def _figures(m: np.ndarray) -> np.ndarray:
 
 def robustness_table(
     per_query: pd.DataFrame,
-    baseline: str,
-    system: str,
+    baseline: str | None = None,
+    system: str | None = None,
     correction: str = "holm",
     samples: int = DEFAULT_SAMPLES,
     seed: int = DEFAULT_SEED,
@@ -94,8 +94,13 @@ def robustness_table(
     margins: Mapping[str, float] | None = None,
     max_samples: int | None = None,
     changed: Mapping[str, Collection[str]] | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """One row per (measure, perturbed condition, language | ``all``): figures with CIs, tests, verdict.
+
+    ``baseline`` and ``system`` name the pair compared; ``pairs`` (baseline, system) compares several
+    at once: their rows follow one another, pairing by pairing, with columns ``baseline`` and
+    ``system`` after ``condition``, and every pairing's DiD and TOST tests form one family.
 
     ``changed``: per condition, the query ids whose text the variant changed; a condition listed
     there is analysed on those questions only (clean and perturbed alike: unchanged questions
@@ -112,8 +117,15 @@ def robustness_table(
     rows: list[dict] = []
     quads: list[tuple[np.ndarray, tuple[int, ...]]] = []  # (n, 4) values sorted by lang, qid; sizes
     tested: list[int] = []
+    if pairs is None:
+        if baseline is None or system is None:
+            raise ValueError("robustness_table needs baseline and system, or pairs")
+        pairs = [(baseline, system)]
+    labelled = len(pairs) > 1
     clean = per_query[per_query["condition"] == "clean"]
-    for (measure, condition), pert in per_query[per_query["condition"] != "clean"].groupby(["measure", "condition"]):
+    perturbed = per_query[per_query["condition"] != "clean"]
+    groups = list(perturbed.groupby(["measure", "condition"]))
+    for (baseline, system), ((measure, condition), pert) in ((pair, g) for pair in pairs for g in groups):
         cl = clean[clean["measure"] == measure]
         of = cl[cl["system"] == baseline].groupby("lang")["query_id"].nunique().to_dict()
         if changed is not None and condition in changed:
@@ -146,6 +158,8 @@ def robustness_table(
             per_lang[lang] = np.stack(cols, axis=1)
             info[lang] = (OK, missing, extra)
         key = {"measure": measure, "condition": condition}
+        if labelled:
+            key |= {"baseline": baseline, "system": system}
         for lang in langs:
             status, missing, extra = info[lang]
             rows.append(key | {"lang": lang, "n": len(per_lang.get(lang, ())), "of": of.get(lang, 0),
@@ -306,18 +320,21 @@ def resample_robustness(
 def worst_case(robust: pd.DataFrame) -> pd.DataFrame:
     """Per measure (``all`` languages): the condition with the largest drop, for each system."""
     sub = robust[(robust["lang"] == ALL) & (robust["n"] > 0)]
+    pair = [c for c in ("baseline", "system") if c in robust.columns]  # several pairings: per pairing
     rows = []
-    for measure, g in sub.groupby("measure"):
+    for keys, g in sub.groupby(["measure", *pair], sort=not pair):
+        keys = keys if isinstance(keys, tuple) else (keys,)
         for who in ("baseline", "system"):
             worst = g.loc[g[f"drop_{who}"].idxmax()]
-            rows.append({"measure": measure, "who": who, "condition": worst["condition"], "drop": worst[f"drop_{who}"]})
+            row = {"measure": keys[0], **dict(zip(pair, keys[1:], strict=True))}
+            rows.append(row | {"who": who, "condition": worst["condition"], "drop": worst[f"drop_{who}"]})
     return pd.DataFrame(rows)
 
 
 def over_seeds(robust: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over seeds of variants that differ only by their seed."""
     df = robust.assign(variant=robust["condition"].str.replace(r",?seed=\d+", "", regex=True))
-    g = df.groupby(["measure", "variant", "lang"])
+    g = df.groupby(["measure", "variant", *(c for c in ("baseline", "system") if c in df.columns), "lang"])
     out = g.agg(
         seeds=("condition", "nunique"),
         gain_perturbed_mean=("gain_perturbed", "mean"),
@@ -334,7 +351,7 @@ SPREAD = ("gain_perturbed_seed_sd", "gain_perturbed_seed_min", "gain_perturbed_s
 def with_seed_spread(robust: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame:
     """Robustness rows plus ``seeds`` (draws averaged per query; 1 for a single draw) and the spread
     over draws of the perturbed gain (:func:`xqg_bench.seeds.seed_spread`)."""
-    keys = ["measure", "condition", "lang"]
+    keys = ["measure", "condition", *(c for c in ("baseline", "system") if c in spread.columns), "lang"]
     cols = ["seeds", *SPREAD]
     if robust.empty:
         return robust
@@ -364,8 +381,10 @@ def verdict_table(robust: pd.DataFrame, langs: list[str] | None = None) -> pd.Da
         if langs is not None and r["lang"] not in langs:
             continue
         m = r["measure"]
+        pair = {c: r[c] for c in ("baseline", "system") if c in robust.columns}  # several pairings
         if not r["n"]:
-            rows.append({"condition": r["condition"], "measure": m, "lang": r["lang"], "n": 0, "verdict": r["status"]})
+            rows.append({"condition": r["condition"], **pair, "measure": m, "lang": r["lang"], "n": 0,
+                         "verdict": r["status"]})  # fmt: skip
             continue
         er = (
             f"{r['effect_ratio']:.2f} [{r['effect_ratio_ci_low']:.2f}, {r['effect_ratio_ci_high']:.2f}]"
@@ -376,6 +395,7 @@ def verdict_table(robust: pd.DataFrame, langs: list[str] | None = None) -> pd.Da
         rows.append(
             {
                 "condition": r["condition"],
+                **pair,
                 "measure": m,
                 "lang": r["lang"],
                 "n": int(r["n"]),
@@ -440,10 +460,11 @@ def legend(robust: pd.DataFrame) -> str:
 
 def stability_table(robust: pd.DataFrame) -> pd.DataFrame:
     """Per (condition, language): each system's mean KTU and RBO with their CIs."""
-    first = robust.drop_duplicates(["condition", "lang"])
+    pair = [c for c in ("baseline", "system") if c in robust.columns]  # several pairings
+    first = robust.drop_duplicates(["condition", *pair, "lang"])
     rows = []
     for _, r in first.iterrows():
-        row = {"condition": r["condition"], "lang": r["lang"]}
+        row = {"condition": r["condition"], **{c: r[c] for c in pair}, "lang": r["lang"]}
         for tag, label in (("ktu", "KTU"), ("rbo", "RBO")):
             for who, name in (("baseline", "baseline"), ("system", "+xQG")):
                 c = f"{tag}_{who}"

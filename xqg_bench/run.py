@@ -1,7 +1,9 @@
 """``python -m xqg_bench.run``: the whole pipeline on the embedded default, or on what you name.
 
 Subcommands:
-  (none)          encode, index, search, write TREC runs and score them (see --help)
+  (none)          encode, index, search, write TREC runs and score them (see --help); with no arguments at all,
+                  the packaged default experiment (xqg_bench/experiments/default.yaml)
+  experiment      run an experiment file (YAML: query sets x systems x conditions, pairings; --dry-run)
   datasets        list the dataset IDs the harness registers in ir_datasets
   perturb         list, show and validate perturbed query variants (--list, --show ID, --report)
   score           score an existing TREC run against a registered query set
@@ -31,8 +33,8 @@ from xqg_bench.runs import check_run_files
 from xqg_bench.xqg import XQG_LANGS
 
 SUBCOMMANDS = (
-    "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels", "export-qrels",
-    "generate", "encode", "rehearsal",
+    "experiment", "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels",
+    "export-qrels", "generate", "encode", "rehearsal",
 )  # fmt: skip
 
 
@@ -232,7 +234,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 def cmd_run(argv: Sequence[str]) -> int:
     args = main_parser().parse_args(argv)
-    from xqg_bench.pipeline import RunConfig, render_markdown, run_pipeline
+    from xqg_bench.pipeline import RunConfig, run_pipeline
     from xqg_bench.xqg.augment import AugmentConfig
     from xqg_bench.xqg.system import XqgConfig
 
@@ -288,7 +290,20 @@ def cmd_run(argv: Sequence[str]) -> int:
         passage_embeddings=args.passage_embeddings,
         embeddings_format=args.embeddings_format,
     )
-    res = run_pipeline(cfg)
+    if not argv:  # the packaged default experiment: the same value as these flags' defaults
+        from xqg_bench.experiment import default_experiment
+        from xqg_bench.pipeline import run_experiment
+
+        res = run_experiment(default_experiment(), cfg.runtime())[0]
+    else:
+        res = run_pipeline(cfg)
+    print_result(res, args.output_dir)
+    return 0
+
+
+def print_result(res, output_dir: str) -> None:  # type: ignore[no-untyped-def]
+    from xqg_bench.pipeline import render_markdown
+
     for name, sys_res in res.systems.items():
         print(f"## {name}\n")
         print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
@@ -301,14 +316,42 @@ def cmd_run(argv: Sequence[str]) -> int:
             print(open(res.files["robustness.md"], encoding="utf-8").read())
         for kind in res.files:
             print(f"{kind}: {res.files[kind]}")
-    print(
-        f"experiment key: {res.key} (every output file of this configuration carries it; "
-        f"see {args.output_dir}/INDEX.md)"
-    )
+    print(f"experiment key: {res.key} (every output file of this configuration carries it; see {output_dir}/INDEX.md)")
     from xqg_bench.stages import summary
 
     print(summary(res.stages))
     print(f"done in {res.seconds:.1f} s")
+
+
+def cmd_experiment(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run experiment",
+        description="Run an experiment file: every query set x every system x every query condition, then every "
+        "declared pairing tested — one leaderboard and one robustness table per query set. The whole file is "
+        "checked before any work. Examples: experiments/*.yaml; the default run is "
+        "xqg_bench/experiments/default.yaml.",
+    )
+    p.add_argument("file", help="experiment YAML file")
+    p.add_argument("--dry-run", action="store_true", help="check the file and list what would run; run nothing")
+    p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
+    p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _backend_options(p)
+    args = p.parse_args(argv)
+    from xqg_bench.experiment import load_experiment
+    from xqg_bench.pipeline import Runtime, run_experiment
+
+    exp = load_experiment(args.file)
+    if args.dry_run:
+        print(exp.describe(), end="")
+        return 0
+    rt = Runtime(
+        output_dir=args.output_dir, threads=args.threads, progress=not args.no_progress, backend=args.backend,
+        ray_actors=args.ray_actors, ray_gpus_per_actor=args.ray_gpus_per_actor, ray_address=args.ray_address,
+    )  # fmt: skip
+    for res in run_experiment(exp, rt):
+        print(f"# {res.dataset}\n")
+        print_result(res, args.output_dir)
     return 0
 
 
@@ -812,6 +855,7 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {
+        "experiment": cmd_experiment,
         "datasets": cmd_datasets,
         "score": cmd_score,
         "export-qrels": cmd_export_qrels,
