@@ -169,7 +169,11 @@ def file_labels(systems: Sequence[System]) -> dict[str, str]:
     labels = {s.name: slug(s.label) for s in systems}
     if len(set(labels.values())) == len(labels):
         return labels
-    return {s.name: slug(s.name) for s in systems}
+    labels = {s.name: slug(s.name) for s in systems}
+    if len(set(labels.values())) != len(labels):
+        clash = sorted(n for n in labels if list(labels.values()).count(labels[n]) > 1)
+        raise ValueError(f"systems {clash} would write files of the same name; rename one of them")
+    return labels
 
 
 def shared_encoders(systems: Sequence[System]) -> dict[str, list[str]]:
