@@ -179,8 +179,8 @@ def test_caches_are_shared_by_systems_with_the_same_encoder(six):
     assert len(os.listdir(cache / "generated")) == 1  # generated once, encoded by each encoder
     # file names: the encoders share a short name, so each system's files carry its own name
     assert {os.path.basename(r.run_path) for r in res.systems.values()} == {
-        f"xqg-bench-mini-dev-ja.{n}-{res.key}.trec" for n in ("mbert", "mbert+xqg", "mbert2", "mbert2+xqg", "xlmr",
-                                                              "xlmr+xqg")  # fmt: skip
+        f"xqg-bench-mini-dev-ja.{n}-{res.key}.trec"
+        for n in ("mbert", "mbert+xqg", "mbert2", "mbert2+xqg", "xlmr", "xlmr+xqg")  # fmt: skip
     }
     index = json.load(open(out / "index.json"))
     assert index["latest"] == res.key and "system.xlmr+xqg" in index["experiments"][res.key]["config"]
