@@ -167,6 +167,8 @@ class _Problems:
         self.items.append(f"{self.source}: {where}: {message}")
 
     def raise_any(self) -> None:
+        if self.items and self.source == "<flags>":  # the main command stops at its first bad option
+            raise ValueError(self.items[0])
         if self.items:
             head = f"{len(self.items)} problems; nothing was run:\n  " if len(self.items) > 1 else ""
             raise ValueError(head + "\n  ".join(self.items))
@@ -545,17 +547,18 @@ def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
         for n in (b, s):
             if n not in names:
                 p.add(f"compare[{i}]", f"{n!r} is not a declared system")
+    parsed = []
     for i, v in enumerate(exp.variants):
         try:
-            parse_variant(v)
+            parsed.append(parse_variant(v))
         except ValueError as e:
             p.add(f"conditions.variants[{i}]", str(e))
-    try:
+    if len(parsed) == len(exp.variants):
         from xqg_bench.seeds import expand_seeds
 
-        expand_seeds([parse_variant(v) for v in exp.variants], exp.seeds)
-    except ValueError as e:
-        if not any("conditions.variants[" in x for x in p.items):
+        try:
+            expand_seeds(parsed, exp.seeds)
+        except ValueError as e:
             p.add("conditions.variants", str(e))
     for i, m in enumerate(exp.measures):
         try:
@@ -563,5 +566,5 @@ def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
         except ValueError as e:
             p.add(f"measures[{i}]" if exp.source != "<flags>" else "measures", str(e))
     if exp.predictions not in ("json", "json.gz", "none"):
-        p.add("outputs.predictions", f"{exp.predictions!r}: use json, json.gz or none")
+        p.add("outputs.predictions", f"predictions={exp.predictions!r}: use one of json, json.gz, none")
     p.raise_any()
