@@ -426,8 +426,10 @@ def run_experiment(exp: Experiment, rt: Runtime | None = None) -> list[RunResult
             exp.statistics.test, exp.statistics.correction)  # fmt: skip
     cache_root = os.path.join(rt.output_dir, "cache")
     resources = rt.resources(exp.shard_size)
-    if rt.passage_embeddings and len({s.encoder for s in exp.systems}) != 1:
-        raise ValueError("--passage-embeddings stands in for one encoder's passages; this experiment has several")
+    if rt.passage_embeddings and (len({s.encoder for s in exp.systems}) != 1 or len(exp.query_sets) != 1):
+        raise ValueError(
+            "--passage-embeddings stands in for one encoder's passages of one corpus; this experiment has several"
+        )
     prepared = [_prepare(exp, dataset, cache_root) for dataset in exp.query_sets]
     systems = [make_system(decl, resources) for decl in exp.systems]
     for prep in prepared:
