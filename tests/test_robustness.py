@@ -165,3 +165,31 @@ def test_effect_ratio_interval_survives_resamples_with_a_zero_clean_gain():
     assert 0 < row.effect_ratio_ci_resamples < 4000  # some resamples had a zero clean gain, and were left out
     assert np.isfinite(row.effect_ratio_ci_low) and row.effect_ratio_ci_low <= 0.5 <= row.effect_ratio_ci_high
     assert row.gain_clean_ci_low == np.round(row.gain_clean_ci_low, 12)
+
+
+def test_several_pairings_in_one_table_and_one_family():
+    from xqg_bench.significance import correct
+
+    one = _quad_frame({"ja": 40, "ko": 30}, 0.3, 0.1, sd=0.2)
+    other = _quad_frame({"ja": 40, "ko": 30}, 0.3, 0.3, seed=5, sd=0.2)
+    other["system"] = other["system"].map({"baseline": "base2", "xqg": "xqg2"})
+    df = pd.concat([one, other], ignore_index=True)
+    pairs = [("baseline", "xqg"), ("base2", "xqg2")]
+    both = robustness_table(df, samples=500, pairs=pairs, max_samples=3000)
+    assert list(dict.fromkeys(zip(both.baseline, both.system, strict=True))) == pairs
+    assert list(both.columns[:4]) == ["measure", "condition", "baseline", "system"]
+    assert both.attrs["family"] == 2 * 2 * 3  # 2 pairings x (2 languages + all) x (DiD, TOST)
+    # each pairing's figures are those of its own table; the correction sees the whole family
+    for b, s in pairs:
+        alone = robustness_table(df, b, s, samples=500, max_samples=3000)  # the same Monte Carlo resolution
+        mine = both[(both.baseline == b) & (both.system == s)].reset_index(drop=True)
+        for col in ("n", "did", "did_ci_low", "did_ci_high", "gain_clean", "effect_ratio", "p_did", "p_tost"):
+            assert np.allclose(mine[col], alone[col], equal_nan=True), col
+    p = np.concatenate([both.p_did, both.p_tost])
+    assert np.allclose(np.concatenate([both.p_did_adj, both.p_tost_adj]), correct(p, "holm"))
+    assert (both[both.system == "xqg"].verdict == "gain lost").any()
+    md = verdict_table(both)
+    assert list(md.columns[:3]) == ["condition", "baseline", "system"]
+    assert set(zip(worst_case(both).baseline, worst_case(both).system, strict=True)) == set(pairs)
+    with pytest.raises(ValueError, match="needs baseline and system, or pairs"):
+        robustness_table(df)

@@ -282,3 +282,28 @@ def test_tost_false_positive_rate_at_the_margin_is_at_most_alpha():
     d = rng.normal(0.0, 0.3, sum(sizes))
     se, df = weighted_se(d, sizes)
     assert tost(float(w @ d), se, df, 0.2) < 0.05
+
+
+def test_compare_declared_pairs_are_one_family():
+    import numpy as np
+    import pandas as pd
+
+    from xqg_bench.compare import compare
+    from xqg_bench.significance import correct
+
+    rng = np.random.default_rng(3)
+    rows = [(s, f"q{i}", "ja" if i % 2 else "ko", "nDCG@10", rng.random() + shift)
+            for s, shift in (("a", 0.0), ("b", 0.1), ("c", 0.0), ("d", 0.05)) for i in range(40)]  # fmt: skip
+    df = pd.DataFrame(rows, columns=["system", "query_id", "lang", "measure", "value"])
+    res = compare(df, [], None, samples=300, pairs=[("a", "b"), ("c", "d")])
+    assert list(dict.fromkeys(zip(res.baseline, res.system, strict=True))) == [("a", "b"), ("c", "d")]
+    assert res.attrs["family"] == 2 * 4  # (ja, ko, all, all (micro)) per pairing
+    assert np.allclose(res.p_adj, correct(res.p.to_numpy(), "holm"))
+    # the cross product of baselines and systems is the same call with every pair listed
+    cross = compare(df, ["a", "c"], ["b", "d"], samples=300)
+    listed = compare(df, [], None, samples=300, pairs=[("a", "b"), ("a", "d"), ("c", "b"), ("c", "d")])
+    pd.testing.assert_frame_equal(cross, listed)
+    import pytest
+
+    with pytest.raises(ValueError, match=r"system\(s\) \['e'\] not in the per-query data"):
+        compare(df, [], None, pairs=[("a", "e")])
