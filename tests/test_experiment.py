@@ -204,26 +204,36 @@ def test_the_key_names_every_system(tiny_models, six, tmp_path):
     assert cache_key(sig, 10) != res.key
 
 
-def test_alpha_sweep_writes_its_plot_and_alpha_zero_is_the_base(tiny_models, tmp_path):
-    exp = experiment_from_dict(
-        {
-            "name": "sweep",
-            "query_sets": [QUERY_SET],
-            "systems": {
-                "base": {"encoder": f"hf(model={tiny_models['bert']})"},
-                "aug": {"base": "base", "augment": SMALL_XQG | {"alpha": [0.0, 0.5], "use_n": [1, 2]}},
-            },
-            "measures": ["R@2kt", "nDCG@10"],
-            "statistics": FAST_STATS,
-            "outputs": {"predictions": "none"},
-        }
-    )
+def test_alpha_sweep_writes_its_plot_and_alpha_zero_is_the_base(tiny_models, tmp_path, capsys):
+    import yaml
+
+    data = {
+        "name": "sweep",
+        "query_sets": [QUERY_SET],
+        "systems": {
+            "base": {"encoder": f"hf(model={tiny_models['bert']})"},
+            "aug": {"base": "base", "augment": SMALL_XQG | {"alpha": [0.0, 0.5], "use_n": [1, 2]}},
+        },
+        "measures": ["R@2kt", "nDCG@10"],
+        "statistics": FAST_STATS,
+        "outputs": {"predictions": "none"},
+    }
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(data))
+    exp = load_experiment(str(path))
     assert len(exp.systems) == 5 and len(exp.pairings) == 4
-    (res,) = run_experiment(exp, Runtime(output_dir=str(tmp_path), progress=False))
-    with open(res.files["sweep.png"], "rb") as f:
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--output-dir", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    index = json.load(open(out / "index.json"))
+    key = index["latest"]
+    files = {k: os.path.join(out, v) for k, v in index["experiments"][key]["files"].items()}
+    assert f"sweep.png: {files['sweep.png']}" in printed and f"experiment key: {key}" in printed
+    with open(files["sweep.png"], "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert os.path.basename(res.files["sweep.png"]) == f"xqg-bench-mini-dev-ja.hf-{res.key}.sweep.png"
-    board = pd.read_csv(res.files["leaderboard.csv"])
+    assert os.path.basename(files["sweep.png"]) == f"xqg-bench-mini-dev-ja.hf-{key}.sweep.png"
+    board = pd.read_csv(files["leaderboard.csv"])
+    assert len(set(board.system)) == 4 and set(board.baseline) == {"base"}
     zero = board[board.system.str.startswith("aug(alpha=0.0,")]
     assert len(zero) and (zero[zero.n > 0].delta.abs() < 1e-9).all()  # alpha 0: the passage vectors unchanged
     half = board[(board.system == "aug(alpha=0.5,use_n=2)") & (board.lang == "all")]
