@@ -38,8 +38,8 @@ from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
 from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
-from xqg_bench.runs import read_trec_run, write_trec_run
-from xqg_bench.search import search
+from xqg_bench.runs import write_trec_run
+from xqg_bench.search import cached_search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
@@ -308,18 +308,19 @@ def run_system(
     out_dir = out_dir or cfg.output_dir
     qids = [q.query_id for q in qs.queries]
     with stage("encode questions and search"):
-        rankings = search(
+        rankings = cached_search(
             info.path,
+            info.signature,
             encoder,
             qids,
             [qs.texts[q] for q in qids],
+            os.path.join(cfg.output_dir, "cache"),
             depth=cfg.depth,
             threads=cfg.threads,
             progress=cfg.progress,
         )
     run_path = output_path(out_dir, f"{stem}.trec")
-    write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))
-    on_disk = read_trec_run(run_path)  # score exactly what was written
+    on_disk = write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system_spec}"))  # scored as written
     lookup = qs.text_lookup()
     with stage("score"):
         per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, cfg.measures, cfg.budgets)
