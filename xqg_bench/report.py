@@ -286,7 +286,10 @@ def legend_lines(vf: pd.DataFrame) -> list[str]:
             + "."
         )
     if (vf["status"].fillna(OK) != OK).any():
-        lines.append("*: an incomplete or not-compared row (the robustness and leaderboard files give the reason).")
+        lines.append(
+            "*: 'all' is the mean over the languages compared ('–': a language not compared, e.g. the variant changed "
+            "none of its questions; the robustness and leaderboard files give the reason)."
+        )
     return lines
 
 
@@ -371,18 +374,18 @@ def summary_text(vf: pd.DataFrame, report_path: str | None = None) -> str:
 # HTML
 
 STYLE = """
-body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 24px 40px;color:#1b1b1b;max-width:1600px}
+body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 16px 40px;color:#1b1b1b;max-width:1600px}
 h1{font-size:20px;margin:12px 0 2px}h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd}
 h3{font-size:15px;margin:18px 0 4px}.meta{color:#555;font-size:12px;margin:0}
 .q{margin:6px 0 8px;font-size:15px}nav{font-size:13px;margin:4px 0 6px}nav a{margin-right:10px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{padding:2px 7px;text-align:right;white-space:nowrap;border-bottom:1px solid #e4e4e4}
 th{background:#f4f4f4;font-weight:600}td.l,th.l{text-align:left}
-table.v{font-size:13px}table.v td{padding:1px 6px;vertical-align:top}table.v tr.c td{border-top:2px solid #bbb}
+table.v{font-size:13px}table.v td{padding:1px 5px;vertical-align:top}table.v tr.c td{border-top:2px solid #bbb}
 table.v td.cond{text-align:left;font-weight:600;white-space:normal;min-width:140px;max-width:200px}
-table.v td.k{text-align:left;color:#555;font-size:12px}
+table.v td.k{text-align:left;color:#555;font-size:11.5px}
 table.v small{display:block;color:#666;font-size:10.5px;line-height:1.1;font-weight:400}
-table.v td.vd{white-space:normal;min-width:110px;max-width:170px}
+table.v td.vd{white-space:normal;min-width:100px;max-width:160px}
 table.v td.all{border-left:2px solid #bbb;font-weight:600}
 .pos{color:#0a6b2b}.neg{color:#b3261e}.s{font-weight:700}
 .lost{background:#fbe3e1}.grew{background:#dcf3e3}.kept{background:#e1ecfa}.nogain{background:#eee}
@@ -459,8 +462,8 @@ def verdict_html(vf: pd.DataFrame, table_id: str) -> str:
     measure = vf["measure"].iloc[0]
     head = "".join(f"<th{' class=all' if lg == ALL else ''}>{_e(lg)}</th>" for lg in langs)
     out = [
-        f'<table class="v" id="{_e(table_id)}"><thead><tr><th class="l">condition</th><th class="l"></th>{head}'
-        '<th class="l">verdict (all)</th></tr></thead><tbody>'
+        f'<div class="wide"><table class="v" id="{_e(table_id)}"><thead><tr><th class="l">condition</th>'
+        f'<th class="l"></th>{head}<th class="l">verdict (all)</th></tr></thead><tbody>'
     ]
     b, s = system_label(vf["baseline"].iloc[0]), system_label(vf["system"].iloc[0])
     for cond, c in vf.groupby("condition", sort=False):
@@ -484,7 +487,7 @@ def verdict_html(vf: pd.DataFrame, table_id: str) -> str:
                     extra = f"<small>~{int(allr['to_settle'])} questions would settle it</small>"
                 verdict = f'<td class="vd {cls}" rowspan="{len(kinds)}">{_e(text)}{extra}</td>'
             out.append(f'<tr{" class=c" if k == 0 else ""}>{first}<td class="k">{_e(name)}</td>{cells}{verdict}</tr>')
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

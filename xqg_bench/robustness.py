@@ -547,20 +547,15 @@ def severity_means(
     return pd.DataFrame(rows, columns=["series", "condition", "measure", "mean", "ci_low", "ci_high"])
 
 
-def severity_plot(
+def severity_figure(
     per_query: pd.DataFrame,
-    path: str,
     measures: list[str],
     pairs: Sequence[tuple[str, str]] = (),
     samples: int = 1000,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
-) -> bool:
-    """PNG of each system's score (mean over languages, with its bootstrap CI as a band) against the
-    severity (0 = clean) of every family swept over two or more severities (number of edits: integer
-    ticks; or rate), and below it, for each (baseline, system) of ``pairs``, the gain with its paired CI;
-    one panel per measure, one legend for the figure, readable family names. Deterministic bytes (no
-    software or date in the PNG). Returns False if there is no sweep to plot."""
+):  # type: ignore[no-untyped-def]
+    """The figure of :func:`severity_plot` (a matplotlib Figure, Agg), or None if there is no sweep."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -573,7 +568,7 @@ def severity_plot(
     sweeps = severity_sweeps(per_query["condition"].unique())
     measures = [m for m in measures if m in set(per_query["measure"])]
     if not sweeps or not measures:
-        return False
+        return None
     systems = list(dict.fromkeys(per_query["system"]))
     pairs = [(b, s) for b, s in pairs if b in systems and s in systems]
     conds = {"clean"} | {c for _axis, xs in sweeps.values() for c in xs.values()}
@@ -621,6 +616,28 @@ def severity_plot(
         loc="outside lower center", ncols=len(systems) + 1, frameon=False,
     )  # fmt: skip
     fig.suptitle("Scores and gains by perturbation severity" if pairs else "Scores by perturbation severity")
+    return fig
+
+
+def severity_plot(
+    per_query: pd.DataFrame,
+    path: str,
+    measures: list[str],
+    pairs: Sequence[tuple[str, str]] = (),
+    samples: int = 1000,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+) -> bool:
+    """PNG of each system's score (mean over languages, with its bootstrap CI as a band) against the
+    severity (0 = clean) of every family swept over two or more severities (number of edits: integer
+    ticks; or rate), and below it, for each (baseline, system) of ``pairs``, the gain with its paired CI;
+    one panel per measure, one legend for the figure, readable family names. Deterministic bytes (no
+    software or date in the PNG). Returns False if there is no sweep to plot."""
+    import matplotlib.pyplot as plt
+
+    fig = severity_figure(per_query, measures, pairs, samples, seed, level)
+    if fig is None:
+        return False
     with atomic_open(path, "wb") as f:
         fig.savefig(f, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
