@@ -178,49 +178,60 @@ def verdict_frame(
     CIs, verdict; ``gain_significant`` is not tested there and stays empty). ``order``: conditions in
     this order (default :func:`condition_key`)."""
     robust = _pair_rows(robust, board)
-    present = [m for m in measures if m in set(board["measure"])]
-    conds = sorted(set(board["condition"]) | (set(robust["condition"]) if robust is not None else set()),
-                   key=condition_key)  # fmt: skip
+    found = set(board["measure"].unique())
+    present = [m for m in measures if m in found]
+    # plain records: row access on pandas objects (and copying their attrs) would dominate the cost
+    clean: dict[tuple, list[dict]] = {}
+    for x in board[board["condition"] == "clean"].to_dict("records"):
+        if x["lang"] != MICRO and x["measure"] in present:
+            clean.setdefault((x["baseline"], x["system"], x["measure"]), []).append(x)
+    pert: dict[tuple, list[dict]] = {}
+    seeds: dict[str, int] = {}
+    if robust is not None:
+        for x in robust[robust["measure"].isin(present)].to_dict("records"):
+            pert.setdefault((x["baseline"], x["system"], x["measure"], x["condition"]), []).append(x)
+            seeds[x["condition"]] = max(seeds.get(x["condition"], 1), int(x.get("seeds", 1)))
+    conds = sorted({"clean"} | {k[3] for k in pert}, key=condition_key)
     if order is not None:
         rank = {c: i for i, c in enumerate(["clean", *order])}
         conds.sort(key=lambda c: (rank.get(c, len(rank)), condition_key(c)))
-    seeds: dict[str, int] = {}
-    if robust is not None and "seeds" in robust.columns:
-        seeds = {c: int(s) for c, s in robust.groupby("condition")["seeds"].max().items()}
     nan = float("nan")
     rows = []
     for baseline, system in pairs(board):
-        b = board[(board["baseline"] == baseline) & (board["system"] == system) & (board["lang"] != MICRO)]
-        r = None if robust is None else robust[(robust["baseline"] == baseline) & (robust["system"] == system)]
         for measure in present:
             for cond in conds:
                 label = condition_label(cond, seeds.get(cond, 1))
                 key = {"baseline": baseline, "system": system, "measure": measure, "condition": cond, "label": label}
                 if cond == "clean":
-                    for x in b[(b["measure"] == measure) & (b["condition"] == cond)].itertuples():
-                        ok = bool(x.n)
+                    for x in clean.get((baseline, system, measure), []):
+                        ok = bool(x["n"])
                         rows.append(key | {
-                            "lang": x.lang, "n": int(x.n), "of": int(x.n), "mean_baseline": x.mean_baseline,
-                            "mean_system": x.mean_system, "gain": x.delta, "gain_low": x.ci_low, "gain_high": x.ci_high,
-                            "gain_significant": bool(x.significant) if ok else None, "did": nan, "did_low": nan,
-                            "did_high": nan, "verdict": "" if ok else "not compared", "status": x.status,
-                            "to_settle": nan,
+                            "lang": x["lang"], "n": int(x["n"]), "of": int(x["n"]), "mean_baseline": x["mean_baseline"],
+                            "mean_system": x["mean_system"], "gain": x["delta"], "gain_low": x["ci_low"],
+                            "gain_high": x["ci_high"], "gain_significant": bool(x["significant"]) if ok else None,
+                            "did": nan, "did_low": nan, "did_high": nan, "verdict": "" if ok else "not compared",
+                            "status": x["status"], "to_settle": nan,
                         })  # fmt: skip
                     continue
-                if r is None:
-                    continue
-                for x in r[(r["measure"] == measure) & (r["condition"] == cond)].itertuples():
-                    ok = bool(x.n)
-                    get = lambda c, x=x, ok=ok: float(getattr(x, c)) if ok and hasattr(x, c) else nan  # noqa: E731
+                for x in pert.get((baseline, system, measure, cond), []):
+                    ok = bool(x["n"])
+                    get = lambda c, x=x, ok=ok: float(x.get(c, nan)) if ok else nan  # noqa: E731
                     rows.append(key | {
-                        "lang": x.lang, "n": int(x.n), "of": int(x.of), "mean_baseline": get("mean_baseline_perturbed"),
-                        "mean_system": get("mean_system_perturbed"), "gain": get("gain_perturbed"),
-                        "gain_low": get("gain_perturbed_ci_low"), "gain_high": get("gain_perturbed_ci_high"),
-                        "gain_significant": None, "did": get("did"), "did_low": get("did_ci_low"),
-                        "did_high": get("did_ci_high"), "verdict": x.verdict, "status": x.status,
-                        "to_settle": get("questions_to_settle"),
+                        "lang": x["lang"], "n": int(x["n"]), "of": int(x["of"]),
+                        "mean_baseline": get("mean_baseline_perturbed"), "mean_system": get("mean_system_perturbed"),
+                        "gain": get("gain_perturbed"), "gain_low": get("gain_perturbed_ci_low"),
+                        "gain_high": get("gain_perturbed_ci_high"), "gain_significant": None, "did": get("did"),
+                        "did_low": get("did_ci_low"), "did_high": get("did_ci_high"), "verdict": x["verdict"],
+                        "status": x["status"], "to_settle": get("questions_to_settle"),
                     })  # fmt: skip
-    out = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+
+
+def _by_condition(g: pd.DataFrame) -> dict[str, dict[str, dict]]:
+    """condition -> language -> the verdict frame's row (a dict), in the frame's order."""
+    out: dict[str, dict[str, dict]] = {}
+    for r in g.to_dict("records"):
+        out.setdefault(r["condition"], {})[r["lang"]] = r
     return out
 
 
@@ -247,13 +258,13 @@ def fmt_ci(measure: str, lo: float, hi: float) -> str:
     return f"[{fmt(measure, lo)}, {fmt(measure, hi)}]" if math.isfinite(lo) and math.isfinite(hi) else ""
 
 
-def _marks(row: pd.Series, what: str) -> str:
+def _marks(row: Mapping, what: str) -> str:
     if what == "gain":
         return SIG if row["gain_significant"] is True else ""
     return SIG if row["verdict"] in (LOST, GREW) else EQUIV if row["verdict"] in (KEPT, NO_GAIN) else ""
 
 
-def _verdict_cell(row: pd.Series) -> str:
+def _verdict_cell(row: Mapping) -> str:
     if not row["n"]:
         return "not compared"
     text = row["verdict"]
@@ -299,9 +310,8 @@ def legend_lines(vf: pd.DataFrame) -> list[str]:
 
 def _text_rows(g: pd.DataFrame, measure: str, langs: list[str]) -> list[list[str]]:
     rows = []
-    for cond, c in g.groupby("condition", sort=False):
-        by = {r["lang"]: r for _, r in c.iterrows()}
-        first = c.iloc[0]
+    for cond, by in _by_condition(g).items():
+        first = next(iter(by.values()))
         allr = by.get(ALL)
 
         def cells(what: str, by=by, allr=allr) -> list[str]:
@@ -432,7 +442,7 @@ def _minus(text: str) -> str:
     return text.replace("-", "−")  # a typographic minus: numbers only
 
 
-def _num_cell(measure: str, r: pd.Series | None, what: str, cls: str = "") -> str:
+def _num_cell(measure: str, r: Mapping | None, what: str, cls: str = "") -> str:
     if r is None or not r["n"]:
         title = "" if r is None else f' title="{_e(r["status"])}"'
         return f'<td class="{cls}"{title}>–</td>'
@@ -466,9 +476,9 @@ def verdict_html(vf: pd.DataFrame, table_id: str) -> str:
         f'<th class="l"></th>{head}<th class="l">verdict (all)</th></tr></thead><tbody>'
     ]
     b, s = system_label(vf["baseline"].iloc[0]), system_label(vf["system"].iloc[0])
-    for cond, c in vf.groupby("condition", sort=False):
-        by = {r["lang"]: r for _, r in c.iterrows()}
+    for cond, by in _by_condition(vf).items():
         allr = by.get(ALL)
+        label = next(iter(by.values()))["label"]
         kinds = [("scores", f"{b} → {s}"), ("gain", "gain")] + ([] if cond == "clean" else [("did", "Δ gain")])
         for k, (what, name) in enumerate(kinds):
             cells = "".join(_num_cell(measure, by.get(lg), what, "all" if lg == ALL else "") for lg in langs)
@@ -477,7 +487,7 @@ def verdict_html(vf: pd.DataFrame, table_id: str) -> str:
                 note = ""
                 if allr is not None and 0 < allr["n"] < allr["of"]:
                     note = f"<small>{int(allr['n'])} of {int(allr['of'])} questions changed</small>"
-                first = f'<td class="cond" rowspan="{len(kinds)}">{_e(c["label"].iloc[0])}{note}</td>'
+                first = f'<td class="cond" rowspan="{len(kinds)}">{_e(label)}{note}</td>'
             verdict = ""
             if k == 0:
                 text = "" if cond == "clean" or allr is None else _verdict_cell(allr)
@@ -503,17 +513,19 @@ def _tabs(panels: list[tuple[str, str]], group: str) -> str:
     return f'<style>{"".join(css)}</style><div class="tabs">{"".join(inputs)}{"".join(bodies)}</div>'
 
 
-def _table(df: pd.DataFrame, sortable: bool = True, left: Sequence[str] = ()) -> str:
+def _table(df: pd.DataFrame | list[dict], sortable: bool = True, left: Sequence[str] = ()) -> str:
+    """A table (a frame, or rows as dicts with the same keys) with the text of each cell escaped."""
+    rows = df.to_dict("records") if isinstance(df, pd.DataFrame) else df
+    cols = list(df.columns) if isinstance(df, pd.DataFrame) else list(rows[0]) if rows else []
     cls = ' class="sortable"' if sortable else ""
-    cols = list(df.columns)
-    head = "".join(f"<th{' class=l' if c in left else ''}>{_e(c)}</th>" for c in cols)
-    body = []
-    for row in df.itertuples(index=False):
-        body.append(
-            "<tr>"
-            + "".join(f"<td{' class=l' if c in left else ''}>{_e(v)}</td>" for c, v in zip(cols, row, strict=True))
-            + "</tr>"
-        )
+    lcols = [c in left for c in cols]
+    head = "".join(f"<th{' class=l' if lc else ''}>{_e(c)}</th>" for c, lc in zip(cols, lcols, strict=True))
+    body = [
+        "<tr>"
+        + "".join(f"<td{' class=l' if lc else ''}>{_e(r[c])}</td>" for c, lc in zip(cols, lcols, strict=True))
+        + "</tr>"
+        for r in rows
+    ]
     return f'<div class="wide"><table{cls}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
@@ -526,34 +538,36 @@ def _measure_sections(board: pd.DataFrame, robust: pd.DataFrame | None, order: S
     from xqg_bench.robustness import verdict_table
 
     left = ("condition", "lang", "baseline", "system", "status", "verdict")
-    measures = list(dict.fromkeys([*(m for m in VERDICT_MEASURES if m in set(board["measure"])), *board["measure"]]))
+    found = list(board["measure"].unique())
+    measures = list(dict.fromkeys([*(m for m in VERDICT_MEASURES if m in found), *found]))
     rank = {c: i for i, c in enumerate(order)}
+
+    def ordered(rows: list[dict]) -> list[dict]:
+        return sorted(rows, key=lambda r: rank.get(r["condition"], len(rank)))  # stable: languages stay in order
+
+    robust_rows: dict[str, list[dict]] = {}
+    if robust is not None and not robust.empty:
+        for r in verdict_table(robust).to_dict("records"):
+            robust_rows.setdefault(r.pop("measure"), []).append(r)
     toc, out = [], []
     tables = _display(board)
     for m in measures:
         sid = "m-" + _slug(m)
         toc.append((sid, m))
-        sub = board[board["measure"] == m].reset_index(drop=True)
-        t = tables[m].reset_index(drop=True)
-        t.insert(0, "_k", [rank.get(c, len(rank)) for c in sub["condition"]])
-        t = t.sort_values("_k", kind="stable").drop(columns="_k")
-        macro = t[t["lang"] == ALL]
-        per_lang = t[t["lang"] != ALL]
+        rows = ordered(tables[m].to_dict("records"))
+        macro = [r for r in rows if r["lang"] == ALL]
+        per_lang = [r for r in rows if r["lang"] != ALL]
         out.append(f'<section id="{sid}"><h3>{_e(m)}</h3><p class="legend">Leaderboard, mean over languages:</p>')
         out.append(_table(macro, left=left))
         out.append(f"<details><summary>per language and pooled (all (micro)): {len(per_lang)} rows</summary>")
         out.append(_table(per_lang, left=left) + "</details>")
-        if robust is not None and not robust.empty:
-            r = robust[robust["measure"] == m]
-            if not r.empty:
-                vt = verdict_table(r).drop(columns="measure")
-                vt.insert(0, "_k", [rank.get(c, len(rank)) for c in r["condition"]])
-                vt = vt.sort_values("_k", kind="stable").drop(columns="_k")
-                out.append('<p class="legend">Robustness of the gain, mean over languages:</p>')
-                out.append(_table(vt[vt["lang"] == ALL], left=left))
-                n = int((vt["lang"] != ALL).sum())
-                out.append(f"<details><summary>robustness per language: {n} rows</summary>")
-                out.append(_table(vt[vt["lang"] != ALL], left=left) + "</details>")
+        if robust_rows.get(m):
+            rows = ordered(robust_rows[m])
+            per_lang = [r for r in rows if r["lang"] != ALL]
+            out.append('<p class="legend">Robustness of the gain, mean over languages:</p>')
+            out.append(_table([r for r in rows if r["lang"] == ALL], left=left))
+            out.append(f"<details><summary>robustness per language: {len(per_lang)} rows</summary>")
+            out.append(_table(per_lang, left=left) + "</details>")
         out.append("</section>")
     return "".join(out), toc
 
@@ -567,6 +581,7 @@ def render_html(
     files: Mapping[str, str] | None = None,
     title: str = "xqg-bench report",
     order: Sequence[str] | None = None,
+    verdicts: pd.DataFrame | None = None,
 ) -> str:
     """The self-contained HTML report: question and verdict tables first, then the severity plots (PNG as
     data URIs), per-measure sections, robustness tables, signatures and how to re-create every figure.
@@ -574,14 +589,14 @@ def render_html(
     ``figures``: caption -> PNG bytes; ``command``: the argv that re-creates the run; ``signatures``: the
     experiment's signature(s), shown beside the leaderboard's per-row signatures; ``files``: kind -> file
     name of the run's outputs, for the re-creation section (names only: the page does not depend on where
-    the run was written)."""
+    the run was written); ``verdicts``: :func:`verdict_frame` of the same frames, if already computed."""
     from xqg_bench.leaderboard import _legend as board_legend
     from xqg_bench.robustness import legend as robust_legend
     from xqg_bench.robustness import over_seeds, stability_table, worst_case
 
     figures = dict(figures or {})
     robust = _pair_rows(robust, board)
-    vf = verdict_frame(board, robust, order=order)
+    vf = verdict_frame(board, robust, order=order) if verdicts is None else verdicts
     cond_order = list(dict.fromkeys(vf["condition"])) or sorted(set(board["condition"]), key=condition_key)
     panels = []
     many = len(pairs(board)) > 1
@@ -686,9 +701,9 @@ def write_report(
     path = output_path(out_dir, f"{stem}.report.html")
     names = {k: os.path.relpath(v, out_dir) for k, v in files.items()}
     title = f"xqg-bench report {stem}"
-    page = render_html(board, robust, figures, command, signatures, names, title, order)
-    atomic_write_text(path, page)
-    return path, summary_text(verdict_frame(board, robust, order=order), path)
+    vf = verdict_frame(board, robust, order=order)
+    atomic_write_text(path, render_html(board, robust, figures, command, signatures, names, title, order, vf))
+    return path, summary_text(vf, path)
 
 
 SEVERITY_CAPTION = (

@@ -364,7 +364,7 @@ def _ci(measure: str, r: pd.Series, name: str) -> str:
 def verdict_table(robust: pd.DataFrame, langs: list[str] | None = None) -> pd.DataFrame:
     """Human table: per (condition, measure, language): gains, DiD and ER with CIs, p-values, verdict."""
     rows = []
-    for _, r in robust.iterrows():
+    for r in robust.to_dict("records"):
         if langs is not None and r["lang"] not in langs:
             continue
         m = r["measure"]
@@ -523,7 +523,8 @@ def severity_means(
     (baseline, system) pair of ``pairs`` the per-question gain ``system - baseline`` (paired by query id:
     the CI of the gain, not of two scores)."""
     sub = per_query[per_query["condition"].isin(list(conditions)) & per_query["measure"].isin(list(measures))]
-    wide = sub.pivot_table(index=["condition", "measure", "lang", "query_id"], columns="system", values="value")
+    index = ["condition", "measure", "lang", "query_id"]
+    wide = sub.set_index([*index, "system"])["value"].unstack("system").sort_index()
     entries: list[tuple[tuple[str, str, str], np.ndarray, tuple[int, ...]]] = []
     for (cond, measure), g in wide.groupby(level=["condition", "measure"], sort=True):
         series = {s: g[s] for s in g.columns}
@@ -566,10 +567,11 @@ def severity_figure(
     from xqg_bench.report import family_label, system_label
 
     sweeps = severity_sweeps(per_query["condition"].unique())
-    measures = [m for m in measures if m in set(per_query["measure"])]
+    present = set(per_query["measure"].unique())
+    measures = [m for m in measures if m in present]
     if not sweeps or not measures:
         return None
-    systems = list(dict.fromkeys(per_query["system"]))
+    systems = [str(s) for s in per_query["system"].unique()]  # in order of appearance
     pairs = [(b, s) for b, s in pairs if b in systems and s in systems]
     conds = {"clean"} | {c for _axis, xs in sweeps.values() for c in xs.values()}
     stats = severity_means(per_query, conds, measures, pairs, samples, seed, level)
@@ -581,9 +583,12 @@ def severity_figure(
         rows = [
             r for family, axis, by_x, _k in rows for r in ((family, axis, by_x, "score"), (family, axis, by_x, "gain"))
         ]
-    fig, axes = plt.subplots(
-        len(rows), len(measures), figsize=(4.6 * len(measures), 3.1 * len(rows) + 0.8), squeeze=False,
-        layout="constrained",
+    # fixed margins in inches (a layout engine would measure every label: slower, same picture)
+    width, height = 4.6 * len(measures), 2.6 * len(rows) + 0.8 * (len(rows) - 1) + 1.2
+    fig, axes = plt.subplots(len(rows), len(measures), figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(
+        left=0.75 / width, right=1 - 0.15 / width, bottom=0.95 / height, top=1 - 0.65 / height,
+        wspace=0.75 / 3.85, hspace=0.8 / 2.6,
     )  # fmt: skip
     for row_axes, (_family, axis, by_x, kind) in zip(axes, rows, strict=True):
         name = family_label(next(iter(by_x.values())))
@@ -613,7 +618,7 @@ def severity_figure(
     fig.legend(
         [Line2D([], [], color=colours[s], marker="o") for s in systems] + [Patch(color="0.5", alpha=0.25)],
         [system_label(s) for s in systems] + [f"band: {level:.0%} CI (bootstrap over questions; gain: paired)"],
-        loc="outside lower center", ncols=len(systems) + 1, frameon=False,
+        loc="lower center", ncols=len(systems) + 1, frameon=False,
     )  # fmt: skip
     fig.suptitle("Scores and gains by perturbation severity" if pairs else "Scores by perturbation severity")
     return fig
