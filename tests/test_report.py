@@ -191,6 +191,11 @@ def test_several_pairs_get_their_own_tables():
     assert ">+xQG vs baseline: R@2kt</label>" in page and ">mbert vs baseline: R@2kt</label>" in page
     with pytest.raises(ValueError, match="add 'baseline' and 'system' columns"):
         verdict_frame(board, robust.drop(columns=["baseline", "system"]))
+    # clean queries only (a run without variants): the clean rows, no robustness section
+    clean_only = verdict_frame(board[board.condition == "clean"], None)
+    assert set(clean_only.condition) == {"clean"} and clean_only["did"].isna().all()
+    page = render_html(board[board.condition == "clean"])
+    assert "No perturbed condition in this run." in page and "Δ gain" not in page
 
 
 def test_severity_plot_integer_ticks_bands_one_legend_and_same_bytes(default_shaped, tmp_path):

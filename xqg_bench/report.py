@@ -280,13 +280,19 @@ def legend_lines(vf: pd.DataFrame) -> list[str]:
         "Columns: languages, then 'all' = the plain mean over languages (XOR-Retrieve's average; its tests and CIs "
         "are stratified by language). R@kt in percent, other measures in [0, 1].",
         "gain = system - baseline with its 95% bootstrap CI; † after a clean gain: significant after the "
-        "leaderboard's correction. Δ gain = the change of the gain under the perturbation (difference-in-"
-        "differences, per question) with its 95% CI; † = the DiD test is significant after correction "
-        "(gain lost / grew), ≈ = equivalence within the margin is shown (gain kept).",
-        "verdict ('all'): gain lost / gain grew / gain kept / no clean gain / inconclusive (neither a change nor "
-        "equivalence shown: not evidence of no effect); the robustness files give p-values, margins, MDE and the "
-        "questions that would settle it.",
+        "leaderboard's correction.",
     ]
+    if (vf["condition"] != "clean").any():
+        lines[-1] += (
+            " Δ gain = the change of the gain under the perturbation (difference-in-differences, per question) "
+            "with its 95% CI; † = the DiD test is significant after correction (gain lost / grew), ≈ = equivalence "
+            "within the margin is shown (gain kept)."
+        )
+        lines.append(
+            "verdict ('all'): gain lost / gain grew / gain kept / no clean gain / inconclusive (neither a change nor "
+            "equivalence shown: not evidence of no effect); the robustness files give p-values, margins, MDE and "
+            "the questions that would settle it."
+        )
     if not partial.empty:
         lines.append(
             "A perturbed condition is measured on the questions its variant changed (its scores and gains too), "
