@@ -175,11 +175,12 @@ def verdict_frame(
 
     Clean rows come from the leaderboard (every question; ``gain_significant``: its corrected test);
     perturbed rows from the robustness table (the questions the variant changed: scores, gain, DiD with
-    CIs, verdict; ``gain_significant`` is not tested there and stays empty). ``order``: conditions in
-    this order (default :func:`condition_key`)."""
+    CIs, verdict; ``gain_significant`` is not tested there and stays empty). ``measures``: those the run has
+    (if it has none of them, its first ones); ``order``: conditions in this order (default
+    :func:`condition_key`)."""
     robust = _pair_rows(robust, board)
-    found = set(board["measure"].unique())
-    present = [m for m in measures if m in found]
+    found = list(board["measure"].unique())
+    present = [m for m in measures if m in found] or found[: len(measures)]  # else the run's first measures
     # plain records: row access on pandas objects (and copying their attrs) would dominate the cost
     clean: dict[tuple, list[dict]] = {}
     for x in board[board["condition"] == "clean"].to_dict("records"):
