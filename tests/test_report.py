@@ -340,9 +340,8 @@ def probe(page_path, width=1400, height=900):
     return json.loads(html.unescape(found.group(1)))
 
 
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_html_report_in_headless_chromium(small_run, default_shaped, tmp_path):
-    if _chromium() is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "scripts"))
     from screenshot_html import screenshot
 
