@@ -7,7 +7,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import pandas as pd
@@ -37,6 +37,7 @@ from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
+from xqg_bench.report import VERDICT_MEASURES, pairs, write_report
 from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import write_trec_run
 from xqg_bench.search import cached_search
@@ -266,6 +267,7 @@ class RunResult:
     robustness: pd.DataFrame | None = None
     key: str = ""  # the configuration's key: every output file of the run carries it
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (xqg_bench.stages)
+    summary: str = ""  # the answer first: question and verdict tables (xqg_bench.report), printed by the run
 
     # the baseline's numbers, for callers that run one system
     @property
@@ -430,6 +432,7 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
         }
     files: dict[str, str] = {}
     comparison = robustness = None
+    summary = ""
     if cfg.xqg is not None:
         measures = [rkt_label(b) for b in cfg.budgets] + list(cfg.measures)
         comparison = comparison_table(systems["baseline"].table, systems["xqg"].table, measures)
@@ -479,10 +482,18 @@ def run_pipeline(cfg: RunConfig) -> RunResult:
                 robustness = with_stability(robustness, stab_summary, "baseline", "xqg")
             files.update(write_robustness(robustness, cfg.output_dir, f"{stem}.robustness"))
             plot = output_path(cfg.output_dir, f"{stem}.severity.png")
-            if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
+            if severity_plot(per_query, plot, list(VERDICT_MEASURES), pairs(board), cfg.samples, cfg.stats_seed):
                 files["severity.png"] = plot
+        # the answer first: question, verdict tables, plots, every table, signatures, the command (one page)
+        from xqg_bench.run import run_argv
+
+        command = run_argv(replace(cfg, output_dir=os.path.basename(os.path.normpath(cfg.output_dir))))
+        files["report.html"], summary = write_report(
+            cfg.output_dir, stem, board, robustness, files, command, [exp_sig], order=list(groups)
+        )
     record_experiment(cfg.output_dir, key, exp_sig, systems, by_variant, files)
-    return RunResult(systems, comparison, files, time.perf_counter() - t0, by_variant, robustness, key, stages.times())
+    seconds = time.perf_counter() - t0
+    return RunResult(systems, comparison, files, seconds, by_variant, robustness, key, stages.times(), summary)
 
 
 def changed_queries(qs: QuerySet, groups: dict, variant_sets: dict[str, QuerySet]) -> dict[str, set[str]]:

@@ -230,9 +230,9 @@ def main_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_run(argv: Sequence[str]) -> int:
-    args = main_parser().parse_args(argv)
-    from xqg_bench.pipeline import RunConfig, render_markdown, run_pipeline
+def run_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The RunConfig of parsed main-command options."""
+    from xqg_bench.pipeline import RunConfig
     from xqg_bench.xqg.augment import AugmentConfig
     from xqg_bench.xqg.system import XqgConfig
 
@@ -258,8 +258,7 @@ def cmd_run(argv: Sequence[str]) -> int:
             args.allow_short_queries,
         )
     )
-
-    cfg = RunConfig(
+    return RunConfig(
         dataset=args.dataset,
         encoder=args.encoder,
         output_dir=args.output_dir,
@@ -288,19 +287,98 @@ def cmd_run(argv: Sequence[str]) -> int:
         passage_embeddings=args.passage_embeddings,
         embeddings_format=args.embeddings_format,
     )
+
+
+# options that change no output (how fast, where it runs, progress bars): left out of run_argv
+NOT_OUTPUT = ("threads", "progress", "backend", "ray_actors", "ray_gpus_per_actor", "ray_address")
+
+
+def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
+    """The main command that re-creates ``cfg``'s outputs: ``python -m xqg_bench.run`` and every option whose
+    value differs from its default (those in NOT_OUTPUT left out); ``run_config`` of its parse is ``cfg``
+    up to them."""
+    from xqg_bench.pipeline import RunConfig
+    from xqg_bench.xqg.system import XqgConfig
+
+    d, dx = RunConfig(), XqgConfig()
+    argv = ["python", "-m", "xqg_bench.run"]
+
+    def opt(flag: str, value: object, default: object) -> None:
+        if value != default:
+            text = (
+                ",".join(map(str, value))
+                if isinstance(value, tuple)
+                else repr(value)
+                if isinstance(value, float)
+                else str(value)
+            )
+            argv.extend([flag, text])
+
+    opt("--dataset", cfg.dataset, d.dataset)
+    opt("--encoder", cfg.encoder, d.encoder)
+    opt("--output-dir", cfg.output_dir, d.output_dir)
+    opt("--depth", cfg.depth, d.depth)
+    opt("--measures", cfg.measures, d.measures)
+    opt("--budgets", cfg.budgets, d.budgets)
+    if not cfg.variants:
+        argv.append("--no-variants")
+    elif cfg.variants != d.variants:
+        for v in cfg.variants:
+            argv.extend(["--variant", v])
+    opt("--seeds", cfg.seeds, d.seeds)
+    opt("--margin", cfg.margin, d.margin)
+    if cfg.xqg is None:
+        argv.append("--no-xqg")
+    else:
+        x, a, da = cfg.xqg, cfg.xqg.augment, dx.augment
+        opt("--generator", x.generator, dx.generator)
+        opt("--xqg-n", x.n, dx.n)
+        opt("--xqg-langs", x.langs, dx.langs)
+        if x.allow_short:
+            argv.append("--allow-short-queries")
+        opt("--seed", x.seed, dx.seed)
+        opt("--alpha", float(a.alpha), da.alpha)
+        opt("--agg", a.agg, da.agg)
+        opt("--aug-n", a.n, da.n)
+        opt("--aug-langs", a.langs, da.langs)
+        opt("--renorm", a.renorm, da.renorm)
+        opt("--query-store", x.query_store, dx.query_store)
+        opt("--query-dtype", x.query_dtype, dx.query_dtype)
+    opt("--test", cfg.test, d.test)
+    opt("--correction", cfg.correction, d.correction)
+    opt("--samples", cfg.samples, d.samples)
+    opt("--stats-seed", cfg.stats_seed, d.stats_seed)
+    opt("--max-samples", cfg.max_samples, d.max_samples)
+    opt("--shard-size", cfg.shard_size, d.shard_size)
+    opt("--index-type", cfg.index_type, d.index_type)
+    opt("--predictions", cfg.predictions, d.predictions)
+    if cfg.variant_predictions:
+        argv.append("--variant-predictions")
+    opt("--passage-embeddings", cfg.passage_embeddings, d.passage_embeddings)
+    opt("--embeddings-format", cfg.embeddings_format, d.embeddings_format)
+    return argv
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    args = main_parser().parse_args(argv)
+    from xqg_bench.pipeline import render_markdown, run_pipeline
+
+    cfg = run_config(args)
     res = run_pipeline(cfg)
+    if res.summary:  # the answer first: the question and the verdict tables (xqg_bench.report)
+        print(res.summary)
+    else:  # one system: its scores
+        for name, sys_res in res.systems.items():
+            print(f"## {name}\n")
+            print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
+    print("files:")
+    for kind, path in res.files.items():
+        print(f"  {kind}: {path}")
     for name, sys_res in res.systems.items():
-        print(f"## {name}\n")
-        print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
         for kind, path in sys_res.files.items():
-            print(f"{kind}: {path}")
-        print()
-    if res.comparison is not None:
-        print(open(res.files["leaderboard.md"], encoding="utf-8").read())
-        if "robustness.md" in res.files:
-            print(open(res.files["robustness.md"], encoding="utf-8").read())
-        for kind in res.files:
-            print(f"{kind}: {res.files[kind]}")
+            print(f"  {name}.{kind}: {path}")
+    if res.variants:
+        print(f"  perturbed conditions: {os.path.join(args.output_dir, 'variants')}/<condition>/ (runs, scores)")
     print(
         f"experiment key: {res.key} (every output file of this configuration carries it; "
         f"see {args.output_dir}/INDEX.md)"
