@@ -37,6 +37,7 @@ from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
+from xqg_bench.perturb.registry import query_answers, query_lang
 from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
@@ -104,18 +105,15 @@ def load_query_set(dataset_id: str) -> QuerySet:
     if not ds.has_docs() or not ds.has_queries():
         raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
     docs = DocSequence(ds.docs_handler())
-    default_lang = ds.queries_lang() if hasattr(ds, "queries_lang") else None
     queries, texts = [], {}
     for q in ds.queries_iter():
-        lang = getattr(q, "lang", None) or default_lang
-        if not lang:
-            raise ValueError(f"{dataset_id}: query {q.query_id} has no language (XOR-Retrieve scores per language)")
+        lang = query_lang(q, ds.queries_handler(), dataset_id)  # its lang field or the set's queries_lang()
         if not q.text.strip():
             raise ValueError(
                 f"{dataset_id}: query {q.query_id} is empty or whitespace only; a dense encoder cannot search it "
                 "(fix the query file, or drop the query from the set)"
             )
-        queries.append(QueryInfo(q.query_id, lang, tuple(getattr(q, "answers", ()))))
+        queries.append(QueryInfo(q.query_id, lang, query_answers(q)))
         texts[q.query_id] = q.text
     qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
     return QuerySet(dataset_id, docs, queries, texts, qrels, _fingerprint(docs, queries, texts, qrels), ds.docs_store())

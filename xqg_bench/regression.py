@@ -123,10 +123,10 @@ def check_command(spec: dict, path: str) -> list[str]:
     for v in args.variant or []:
         parse_variant(v)
     register_datasets()
-    import ir_datasets
+    from xqg_bench.datasets import resolves, unknown_id_message
 
-    if args.dataset not in ir_datasets.registry._registered:
-        raise ValueError(f"{path}: dataset {args.dataset!r} is not registered")
+    if not resolves(args.dataset):  # registered or built by a pattern (sub-corpus, variants); nothing is fetched
+        raise ValueError(f"{path}: dataset {args.dataset!r} is not registered: {unknown_id_message(args.dataset)}")
     return argv
 
 

@@ -706,6 +706,11 @@ def _families() -> dict[str, type[Perturbation]]:
     return {**FAMILIES, "adversarial": Adversarial}
 
 
+def family_names() -> tuple[str, ...]:
+    """The name of every variant family (``<query set>/<name>(...)`` is a variant ID)."""
+    return tuple(_families())
+
+
 def parse_variant(text: str) -> Perturbation:
     """A perturbation from its canonical string; ValueError naming the problem and the fix."""
     spec = parse_spec(text, "variant")
