@@ -43,6 +43,7 @@ from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
@@ -197,15 +198,15 @@ class RunConfig:
     measures: tuple[str, ...] = DEFAULT_MEASURES
     budgets: tuple[int, ...] = DEFAULT_BUDGETS
     threads: int = 2
-    shard_size: int = 256
-    index_type: str = "Flat"  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
+    shard_size: int = DEFAULT_SHARD_SIZE
+    index_type: str = DEFAULT_INDEX_TYPE  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
     variants: tuple[str, ...] = DEFAULT_RUN_VARIANTS  # perturbed query conditions besides clean
     test: str = "randomization"  # t | wilcoxon | randomization
     correction: str = "holm"  # holm | bonferroni | bh | none
     samples: int = 10_000  # randomisation / bootstrap resamples
-    stats_seed: int = 13
+    stats_seed: int = DEFAULT_SEED
     seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
     margin: float = 0.5  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
@@ -597,13 +598,10 @@ def render_index(index: dict) -> str:
 
 
 def load_generator_spec_check(spec_text: str) -> None:
-    """Validate a generator spec's syntax before any work (loading happens later)."""
-    from xqg_bench.spec import parse_spec, unknown_name
-    from xqg_bench.xqg.generators import GENERATOR_USAGE, GENERATORS
+    """Validate a generator spec against its declaration before any work (loading happens later)."""
+    from xqg_bench.xqg.generators import check_generator_spec
 
-    name = parse_spec(spec_text, "generator").name
-    if name not in GENERATORS:
-        raise unknown_name("generator", name, GENERATORS, spec_text, GENERATOR_USAGE)
+    check_generator_spec(spec_text)
 
 
 def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult], record: dict) -> str:

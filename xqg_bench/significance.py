@@ -38,10 +38,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from xqg_bench.spec import DEFAULT_SEED
+
 TESTS = ("t", "wilcoxon", "randomization")
 CORRECTIONS = {"holm": "holm", "bonferroni": "bonferroni", "bh": "fdr_bh", "none": None}
 DEFAULT_SAMPLES = 10_000
-DEFAULT_SEED = 13
 STOP_HITS = 400  # sequential Monte Carlo: stop at this many null statistics >= the observed one
 RESOLUTION = 20  # smallest attainable Bonferroni-corrected p = alpha / RESOLUTION
 _CHUNK = 4096
