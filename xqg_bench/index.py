@@ -220,7 +220,7 @@ def check_index_type(index_type: str, dim: int, n: int) -> None:
 
 
 def write_index(
-    index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+    index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> IndexInfo:
     """Write an inner-product FAISS index + docid + meta.json atomically (whole directory); meta.json records
     the sha256 of ``index`` and of ``docid`` (``docids``)."""
@@ -258,7 +258,7 @@ def write_index(
 
 def index_fields(encoder_spec: str, vectors_key: str, index_type: str) -> dict[str, str]:
     fields = {"index": INDEX_FORMAT, "encoder": encoder_spec, "emb": vectors_key}
-    if index_type != "Flat":
+    if index_type != DEFAULT_INDEX_TYPE:
         fields["type"] = index_type.replace("|", "/")
     return fields
 
@@ -323,7 +323,7 @@ def build_index(
 
 
 def write_index_from_cache(
-    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> IndexInfo:
     """``write_index`` over an embedding cache directory: streamed shard by shard (peak memory = the
     index + one shard, the same index file) except for HNSW, whose graph depends on how vectors are

@@ -244,7 +244,6 @@ def cmd_run(argv: Sequence[str]) -> int:
         n=args.aug_n,
         renorm=args.renorm,
     )
-    aug.validate()
     xqg = (
         None
         if args.no_xqg
