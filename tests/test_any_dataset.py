@@ -152,6 +152,20 @@ def test_sub_corpus_ids_take_variants(mirror):
     assert [d.doc_id for d in ds.docs_iter()] == ["1", "2", "10"]  # answer passages + a pool of 1, from the mirror
 
 
+def test_sub_corpus_runs_the_pipeline_with_variants(mirror, tiny_models, tmp_path):
+    train = {"id": "tr1", "question": "Japanin valuutta?", "answers": ["yen"], "lang": "fi"}
+    (mirror / "xor_train_retrieve_eng_span.jsonl").write_text(json.dumps(train) + "\n")
+    cfg = RunConfig(
+        dataset=f"{SUB}/dev", encoder=f"hf(model={tiny_models['bert']})", output_dir=str(tmp_path), progress=False,
+        variants=(TYPO,), seeds=1, samples=200, max_samples=200,
+    )  # fmt: skip
+    res = run_pipeline(cfg)
+    typo = res.variants[TYPO]
+    # 7200's answer is "yes": not scored by R@kt (the official rule), and the sub-corpus has no qrels
+    assert set(typo) == {"baseline", "xqg"} and set(typo["baseline"].per_query.query_id) == {"-1001", "-3"}
+    assert TYPO in set(res.robustness.condition)
+
+
 @pytest.mark.parametrize(
     ("dataset_id", "needle"),
     [
