@@ -151,12 +151,6 @@ def register(registry) -> None:  # type: ignore[no-untyped-def]
     registry.register_pattern(pattern(), _initializer)
 
 
-def split_id(dataset_id: str) -> tuple[str, str] | None:
-    """(base ID, variant) of a variant ID, or None."""
-    m = re.match(pattern(), dataset_id, flags=re.S)
-    return (m.group(1), m.group(2)) if m else None
-
-
 def variant_ids(base_ids: list[str], variants: tuple[str, ...] = DEFAULT_VARIANTS) -> list[str]:
     """Every loadable (query set, variant) ID where the variant applies to the set's language(s)."""
     out = []
