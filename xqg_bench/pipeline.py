@@ -38,11 +38,12 @@ from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
 from xqg_bench.perturb.registry import query_answers, query_lang
-from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
+from xqg_bench.robustness import DEFAULT_MARGIN, robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import read_trec_run, write_trec_run
 from xqg_bench.search import search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
@@ -203,12 +204,12 @@ class RunConfig:
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
     variants: tuple[str, ...] = DEFAULT_RUN_VARIANTS  # perturbed query conditions besides clean
-    test: str = "randomization"  # t | wilcoxon | randomization
-    correction: str = "holm"  # holm | bonferroni | bh | none
-    samples: int = 10_000  # randomisation / bootstrap resamples
+    test: str = DEFAULT_TEST  # t | wilcoxon | randomization
+    correction: str = DEFAULT_CORRECTION  # holm | bonferroni | bh | none
+    samples: int = DEFAULT_SAMPLES  # randomisation / bootstrap resamples
     stats_seed: int = DEFAULT_SEED
     seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
-    margin: float = 0.5  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
+    margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
     backend: str = "local"  # local | ray
     ray_actors: int = 2

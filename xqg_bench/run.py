@@ -30,8 +30,9 @@ from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.index import INDEX_TYPE
 from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
 from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
+from xqg_bench.robustness import DEFAULT_MARGIN
 from xqg_bench.runs import check_run_files
-from xqg_bench.significance import CORRECTIONS, TESTS
+from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
 from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, option
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
@@ -95,9 +96,14 @@ def _query_store_options(p: argparse._ActionsContainer) -> None:
 
 def _stats_options(p: argparse.ArgumentParser, what: str = "paired tests of +xQG against the baseline") -> None:
     g = p.add_argument_group(f"statistics ({what})")
-    g.add_argument("--test", choices=TESTS, default="randomization", help="paired test")
-    g.add_argument("--correction", choices=tuple(CORRECTIONS), default="holm", help="across the family")
-    g.add_argument("--samples", type=_positive, default=10_000, help="randomisation/bootstrap resamples (10,000)")
+    g.add_argument("--test", choices=TESTS, default=DEFAULT_TEST, help="paired test")
+    g.add_argument("--correction", choices=tuple(CORRECTIONS), default=DEFAULT_CORRECTION, help="across the family")
+    g.add_argument(
+        "--samples",
+        type=_positive,
+        default=DEFAULT_SAMPLES,
+        help=f"randomisation/bootstrap resamples ({DEFAULT_SAMPLES:,})",
+    )
     g.add_argument(
         "--stats-seed", type=int, default=DEFAULT_SEED, help=f"seed of the resamples (default {DEFAULT_SEED})"
     )
@@ -171,8 +177,8 @@ def main_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--margin",
         type=_positive_float,
-        default=0.5,
-        help="equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default 0.5)",
+        default=DEFAULT_MARGIN,
+        help=f"equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default {DEFAULT_MARGIN})",
     )
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")

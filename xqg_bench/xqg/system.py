@@ -13,7 +13,7 @@ from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stages import stage
 from xqg_bench.xqg import XQG_LANGS
-from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
+from xqg_bench.xqg.augment import QUERY_DTYPES, QUERY_STORES, AugmentConfig, augment, encode_generated
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, QueryGenerator, load_generator
 from xqg_bench.xqg.store import generate, read_manifest
 
@@ -24,8 +24,8 @@ class XqgConfig(NamedTuple):
     n: int = 5  # queries per language and passage (the paper's 5)
     seed: int = DEFAULT_SEED
     augment: AugmentConfig = AugmentConfig()
-    query_store: str = "queries"  # queries (every embedding) | sums (per passage and language)
-    query_dtype: str = "float32"  # float32 | float16
+    query_store: str = QUERY_STORES[0]  # queries (every embedding) | sums (per passage and language)
+    query_dtype: str = QUERY_DTYPES[0]  # float32 | float16
     allow_short: bool = False  # precomputed queries: run with fewer languages/queries than requested
 
 
