@@ -37,12 +37,15 @@ from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.index import IndexInfo, build_index, check_index_type
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
+from xqg_bench.perturb.registry import query_answers, query_lang
 from xqg_bench.report import VERDICT_MEASURES, pairs, write_report
-from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
+from xqg_bench.robustness import DEFAULT_MARGIN, robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import write_trec_run
 from xqg_bench.search import cached_search
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
@@ -105,18 +108,15 @@ def load_query_set(dataset_id: str) -> QuerySet:
     if not ds.has_docs() or not ds.has_queries():
         raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
     docs = DocSequence(ds.docs_handler())
-    default_lang = ds.queries_lang() if hasattr(ds, "queries_lang") else None
     queries, texts = [], {}
     for q in ds.queries_iter():
-        lang = getattr(q, "lang", None) or default_lang
-        if not lang:
-            raise ValueError(f"{dataset_id}: query {q.query_id} has no language (XOR-Retrieve scores per language)")
+        lang = query_lang(q, ds.queries_handler(), dataset_id)  # its lang field or the set's queries_lang()
         if not q.text.strip():
             raise ValueError(
                 f"{dataset_id}: query {q.query_id} is empty or whitespace only; a dense encoder cannot search it "
                 "(fix the query file, or drop the query from the set)"
             )
-        queries.append(QueryInfo(q.query_id, lang, tuple(getattr(q, "answers", ()))))
+        queries.append(QueryInfo(q.query_id, lang, query_answers(q)))
         texts[q.query_id] = q.text
     qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
     return QuerySet(dataset_id, docs, queries, texts, qrels, _fingerprint(docs, queries, texts, qrels), ds.docs_store())
@@ -200,17 +200,17 @@ class RunConfig:
     measures: tuple[str, ...] = DEFAULT_MEASURES
     budgets: tuple[int, ...] = DEFAULT_BUDGETS
     threads: int = 2
-    shard_size: int = 256
-    index_type: str = "Flat"  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
+    shard_size: int = DEFAULT_SHARD_SIZE
+    index_type: str = DEFAULT_INDEX_TYPE  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
     variants: tuple[str, ...] = DEFAULT_RUN_VARIANTS  # perturbed query conditions besides clean
-    test: str = "randomization"  # t | wilcoxon | randomization
-    correction: str = "holm"  # holm | bonferroni | bh | none
-    samples: int = 10_000  # randomisation / bootstrap resamples
-    stats_seed: int = 13
+    test: str = DEFAULT_TEST  # t | wilcoxon | randomization
+    correction: str = DEFAULT_CORRECTION  # holm | bonferroni | bh | none
+    samples: int = DEFAULT_SAMPLES  # randomisation / bootstrap resamples
+    stats_seed: int = DEFAULT_SEED
     seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
-    margin: float = 0.5  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
+    margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
     backend: str = "local"  # local | ray
     ray_actors: int = 2
@@ -611,13 +611,10 @@ def render_index(index: dict) -> str:
 
 
 def load_generator_spec_check(spec_text: str) -> None:
-    """Validate a generator spec's syntax before any work (loading happens later)."""
-    from xqg_bench.spec import parse_spec, unknown_name
-    from xqg_bench.xqg.generators import GENERATOR_USAGE, GENERATORS
+    """Validate a generator spec against its declaration before any work (loading happens later)."""
+    from xqg_bench.xqg.generators import check_generator_spec
 
-    name = parse_spec(spec_text, "generator").name
-    if name not in GENERATORS:
-        raise unknown_name("generator", name, GENERATORS, spec_text, GENERATOR_USAGE)
+    check_generator_spec(spec_text)
 
 
 def render_comparison(comparison: pd.DataFrame, systems: dict[str, SystemResult], record: dict) -> str:

@@ -38,6 +38,7 @@ import pandas as pd
 from xqg_bench.atomic import atomic_open, output_path, publish_set
 from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
 from xqg_bench.significance import (
+    DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
     bootstrap_matrix,
@@ -87,7 +88,7 @@ def robustness_table(
     per_query: pd.DataFrame,
     baseline: str,
     system: str,
-    correction: str = "holm",
+    correction: str = DEFAULT_CORRECTION,
     samples: int = DEFAULT_SAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
