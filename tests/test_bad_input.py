@@ -188,7 +188,7 @@ def test_empty_query_through_the_search_api_is_named(tiny_models, tmp_path):
         (["--alpha", "1.5"], ["alpha must be in [0, 1], got 1.5"]),
         (["--alpha", "-0.01"], ["alpha must be in [0, 1]"]),
         (["--alpha", "nan"], ["alpha must be in [0, 1], got nan"]),
-        (["--variant", "typo(kind=keyboard,n=0,seed=13)"], ["typo n (edits per query) must be in 1..10, got 0"]),
+        (["--variant", "typo(kind=keyboard,n=0,seed=13)"], ["typo n must be in 1..10, got 0", "n: edits per query"]),
         (["--variant", "typo(kind=keyboard,n=11,seed=13)"], ["must be in 1..10, got 11"]),
         (["--variant", "codemix(rate=1.5,seed=13)"], ["codemix rate must be in (0, 1], got 1.5"]),
         (["--variant", "romanize(rate=0.0,seed=13)"], ["romanize rate must be in (0, 1], got 0.0"]),

@@ -60,6 +60,12 @@ def test_every_damaged_cache_kind_is_named_and_rebuilt_never_used(reference, tin
         "FAISS index": indexes[0] / "index",
         "docid file": indexes[1] / "docid",
     }
+    # every search result damaged: each search runs again, so the query encoders read their stores
+    for i, d in enumerate(sorted((cache / "search").iterdir())):
+        damaged[f"search scores {i}"] = d / "scores.npy"
+        _flip(d / "scores.npy")
+    damaged["search rows"] = d / "rows.npy"
+    _flip(d / "rows.npy")
     _flip(damaged["embedding shard"])
     damaged["embedding meta.json"].write_text("{broken", encoding="utf-8")
     _swap_lines(damaged["generated shard"])  # queries attached to the wrong passages

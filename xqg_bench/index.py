@@ -33,6 +33,7 @@ from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE, Check, Param
 from xqg_bench.stages import stage
 
 INDEX_FORMAT = "pyserini-faiss-flat-ip-v1"
@@ -63,7 +64,7 @@ def encode_corpus(
     encoder: Encoder,
     docs: Sequence[XorDoc],
     cache_root: str,
-    shard_size: int = 256,
+    shard_size: int = DEFAULT_SHARD_SIZE,
     progress: bool = True,
     num_shards: int = 1,
     shard_id: int = 0,
@@ -146,7 +147,7 @@ def _faiss_index(embeddings: np.ndarray, index_type: str):  # type: ignore[no-un
     import faiss
 
     dim = int(embeddings.shape[1])
-    if index_type == "Flat":
+    if index_type == DEFAULT_INDEX_TYPE:
         return faiss.IndexFlatIP(dim)
     try:
         index = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
@@ -162,17 +163,26 @@ def _faiss_index(embeddings: np.ndarray, index_type: str):  # type: ignore[no-un
     return index
 
 
+# The index type, declared once (the command line's --index-type; checked by check_index_type).
+INDEX_TYPE = Param(
+    str,
+    DEFAULT_INDEX_TYPE,
+    "FAISS index, a faiss.index_factory string (inner product): Flat (exact), IVF4096,PQ96, HNSW32",
+    check=Check(lambda t: bool(t.strip()) and "IDMap" not in t, "a faiss.index_factory string without IDMap"),
+)
+
+
 def check_index_type(index_type: str, dim: int, n: int) -> None:
     """Refuse, before any encoding, an index type FAISS cannot parse or build for ``n`` vectors of ``dim``
     dimensions: parsed, then trained and filled on a small random sample (ValueError with the fix)."""
     import faiss
 
-    if not index_type.strip() or "IDMap" in index_type:
+    if not INDEX_TYPE.check(index_type):  # type: ignore[misc]
         raise ValueError(
             f"--index-type {index_type!r} is not supported: the docid file maps rows to doc ids (no IDMap); "
             "use a faiss.index_factory string such as Flat, IVF256,Flat, HNSW32, IVF4096,PQ96"
         )
-    if index_type == "Flat":
+    if index_type == DEFAULT_INDEX_TYPE:
         return
     try:
         probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
@@ -210,7 +220,7 @@ def check_index_type(index_type: str, dim: int, n: int) -> None:
 
 
 def write_index(
-    index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+    index_dir: str, embeddings: np.ndarray, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> IndexInfo:
     """Write an inner-product FAISS index + docid + meta.json atomically (whole directory); meta.json records
     the sha256 of ``index`` and of ``docid`` (``docids``)."""
@@ -248,7 +258,7 @@ def write_index(
 
 def index_fields(encoder_spec: str, vectors_key: str, index_type: str) -> dict[str, str]:
     fields = {"index": INDEX_FORMAT, "encoder": encoder_spec, "emb": vectors_key}
-    if index_type != "Flat":
+    if index_type != DEFAULT_INDEX_TYPE:
         fields["type"] = index_type.replace("|", "/")
     return fields
 
@@ -294,9 +304,9 @@ def build_index(
     encoder: Encoder,
     docs: Sequence[XorDoc],
     cache_root: str,
-    shard_size: int = 256,
+    shard_size: int = DEFAULT_SHARD_SIZE,
     progress: bool = True,
-    index_type: str = "Flat",
+    index_type: str = DEFAULT_INDEX_TYPE,
 ) -> IndexInfo:
     """Encode (or reuse cached shards) and index; reuse an existing index with the same signature."""
     emb_sig = embedding_signature(encoder, docs, shard_size)
@@ -313,7 +323,7 @@ def build_index(
 
 
 def write_index_from_cache(
-    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> IndexInfo:
     """``write_index`` over an embedding cache directory: streamed shard by shard (peak memory = the
     index + one shard, the same index file) except for HNSW, whose graph depends on how vectors are

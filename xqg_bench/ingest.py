@@ -43,6 +43,7 @@ from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import embedding_signature
 from xqg_bench.signature import cache_key
+from xqg_bench.spec import DEFAULT_SHARD_SIZE
 
 FORMATS = ("tevatron", "pyserini", "npy")
 BLOCK = 8_192  # rows read at a time (25 MiB at dimension 768)
@@ -419,7 +420,7 @@ def ingest_passage_embeddings(
     docs: Sequence[XorDoc],
     query_encoder: Encoder,
     cache_root: str,
-    shard_size: int = 256,
+    shard_size: int = DEFAULT_SHARD_SIZE,
     corpus: str = "the corpus",
     progress: bool = True,
 ) -> IngestedEncoder:

@@ -7,7 +7,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import pandas as pd
@@ -39,10 +39,15 @@ from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.experiment import Experiment, Statistics, SystemDecl, check_experiment
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
-from xqg_bench.robustness import robustness_table, severity_plot, with_seed_spread, write_robustness
-from xqg_bench.runs import read_trec_run, write_trec_run
+from xqg_bench.perturb.registry import query_answers, query_lang
+from xqg_bench.report import VERDICT_MEASURES, write_report
+from xqg_bench.report import pairs as board_pairs
+from xqg_bench.robustness import DEFAULT_MARGIN, robustness_table, severity_plot, with_seed_spread, write_robustness
+from xqg_bench.runs import write_trec_run
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
 from xqg_bench.systems import Resources, System, file_labels, make_system
@@ -105,18 +110,15 @@ def load_query_set(dataset_id: str) -> QuerySet:
     if not ds.has_docs() or not ds.has_queries():
         raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
     docs = DocSequence(ds.docs_handler())
-    default_lang = ds.queries_lang() if hasattr(ds, "queries_lang") else None
     queries, texts = [], {}
     for q in ds.queries_iter():
-        lang = getattr(q, "lang", None) or default_lang
-        if not lang:
-            raise ValueError(f"{dataset_id}: query {q.query_id} has no language (XOR-Retrieve scores per language)")
+        lang = query_lang(q, ds.queries_handler(), dataset_id)  # its lang field or the set's queries_lang()
         if not q.text.strip():
             raise ValueError(
                 f"{dataset_id}: query {q.query_id} is empty or whitespace only; a dense encoder cannot search it "
                 "(fix the query file, or drop the query from the set)"
             )
-        queries.append(QueryInfo(q.query_id, lang, tuple(getattr(q, "answers", ()))))
+        queries.append(QueryInfo(q.query_id, lang, query_answers(q)))
         texts[q.query_id] = q.text
     qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
     return QuerySet(dataset_id, docs, queries, texts, qrels, _fingerprint(docs, queries, texts, qrels), ds.docs_store())
@@ -204,6 +206,7 @@ class Runtime:
     ray_address: str | None = None
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
     embeddings_format: str = "npy"  # tevatron | pyserini | npy
+    command: tuple[str, ...] = ()  # the command that re-creates the outputs, shown in the HTML report
 
     def resources(self, shard_size: int) -> Resources:
         ray = {"actors": self.ray_actors, "gpus_per_actor": self.ray_gpus_per_actor, "address": self.ray_address}
@@ -222,17 +225,17 @@ class RunConfig:
     measures: tuple[str, ...] = DEFAULT_MEASURES
     budgets: tuple[int, ...] = DEFAULT_BUDGETS
     threads: int = 2
-    shard_size: int = 256
-    index_type: str = "Flat"  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
+    shard_size: int = DEFAULT_SHARD_SIZE
+    index_type: str = DEFAULT_INDEX_TYPE  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
     progress: bool = True
     xqg: XqgConfig | None = XqgConfig()  # None: baseline only
     variants: tuple[str, ...] = DEFAULT_RUN_VARIANTS  # perturbed query conditions besides clean
-    test: str = "randomization"  # t | wilcoxon | randomization
-    correction: str = "holm"  # holm | bonferroni | bh | none
-    samples: int = 10_000  # randomisation / bootstrap resamples
-    stats_seed: int = 13
+    test: str = DEFAULT_TEST  # t | wilcoxon | randomization
+    correction: str = DEFAULT_CORRECTION  # holm | bonferroni | bh | none
+    samples: int = DEFAULT_SAMPLES  # randomisation / bootstrap resamples
+    stats_seed: int = DEFAULT_SEED
     seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
-    margin: float = 0.5  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
+    margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
     backend: str = "local"  # local | ray
     ray_actors: int = 2
@@ -266,9 +269,12 @@ class RunConfig:
         )
 
     def runtime(self) -> Runtime:
+        from xqg_bench.run import run_argv
+
+        command = run_argv(replace(self, output_dir=os.path.basename(os.path.normpath(self.output_dir))))
         return Runtime(
             self.output_dir, self.threads, self.progress, self.backend, self.ray_actors, self.ray_gpus_per_actor,
-            self.ray_address, self.passage_embeddings, self.embeddings_format,
+            self.ray_address, self.passage_embeddings, self.embeddings_format, tuple(command),
         )  # fmt: skip
 
 
@@ -296,6 +302,7 @@ class RunResult:
     robustness: pd.DataFrame | None = None  # every pairing (columns baseline, system when more than one)
     key: str = ""  # the configuration's key: every output file of the run carries it
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (xqg_bench.stages)
+    summary: str = ""  # the answer first: question and verdict tables (xqg_bench.report), printed by the run
     dataset: str = ""
     pairings: tuple[tuple[str, str], ...] = ()  # (baseline, system) as declared
     comparisons: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # per pairing
@@ -341,8 +348,7 @@ def run_system(
     qids = [q.query_id for q in qs.queries]
     rankings = system.search(qids, [qs.texts[q] for q in qids], exp.depth, rt.threads)
     run_path = output_path(out_dir, f"{stem}.trec")
-    write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system.spec}"))
-    on_disk = read_trec_run(run_path)  # score exactly what was written
+    on_disk = write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system.spec}"))  # scored as written
     lookup = qs.text_lookup()
     with stage("score"):
         per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, exp.measures, exp.budgets)
@@ -481,6 +487,7 @@ def _run_query_set(
         }
     files: dict[str, str] = {}
     comparison = robustness = board = None
+    summary = ""
     comparisons: dict[tuple[str, str], pd.DataFrame] = {}
     pairs = list(exp.pairings)
     if pairs:
@@ -536,16 +543,25 @@ def _run_query_set(
                 robustness.attrs.update(attrs)
             files.update(write_robustness(robustness, rt.output_dir, f"{stem}.robustness"))
             plot = output_path(rt.output_dir, f"{stem}.severity.png")
-            if severity_plot(per_query, plot, ["R@200t", "R@2kt", "nDCG@10"]):
+            if severity_plot(per_query, plot, list(VERDICT_MEASURES), board_pairs(board), st.samples, st.seed):
                 files["severity.png"] = plot
         swept = [d for d in exp.systems if d.sweep]
         if swept:
             plot = output_path(rt.output_dir, f"{stem}.sweep.png")
             if sweep_plot(per_query, exp, plot):
                 files["sweep.png"] = plot
+        # the answer first: question, verdict tables, plots, every table, signatures, the command (one page)
+        out_name = os.path.basename(os.path.normpath(rt.output_dir))
+        command = list(rt.command) or ["python", "-m", "xqg_bench.run", "experiment", exp.source, "--output-dir",
+                                       out_name]  # fmt: skip
+        files["report.html"], summary = write_report(
+            rt.output_dir, stem, board, robustness, files, command, [exp_sig], order=list(groups)
+        )
     record_experiment(rt.output_dir, key, exp_sig, results, by_variant, files)
-    return RunResult(results, comparison, files, 0.0, by_variant, robustness, key, {}, qs.dataset_id,
-                     tuple(pairs), comparisons, board)  # fmt: skip
+    return RunResult(
+        results, comparison, files, 0.0, by_variant, robustness, key, {}, summary, qs.dataset_id, tuple(pairs),
+        comparisons, board,
+    )  # fmt: skip
 
 
 def sweep_plot(per_query: pd.DataFrame, exp: Experiment, path: str, measures: Sequence[str] | None = None) -> bool:
@@ -760,13 +776,10 @@ def render_index(index: dict) -> str:
 
 
 def load_generator_spec_check(spec_text: str) -> None:
-    """Validate a generator spec's syntax before any work (loading happens later)."""
-    from xqg_bench.spec import parse_spec, unknown_name
-    from xqg_bench.xqg.generators import GENERATOR_USAGE, GENERATORS
+    """Validate a generator spec against its declaration before any work (loading happens later)."""
+    from xqg_bench.xqg.generators import check_generator_spec
 
-    name = parse_spec(spec_text, "generator").name
-    if name not in GENERATORS:
-        raise unknown_name("generator", name, GENERATORS, spec_text, GENERATOR_USAGE)
+    check_generator_spec(spec_text)
 
 
 def render_comparison(

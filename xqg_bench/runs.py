@@ -12,20 +12,26 @@ _TAG = re.compile(r"^\S+$")
 SCORE_DECIMALS = 6
 
 
-def write_trec_run(path: str, rankings: Mapping[str, Sequence[tuple[str, float]]], tag: str) -> None:
-    """Queries in sorted id order; within a query by (-score, docid); ranks from 1."""
+def write_trec_run(
+    path: str, rankings: Mapping[str, Sequence[tuple[str, float]]], tag: str
+) -> dict[str, list[tuple[str, float]]]:
+    """Queries in sorted id order; within a query by (-score, docid); ranks from 1.
+
+    Returns the rankings exactly as written, each score parsed back from its written text (what
+    ``read_trec_run`` of the file gives, without reading it back)."""
     if not _TAG.match(tag):
         raise ValueError(f"run tag {tag!r} must be non-empty and contain no whitespace")
+    written: dict[str, list[tuple[str, float]]] = {}
     with atomic_open(path, "w") as f:
         for qid in sorted(rankings):
             if not qid or any(c.isspace() for c in qid):
                 raise ValueError(f"query id {qid!r} is empty or contains whitespace")
             # order by the *written* score so that any reader sorting by (-score, docid) agrees
-            ranked = sorted(
-                ((d, round(float(s), SCORE_DECIMALS)) for d, s in rankings[qid]), key=lambda x: (-x[1], x[0])
-            )
-            for rank, (docid, score) in enumerate(ranked, start=1):
-                f.write(f"{qid} Q0 {docid} {rank} {score:.{SCORE_DECIMALS}f} {tag}\n")
+            texts = [(d, f"{round(float(s), SCORE_DECIMALS):.{SCORE_DECIMALS}f}") for d, s in rankings[qid]]
+            ranked = sorted(((d, float(t), t) for d, t in texts), key=lambda x: (-x[1], x[0]))
+            f.write("".join(f"{qid} Q0 {d} {rank} {t} {tag}\n" for rank, (d, _s, t) in enumerate(ranked, start=1)))
+            written[qid] = [(d, s) for d, s, _t in ranked]
+    return written
 
 
 def check_run_files(paths: Sequence[str]) -> None:

@@ -153,6 +153,60 @@ def search(
     return search_with(faiss_searcher(index_dir, encoder), query_ids, query_texts, **options)
 
 
+SEARCH_CACHE_VERSION = "1"
+
+
+def cached_search(
+    index_dir: str,
+    index_signature: str,
+    encoder: Encoder,
+    query_ids: Sequence[str],
+    query_texts: Sequence[str],
+    cache_root: str,
+    depth: int = 100,
+    **options: Any,
+) -> Rankings:
+    """``search``, with FAISS's (scores, rows) kept in ``cache_root/search/`` as checked ``.npy`` files,
+    keyed by the index's signature, the query encoder (spec and weights), the depth, the FAISS version
+    and every query id and text: a repeated search reads them back (verified) instead of searching."""
+    import hashlib
+    import os
+
+    import faiss
+
+    from xqg_bench.atomic import load_npy_checked, save_npy_checked
+
+    check_queries(query_ids, query_texts)
+    h = hashlib.sha256(
+        "\n".join(
+            [f"search v{SEARCH_CACHE_VERSION}", index_signature, encoder.spec, encoder.fingerprint(), str(depth)]
+            + [f"faiss {faiss.__version__}", ""]
+        ).encode("utf-8")
+    )
+    for q, t in zip(query_ids, query_texts, strict=True):
+        h.update(f"{q}\t{t}\x00".encode())
+    where = os.path.join(cache_root, "search", h.hexdigest()[:32])
+    paths = os.path.join(where, "scores.npy"), os.path.join(where, "rows.npy")
+    scores, rows = (load_npy_checked(p) for p in paths)
+    if scores is not None and rows is not None and scores.shape == rows.shape and len(scores) == len(query_ids):
+        docids = np.array(_pyserini_docids(os.path.join(index_dir, "docid")), dtype=object)
+        if rows.max(initial=-1) < len(docids):
+            out = Rankings(docids)
+            out.add(query_ids, scores, rows)
+            return out
+    out = search(index_dir, encoder, query_ids, query_texts, depth=depth, **options)
+    os.makedirs(where, exist_ok=True)
+    for path, arr in zip(paths, out.arrays(), strict=True):
+        save_npy_checked(path, arr)
+    return out
+
+
+def _pyserini_docids(path: str) -> list[str]:
+    """The doc ids of an index directory as Pyserini's ``FaissSearcher.load_docids`` reads them."""
+    with open(path) as f:
+        return [line.rstrip() for line in f.readlines()]
+
+
 def check_queries(query_ids: Sequence[str], query_texts: Sequence[str]) -> None:
     if len(query_ids) != len(set(query_ids)):
         raise ValueError("duplicate query ids in the query set")
@@ -211,6 +265,12 @@ class Rankings(Mapping[str, Ranking]):
             hits = [hit for hit, row in zip(hits, rows[i].tolist(), strict=True) if row != -1]
             hits.sort(key=lambda x: (-x[1], x[0]))
         return hits
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS's (scores, rows) of every query, in the order the queries were added."""
+        if not self._batches:
+            return np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.int64)
+        return np.concatenate([b[0] for b in self._batches]), np.concatenate([b[1] for b in self._batches])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)

@@ -29,6 +29,7 @@ from xqg_bench.atomic import atomic_dir, atomic_write_json, file_sha256
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import INDEX_FORMAT, load_vectors
 from xqg_bench.search import Rankings, check_queries, exact_topk, select_topk
+from xqg_bench.spec import DEFAULT_INDEX_TYPE
 
 SHARDED_FORMAT = "xqg-bench-sharded-flat-ip-v1"
 
@@ -163,7 +164,7 @@ def _id_hashes(doc_ids: Sequence[str]) -> np.ndarray:
 
 
 def write_index_streamed(
-    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = "Flat"
+    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> dict:
     """``index.write_index`` over the embedding cache without loading it whole: trained (IVF/PQ) on
     the same evenly spaced sample, vectors added one cache shard at a time, so peak memory is the
@@ -197,7 +198,7 @@ def write_index_streamed(
     faiss.omp_set_num_threads(1)  # deterministic training and adding
     try:
         index = faiss.IndexFlatIP(dim)
-        if index_type != "Flat":
+        if index_type != DEFAULT_INDEX_TYPE:
             try:
                 index = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
             except RuntimeError as e:

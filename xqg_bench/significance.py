@@ -38,10 +38,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from xqg_bench.spec import DEFAULT_SEED
+
 TESTS = ("t", "wilcoxon", "randomization")
+DEFAULT_TEST = "randomization"
+DEFAULT_CORRECTION = "holm"
 CORRECTIONS = {"holm": "holm", "bonferroni": "bonferroni", "bh": "fdr_bh", "none": None}
 DEFAULT_SAMPLES = 10_000
-DEFAULT_SEED = 13
 STOP_HITS = 400  # sequential Monte Carlo: stop at this many null statistics >= the observed one
 RESOLUTION = 20  # smallest attainable Bonferroni-corrected p = alpha / RESOLUTION
 _CHUNK = 4096
@@ -382,7 +385,7 @@ def paired_stats(
     )
 
 
-def correct(p_values: np.ndarray | list[float], method: str = "holm") -> np.ndarray:
+def correct(p_values: np.ndarray | list[float], method: str = DEFAULT_CORRECTION) -> np.ndarray:
     """Adjusted p-values across a family (statsmodels' multipletests); ``none`` returns them as is.
     Non-finite p-values (rows without a test) stay nan and are not counted in the family."""
     if method not in CORRECTIONS:

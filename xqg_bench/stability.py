@@ -66,6 +66,30 @@ def rbo(a: Sequence[str], b: Sequence[str], p: float = RBO_P, k: int | None = No
     return float(weights @ agree / weights.sum())
 
 
+def _pair(a: Sequence[str], b: Sequence[str], p: float) -> tuple[float, float]:
+    """KTU and RBO of two rankings of the same length, both at their full depth: ``ktau_union`` and
+    ``rbo`` computed on arrays (doc ids mapped to positions in their sorted union), with the same values."""
+    k = len(a)
+    if k < 1:
+        return float("nan"), float("nan")
+    union, inverse = np.unique(np.array([*a, *b]), return_inverse=True)
+    x, y = inverse[:k], inverse[k:]
+    ktu = float("nan")
+    if k >= 2:
+        s = np.sign(x[:, None] - x[None, :]) * np.sign(y[:, None] - y[None, :])
+        ktu = float(s.sum() / (k * (k - 1)))
+    # a document shared by both lists counts in the overlap from the deeper of its two positions on
+    pos_a = np.full(len(union), k)
+    pos_b = np.full(len(union), k)
+    pos_a[x] = np.arange(k)
+    pos_b[y] = np.arange(k)
+    deeper = np.maximum(pos_a, pos_b)
+    overlap = np.cumsum(np.bincount(deeper[deeper < k], minlength=k))
+    agree = overlap / np.arange(1, k + 1)
+    weights = p ** np.arange(k)
+    return ktu, float(weights @ agree / weights.sum())
+
+
 def ranking_stability(
     clean: Mapping[str, Sequence[tuple[str, float]]],
     perturbed: Mapping[str, Sequence[tuple[str, float]]],
@@ -79,8 +103,9 @@ def ranking_stability(
         a = [d for d, _s in sorted(clean[qid], key=lambda x: (-x[1], x[0]))]
         b = [d for d, _s in sorted(perturbed[qid], key=lambda x: (-x[1], x[0]))]
         depth = min(k, len(a), len(b))
-        rows.append((qid, langs[qid], f"{KTU}@{k}", ktau_union(a, b, depth)))
-        rows.append((qid, langs[qid], RBO, rbo(a[:depth], b[:depth], p, depth)))
+        ktu, overlap = _pair(a[:depth], b[:depth], p)
+        rows.append((qid, langs[qid], f"{KTU}@{k}", ktu))
+        rows.append((qid, langs[qid], RBO, overlap))
     return pd.DataFrame(rows, columns=["query_id", "lang", "measure", "value"])
 
 

@@ -19,7 +19,8 @@ from xqg_bench.encoders.base import Encoder
 from xqg_bench.encoders.cache import CachedQueryEncoder
 from xqg_bench.experiment import SystemDecl
 from xqg_bench.index import IndexInfo, build_index, check_index_type
-from xqg_bench.search import search
+from xqg_bench.search import cached_search
+from xqg_bench.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.stages import stage
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
 
@@ -30,7 +31,7 @@ class Resources:
     def __init__(
         self,
         cache_root: str,
-        shard_size: int = 256,
+        shard_size: int = DEFAULT_SHARD_SIZE,
         progress: bool = True,
         backend: str = "local",
         ray_options: dict | None = None,
@@ -116,11 +117,13 @@ class DenseSystem(System):
 
     def search(self, query_ids: Sequence[str], texts: Sequence[str], depth: int, threads: int):  # type: ignore[no-untyped-def]
         with stage("encode questions and search"):
-            return search(
+            return cached_search(
                 self.info.path,
+                self.info.signature,
                 self.resources.query_encoder(self.decl.encoder),
                 query_ids,
                 texts,
+                self.resources.cache_root,
                 depth=depth,
                 threads=threads,
                 progress=self.resources.progress,

@@ -582,9 +582,9 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
 
 
 def _tokenized_texts(docs: tuple[XorDoc, ...]) -> dict[str, str]:
-    from xqg_bench.evaluate.tokenize import word_tokenize
+    from xqg_bench.evaluate.tokenize import joined_tokens  # memoised: scoring R@kt reuses them
 
-    return {d.doc_id: " ".join(word_tokenize(d.text)) for d in docs}
+    return {d.doc_id: joined_tokens(d.text) for d in docs}
 
 
 def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[str, tuple[str, ...]]]:

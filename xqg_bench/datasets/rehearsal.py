@@ -32,6 +32,7 @@ from ir_datasets.formats import BaseDocs
 from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
 from xqg_bench.datasets import xor_tydi
 from xqg_bench.datasets.records import XorDoc
+from xqg_bench.spec import DEFAULT_SEED
 
 CORPUS = "rehearsal_w100.tsv"
 QUESTIONS = "rehearsal_dev_retrieve_eng_span.jsonl"
@@ -56,7 +57,12 @@ def _answer(i: int) -> str:
 
 
 def write_rehearsal(
-    out_dir: str, passages: int, questions: int = 2000, dim: int = 768, seed: int = 13, shard_size: int = BLOCK
+    out_dir: str,
+    passages: int,
+    questions: int = 2000,
+    dim: int = 768,
+    seed: int = DEFAULT_SEED,
+    shard_size: int = BLOCK,
 ) -> dict:
     """Write the rehearsal corpus, questions and embeddings into ``out_dir`` (built under a temp name)."""
     if passages < 1 or questions < 1 or questions > passages:

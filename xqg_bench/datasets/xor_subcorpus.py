@@ -139,7 +139,9 @@ def _initializer(dataset_id: str, groups: tuple):  # type: ignore[no-untyped-def
     if split is None:
         return Dataset(docs)
     if lang is not None and lang not in xor_tydi.LANGS:
-        raise KeyError(f"{dataset_id}: unknown language {lang!r}")
+        from xqg_bench.datasets import unknown_language
+
+        raise KeyError(unknown_language(dataset_id, dataset_id.rsplit("/", 1)[0], lang, xor_tydi.LANGS))
     return Dataset(docs, xor_tydi.XorQueries(split, lang))
 
 

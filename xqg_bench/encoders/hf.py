@@ -18,8 +18,6 @@ from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder, as_float32
 from xqg_bench.spec import format_spec
 
-POOLINGS = ("cls", "mean")
-
 
 def damaged_model(name: str, e: Exception) -> ValueError:
     first = (str(e).strip().splitlines() or [""])[0][:200]
@@ -45,8 +43,9 @@ class HFBiEncoder(Encoder):
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        from xqg_bench.encoders import ENCODER_PARAMS
+
+        ENCODER_PARAMS["hf"]["pooling"].parse(pooling, "hf", "pooling", "encoder")  # the declaration's check
         self.pooling = pooling
         self.query_max_length = query_max_length
         self.passage_max_length = passage_max_length

@@ -12,24 +12,20 @@ plain mean over languages.  Predictions missing for a gold id simply do not coun
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
 from statistics import mean
 from typing import NamedTuple
 
-from xqg_bench.evaluate.tokenize import word_tokenize
+from xqg_bench.evaluate.tokenize import cached_tokens, joined_tokens
 
 YES_NO = ("yes", "no")
 OFFICIAL_BUDGETS: tuple[int, ...] = (2000, 5000)
 
 
-@lru_cache(maxsize=200_000)
-def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(word_tokenize(text))
 
 
 def cached_word_tokenize(text: str) -> list[str]:
     """``word_tokenize`` memoised per passage text (passages recur across queries and budgets)."""
-    return list(_tokens(text))
+    return list(cached_tokens(text))
 
 
 class Prediction(NamedTuple):
@@ -58,6 +54,19 @@ def budget_string(
     ctxs: Iterable[str], max_tokens: int, tokenize: Callable[[str], list[str]] = cached_word_tokenize
 ) -> str:
     """The first ``max_tokens`` tokens of the ranked passages, joined with single spaces."""
+    if tokenize is cached_word_tokenize:  # the same string, built from each passage's joined tokens
+        parts: list[str] = []
+        have = 0
+        for text in ctxs:
+            toks = cached_tokens(text)
+            if not toks:
+                continue
+            if have + len(toks) >= max_tokens:
+                parts.append(" ".join(toks[: max_tokens - have]))
+                break
+            parts.append(joined_tokens(text))
+            have += len(toks)
+        return " ".join(parts)
     tokens: list[str] = []
     for text in ctxs:
         tokens += tokenize(text)

@@ -45,3 +45,15 @@ def word_tokenize(text: str) -> list[str]:
     """``nltk.word_tokenize(text)`` (language "english", preserve_line False)."""
     wt = _word_tokenizer()
     return [tok for sent in sent_tokenize(text) for tok in wt.tokenize(sent)]
+
+
+@lru_cache(maxsize=200_000)
+def cached_tokens(text: str) -> tuple[str, ...]:
+    """``word_tokenize(text)`` memoised per text (passages recur across queries, budgets and stages)."""
+    return tuple(word_tokenize(text))
+
+
+@lru_cache(maxsize=200_000)
+def joined_tokens(text: str) -> str:
+    """``" ".join(word_tokenize(text))``, memoised: the form in which R@kt looks for answers."""
+    return " ".join(cached_tokens(text))

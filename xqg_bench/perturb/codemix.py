@@ -38,8 +38,8 @@ from functools import lru_cache
 
 import regex
 
-from xqg_bench.perturb.families import Perturbation
-from xqg_bench.spec import did_you_mean
+from xqg_bench.perturb.families import RATE, SEED, Perturbation
+from xqg_bench.spec import Param
 
 LEXICONS = ("cldr", "parallel", "both")
 PARALLEL_PATH = os.path.join(os.path.dirname(__file__), "data", "codemix_parallel.json")
@@ -469,19 +469,15 @@ class CodeMix(Perturbation):
     inflected forms handled as code-mixing writers of each language do (see the module docstring)."""
 
     name = "codemix"
-    keys = ("lexicon", "rate", "seed")
-
-    def __init__(self, lexicon: str = "cldr", rate: float = 1.0, seed: int = 13) -> None:
-        if lexicon not in LEXICONS:
-            raise ValueError(
-                f"codemix lexicon must be one of {LEXICONS}, got {lexicon!r}{did_you_mean(lexicon, LEXICONS)}"
-            )
-        params: dict[str, object] = {} if lexicon == "cldr" else {"lexicon": lexicon}
-        super().__init__(**params, rate=self.check_rate("codemix", rate), seed=seed)
+    PARAMS = {
+        "lexicon": Param(str, "cldr", "where the English comes from", choices=LEXICONS, omit_default=True),
+        "rate": RATE,
+        "seed": SEED,
+    }
 
     @property
     def lexicon(self) -> str:
-        return str(self.params.get("lexicon", "cldr"))
+        return str(self.params.get("lexicon", self.PARAMS["lexicon"].default))
 
     def applicable(self, lang: str) -> bool:
         return bool(lexicon(self.lexicon).get(lang))

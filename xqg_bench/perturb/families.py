@@ -37,7 +37,7 @@ from xqg_bench.perturb.validate import (
     ksx1001_syllables,
     net_edits,
 )
-from xqg_bench.spec import check_keys, did_you_mean, format_spec, parse_spec, unknown_name
+from xqg_bench.spec import DEFAULT_SEED, Param, Range, canonical_spec, did_you_mean, parse_spec
 from xqg_bench.xqg.generators import passage_seed
 
 LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te", "en")
@@ -53,16 +53,47 @@ STOPWORDS: dict[str, frozenset[str]] = {
 }
 
 
-class Perturbation(ABC):
-    name: str
-    keys: tuple[str, ...]
+# Parameters every family shares (declared once; each family's PARAMS lists its own, in canonical order).
+SEED = Param(int, DEFAULT_SEED, "seed: a query's randomness comes from (variant, seed, query id) alone")
+RATE = Param(float, 1.0, "probability of each eligible place (1.0: all)", check=Range(0, 1, lo_open=True))
 
-    def __init__(self, **params: object) -> None:
-        self.params = params
+
+class Perturbation(ABC):
+    """A perturbation family: ``name``, its parameters ``PARAMS`` (``xqg_bench.spec.Param``: type, default,
+    choices, check), converted and checked by the declaration whether built from a spec string
+    (``parse_variant``) or in Python (``Typo("keyboard", 2, 13)``, ``Romanize(rate=0.5)``)."""
+
+    name: str
+    PARAMS: dict[str, Param]
+    keys: tuple[str, ...]  # the parameter names in canonical order
+
+    def __init_subclass__(cls, **kw: object) -> None:
+        super().__init_subclass__(**kw)
+        cls.keys = tuple(cls.PARAMS)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if len(args) > len(self.keys):
+            raise TypeError(f"{self.name} takes at most {len(self.keys)} parameters ({', '.join(self.keys)})")
+        given = dict(zip(self.keys, args, strict=False))
+        for key, v in kwargs.items():
+            if key in given:
+                raise TypeError(f"{self.name} got {key} twice")
+            given[key] = v
+        for key in given:
+            if key not in self.PARAMS:
+                raise ValueError(
+                    f"unknown {self.name} option {key!r}{did_you_mean(key, self.keys)}; options: {sorted(self.keys)}"
+                )
+        self.params: dict[str, object] = {}
+        for key, param in self.PARAMS.items():
+            value = param.parse(given.get(key), self.name, key, "variant")
+            value = param.default if value is None else value
+            if not (param.omit_default and value == param.default):
+                self.params[key] = value
 
     @property
     def spec(self) -> str:
-        return format_spec(self.name, self.params, order=self.keys)
+        return canonical_spec(self.name, self.params, self.PARAMS)
 
     def __str__(self) -> str:
         return self.spec
@@ -72,13 +103,6 @@ class Perturbation(ABC):
 
     def __hash__(self) -> int:
         return hash(self.spec)
-
-    @staticmethod
-    def check_rate(family: str, rate: float) -> str:
-        """Validate a rate in (0, 1] and return its canonical text."""
-        if not 0.0 < rate <= 1.0:
-            raise ValueError(f"{family} rate must be in (0, 1], got {rate}")
-        return repr(float(rate))
 
     @property
     def rate(self) -> float:
@@ -264,19 +288,14 @@ class Typo(Perturbation):
     real-question fixture for every question with at least 3n letter clusters)."""
 
     name = "typo"
-    keys = ("kind", "n", "seed")
     KINDS = ("insert", "delete", "substitute", "swap", "keyboard")
     ALL_KINDS = (*KINDS, "spelling")
+    PARAMS = {
+        "kind": Param(str, "keyboard", "the slip (see the class docstring)", choices=ALL_KINDS),
+        "n": Param(int, 1, "edits per query", check=Range(1, 10)),
+        "seed": SEED,
+    }
     ATTEMPTS = 12
-
-    def __init__(self, kind: str = "keyboard", n: int = 1, seed: int = 13) -> None:
-        if kind not in self.ALL_KINDS:
-            raise ValueError(
-                f"typo kind must be one of {self.ALL_KINDS}, got {kind!r}{did_you_mean(kind, self.ALL_KINDS)}"
-            )
-        if not 1 <= n <= 10:
-            raise ValueError(f"typo n (edits per query) must be in 1..10, got {n}")
-        super().__init__(kind=kind, n=n, seed=seed)
 
     def applicable(self, lang: str) -> bool:
         return lang in SPELLING if self.params["kind"] == "spelling" else lang in LAYOUTS
@@ -370,11 +389,8 @@ class Layout(Perturbation):
     romanisation family).  Characters with no key on the layout (digits, most punctuation) are kept."""
 
     name = "layout"
-    keys = ("rate", "seed")
+    PARAMS = {"rate": RATE, "seed": SEED}
     LANGS = ("ar", "bn", "fi", "ko", "ru", "te")
-
-    def __init__(self, rate: float = 1.0, seed: int = 13) -> None:
-        super().__init__(rate=self.check_rate("layout", rate), seed=seed)
 
     def applicable(self, lang: str) -> bool:
         return lang in self.LANGS
@@ -485,14 +501,11 @@ class Script(Perturbation):
     """
 
     name = "script"
-    keys = ("kind", "rate", "seed")
-
-    def __init__(self, kind: str = "nfd", rate: float = 1.0, seed: int = 13) -> None:
-        if kind not in SCRIPT_KINDS:
-            raise ValueError(
-                f"script kind must be one of {sorted(SCRIPT_KINDS)}, got {kind!r}{did_you_mean(kind, SCRIPT_KINDS)}"
-            )
-        super().__init__(kind=kind, rate=self.check_rate("script", rate), seed=seed)
+    PARAMS = {
+        "kind": Param(str, "nfd", "the noise (see the class docstring)", choices=tuple(sorted(SCRIPT_KINDS))),
+        "rate": RATE,
+        "seed": SEED,
+    }
 
     def applicable(self, lang: str) -> bool:
         return lang in SCRIPT_KINDS[str(self.params["kind"])]
@@ -639,15 +652,12 @@ class Word(Perturbation):
     draws; e.g. no Latin word swapped into the middle of a katakana name)."""
 
     name = "word"
-    keys = ("kind", "n", "seed")
     KINDS = ("drop", "swap", "dup")
-
-    def __init__(self, kind: str = "drop", n: int = 1, seed: int = 13) -> None:
-        if kind not in self.KINDS:
-            raise ValueError(f"word kind must be one of {self.KINDS}, got {kind!r}{did_you_mean(kind, self.KINDS)}")
-        if not 1 <= n <= 5:
-            raise ValueError(f"word n must be in 1..5, got {n}")
-        super().__init__(kind=kind, n=n, seed=seed)
+    PARAMS = {
+        "kind": Param(str, "drop", "drop a word, swap two, duplicate one", choices=KINDS),
+        "n": Param(int, 1, "operations per query", check=Range(1, 5)),
+        "seed": SEED,
+    }
 
     TRIES = 8
 
@@ -706,26 +716,20 @@ def _families() -> dict[str, type[Perturbation]]:
     return {**FAMILIES, "adversarial": Adversarial}
 
 
+def family_names() -> tuple[str, ...]:
+    """The name of every variant family (``<query set>/<name>(...)`` is a variant ID)."""
+    return tuple(_families())
+
+
+def variant_params() -> dict[str, dict[str, Param]]:
+    """Every variant family's declared parameters (name -> key -> Param)."""
+    return {name: cls.PARAMS for name, cls in _families().items()}
+
+
 def parse_variant(text: str) -> Perturbation:
-    """A perturbation from its canonical string; ValueError naming the problem and the fix."""
-    spec = parse_spec(text, "variant")
+    """A perturbation from its string, converted and checked against its family's declaration; ValueError
+    naming the problem and the fix."""
     families = _families()
-    cls = families.get(spec.name)
-    if cls is None:
-        raise unknown_name("variant family", spec.name, families, text, f"one of {sorted(families)}")
-    check_keys(spec, cls.keys, text)
-    params: dict[str, object] = {}
-    for k, v in spec.params:
-        if k in ("n", "seed", "budget", "cands"):
-            try:
-                params[k] = int(v)
-            except ValueError:
-                raise ValueError(f"{k} must be an integer in {text!r}") from None
-        elif k == "rate":
-            try:
-                params[k] = float(v)
-            except ValueError:
-                raise ValueError(f"rate must be a number in {text!r}") from None
-        else:
-            params[k] = v
-    return cls(**params)  # type: ignore[arg-type]
+    usage = f"one of {sorted(families)}"
+    spec = parse_spec(text, "variant", variant_params(), usage, name_what="variant family")
+    return families[spec.name](**spec.kwargs())

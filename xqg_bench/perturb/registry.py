@@ -1,10 +1,15 @@
 """Perturbed query sets as ir_datasets entries, created lazily by pattern.
 
-``<query-set ID>/<variant>`` (e.g. ``xqg-bench:mini/dev/ja/typo(kind=keyboard,n=1,seed=13)``)
-is a dataset whose docs and qrels *are* its base's (the same handler objects, nothing copied)
-and whose queries are the base queries perturbed: same query id, lang and answers, the perturbed
-``text`` and the ``original_text``.  Queries of languages the variant does not apply to keep
-their text.
+``<query-set ID>/<variant>`` (e.g. ``xqg-bench:mini/dev/ja/typo(kind=keyboard,n=1,seed=13)``) is a
+dataset whose docs and qrels *are* its base's (the same handler objects, nothing copied) and whose
+queries are the base queries perturbed: same query id, lang and answers, the perturbed ``text`` and
+the ``original_text``.  Queries of languages the variant does not apply to keep their text.
+
+The base is any ID ir_datasets' registry resolves — a registered ID of any package, an ID one of
+its patterns builds (``xqg-bench:xor-tydi-sub(pool=1000,seed=0)/dev/ja``) or another variant — looked
+up with ``ir_datasets.registry[...]``, the registry's public interface.  A query's language is its
+``lang`` field, else the one its dataset declares for all its queries (``queries_lang()``); a query
+set that says neither is refused with that fix (``query_lang``).
 """
 
 import re
@@ -14,8 +19,6 @@ from typing import NamedTuple, Tuple  # noqa: UP035 - ir_datasets' exporters rec
 from ir_datasets.formats import BaseQueries
 
 from xqg_bench.perturb.families import Perturbation, parse_variant
-
-PATTERN = r"^(xqg-bench:[a-z0-9\-]+/(?:dev|train|test)(?:/[a-z]{2})?)/([a-z]+(?:\(.*\))?)$"
 
 # The default variants: a typo severity sweep and the non-typo families (seed 13).
 DEFAULT_VARIANTS: tuple[str, ...] = (
@@ -58,6 +61,25 @@ class PerturbedQuery(NamedTuple):
         return self.text
 
 
+def query_lang(query: object, handler: BaseQueries, dataset_id: str) -> str:
+    """A query's language: its ``lang`` field, else the language its dataset declares for all its queries
+    (ir_datasets' ``queries_lang()``, as Mr. TyDi's per-language sets do); ValueError when neither says."""
+    lang = getattr(query, "lang", None) or handler.queries_lang()
+    if not lang:
+        raise ValueError(
+            f"{dataset_id}: query {query.query_id} has no language (variants and XOR-Retrieve's scores are per "  # type: ignore[attr-defined]
+            "language); give its queries a `lang` field, or declare one language for the whole set with the "
+            "queries handler's queries_lang() (e.g. TsvQueries(..., lang='ja')), as ir_datasets' own datasets do"
+        )
+    return str(lang)
+
+
+def query_answers(query: object) -> tuple[str, ...]:
+    """A query's answer strings (none when it has no ``answers`` field; one answer given as a string is one)."""
+    answers = getattr(query, "answers", ())
+    return (answers,) if isinstance(answers, str) else tuple(answers)
+
+
 def perturb_texts(variant: Perturbation, queries: list[tuple[str, str, str]]) -> list[str]:
     """The perturbed text of each (query id, text, lang); queries of languages the variant does not apply
     to keep their text.  Encoder-aware variants attack the whole set at once (cached)."""
@@ -68,18 +90,18 @@ def perturb_texts(variant: Perturbation, queries: list[tuple[str, str, str]]) ->
 
 
 class PerturbedQueries(BaseQueries):
-    def __init__(self, base: BaseQueries, variant: Perturbation) -> None:
+    def __init__(self, base: BaseQueries, variant: Perturbation, base_id: str = "") -> None:
         self._base = base
         self._variant = variant
+        self._base_id = base_id
 
     def queries_iter(self) -> Iterator[PerturbedQuery]:
-        default_lang = self._base.queries_lang()
         base = list(self._base.queries_iter())
-        langs = [getattr(q, "lang", None) or default_lang for q in base]
+        langs = [query_lang(q, self._base, self._base_id) for q in base]
         texts = perturb_texts(self._variant, [(q.query_id, q.text, lang) for q, lang in zip(base, langs, strict=True)])
         for q, lang, text in zip(base, langs, texts, strict=True):
             yield PerturbedQuery(
-                q.query_id, text, lang, tuple(getattr(q, "answers", ())), getattr(q, "qtype", ""), q.text,
+                q.query_id, text, lang, query_answers(q), getattr(q, "qtype", ""), q.text,
                 self._variant.spec,
             )  # fmt: skip
 
@@ -97,57 +119,36 @@ def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-u
     import ir_datasets
     from ir_datasets.datasets.base import Dataset
 
+    from xqg_bench.datasets import unknown_id_message
+
     base_id, variant_text = groups
-    if re.fullmatch(r"[a-z]{2,3}", variant_text):  # not a variant (families have longer names): a language code
-        raise KeyError(_unknown_language(dataset_id, base_id, variant_text))
-    variant = parse_variant(variant_text)
+    variant = parse_variant(variant_text)  # ValueError naming an unknown family, option or value
     if variant.spec != variant_text:
         raise KeyError(f"{dataset_id}: write the variant canonically as {variant.spec!r}")
-    if base_id not in ir_datasets.registry._registered:
-        parent, _slash, code = base_id.rpartition("/")
-        if parent in ir_datasets.registry._registered and re.fullmatch(r"[a-z]{2,3}", code):
-            raise KeyError(_unknown_language(base_id, parent, code))
-        raise KeyError(
-            f"{dataset_id}: the query set {base_id!r} is not registered; see `python -m xqg_bench.run datasets`"
-        )
-    base = ir_datasets.registry[base_id]
+    try:
+        base = ir_datasets.registry[base_id]  # registered IDs and every pattern (variants of variants too)
+    except KeyError as e:
+        raise KeyError(f"{dataset_id}: {unknown_id_message(base_id, e)}") from None
     if not base.has_queries():
-        raise KeyError(f"{base_id} has no queries to perturb")
+        raise KeyError(f"{dataset_id}: {base_id} has no queries to perturb; give a query set (docs and queries)")
     handlers = [base.docs_handler()] if base.has_docs() else []
-    handlers.append(PerturbedQueries(base.queries_handler(), variant))
+    handlers.append(PerturbedQueries(base.queries_handler(), variant, base_id))
     if base.has_qrels():
         handlers.append(base.qrels_handler())
     return Dataset(*handlers)
 
 
-# Codes people type for the XOR languages: country codes and ISO 639-2/3 codes.
-_LANG_ALIASES = {
-    "jp": "ja", "jpn": "ja", "kr": "ko", "kor": "ko", "ara": "ar", "sa": "ar", "ben": "bn", "bd": "bn", "bng": "bn",
-    "fin": "fi", "suo": "fi", "rus": "ru", "tel": "te", "in": "te",
-}  # fmt: skip
+def pattern() -> str:
+    """``(<base ID>)/(<variant>)``: the last ``/`` followed by a variant family's name (the base may hold
+    ``/`` and parentheses, e.g. ``xqg-bench:xor-tydi-sub(pool=1000,seed=0)/dev/ja``, or be a variant)."""
+    from xqg_bench.perturb.families import family_names
 
-
-def _unknown_language(dataset_id: str, base_id: str, code: str) -> str:
-    """The error for ``<query set>/<code>`` naming the closest registered per-language query set."""
-    import difflib
-
-    import ir_datasets
-
-    langs = sorted(i.rsplit("/", 1)[1] for i in ir_datasets.registry._registered if i.startswith(base_id + "/"))
-    guess = _LANG_ALIASES.get(code) if _LANG_ALIASES.get(code) in langs else None
-    guess = guess or next(iter(difflib.get_close_matches(code, langs, n=1, cutoff=0.5)), None)
-    hint = f" (did you mean {base_id + '/' + guess!r}?)" if guess else ""
-    have = f"; its languages are {', '.join(langs)}" if langs else ""
-    return f"unknown language {code!r} in {dataset_id!r}{hint}{have} (ISO 639-1 codes, e.g. ja, not jp)"
+    names = "|".join(sorted(family_names(), key=lambda n: (-len(n), n)))
+    return rf"^(.+)/((?:{names})(?:\(.*\))?)$"
 
 
 def register(registry) -> None:  # type: ignore[no-untyped-def]
-    registry.register_pattern(PATTERN, _initializer)
-
-
-def split_id(dataset_id: str) -> tuple[str, str] | None:
-    m = re.match(PATTERN, dataset_id)
-    return (m.group(1), m.group(2)) if m else None
+    registry.register_pattern(pattern(), _initializer)
 
 
 def variant_ids(base_ids: list[str], variants: tuple[str, ...] = DEFAULT_VARIANTS) -> list[str]:

@@ -37,9 +37,9 @@ from typing import NamedTuple
 
 import regex
 
-from xqg_bench.perturb.families import Perturbation
+from xqg_bench.perturb.families import RATE, SEED, Perturbation
 from xqg_bench.perturb.text import hangul_decompose
-from xqg_bench.spec import did_you_mean
+from xqg_bench.spec import Param
 
 COMMON = {"ja": "hepburn", "ko": "rr", "bn": "chat", "te": "chat", "ar": "arabizi", "ru": "translit"}
 SCHEMES: dict[str, tuple[str, ...]] = {
@@ -516,19 +516,18 @@ class Romanize(Perturbation):
     omitted: ``common``; see the module docstring), each word with probability ``rate``."""
 
     name = "romanize"
-    keys = ("scheme", "rate", "seed")
-
-    def __init__(self, scheme: str = "common", rate: float = 1.0, seed: int = 13) -> None:
-        if scheme not in SCHEMES:
-            raise ValueError(
-                f"romanize scheme must be one of {sorted(SCHEMES)}, got {scheme!r}{did_you_mean(scheme, SCHEMES)}"
-            )
-        params: dict[str, object] = {} if scheme == "common" else {"scheme": scheme}
-        super().__init__(**params, rate=self.check_rate("romanize", rate), seed=seed)
+    PARAMS = {
+        "scheme": Param(
+            str, "common", "the romanisation (common: what users of each language type)",
+            choices=tuple(sorted(SCHEMES)), omit_default=True,
+        ),
+        "rate": RATE,
+        "seed": SEED,
+    }  # fmt: skip
 
     @property
     def scheme(self) -> str:
-        return str(self.params.get("scheme", "common"))
+        return str(self.params.get("scheme", self.PARAMS["scheme"].default))
 
     def applicable(self, lang: str) -> bool:
         return lang in SCHEMES[self.scheme]

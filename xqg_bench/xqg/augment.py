@@ -28,58 +28,44 @@ from xqg_bench.atomic import (
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import load_vectors
 from xqg_bench.signature import cache_key, make_signature
-from xqg_bench.spec import format_spec, parse_spec
+from xqg_bench.spec import Param, Range, canonical_spec, parse_spec
 from xqg_bench.xqg.store import read_manifest, read_shard
+
+# The augmentation's parameters, declared once: the spec ``xqg(alpha=…,agg=…,langs=…,n=…,renorm=…)``,
+# AugmentConfig's defaults and checks, and the command line's --alpha, --agg, --aug-langs, --aug-n, --renorm.
+AUGMENT_PARAMS: dict[str, Param] = {
+    "alpha": Param(float, 0.01, "augmentation weight: e_aug = (1 - alpha) e_p + alpha SUM e_q", check=Range(0, 1)),
+    "agg": Param(str, "sum", "sum (released) or mean of the query embeddings", choices=("sum", "mean")),
+    "langs": Param(
+        tuple, None, "use only these languages' queries (ablation; default: every generated one)", example="ja+ko"
+    ),
+    "n": Param(
+        int, None, "use only the first n queries per language (ablation; default: all)", check=Range(1), example="1"
+    ),
+    "renorm": Param(str, "none", "L2-normalise the augmented vectors (none: as released)", choices=("none", "l2")),
+}
 
 
 class AugmentConfig(NamedTuple):
-    alpha: float = 0.01
-    agg: str = "sum"  # sum (released) | mean
+    alpha: float = AUGMENT_PARAMS["alpha"].default
+    agg: str = AUGMENT_PARAMS["agg"].default  # sum (released) | mean
     langs: tuple[str, ...] | None = None  # None: every generated language
     n: int | None = None  # queries per language to use; None: all generated
-    renorm: str = "none"  # none (released) | l2
+    renorm: str = AUGMENT_PARAMS["renorm"].default  # none (released) | l2
 
     def validate(self) -> None:
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
-        if self.agg not in ("sum", "mean"):
-            raise ValueError(f"agg must be sum or mean, got {self.agg!r}")
-        if self.renorm not in ("none", "l2"):
-            raise ValueError(f"renorm must be none or l2, got {self.renorm!r}")
-        if self.n is not None and self.n < 1:
-            raise ValueError(f"n must be >= 1, got {self.n}")
+        """Every value against AUGMENT_PARAMS (ValueError naming the parameter, what is allowed and a fix)."""
+        for key, param in AUGMENT_PARAMS.items():
+            param.parse(getattr(self, key), "xqg", key, "augmentation")
 
     @property
     def spec(self) -> str:
-        params: dict[str, object] = {"alpha": repr(float(self.alpha)), "agg": self.agg}
-        if self.langs is not None:
-            params["langs"] = "+".join(self.langs)
-        if self.n is not None:
-            params["n"] = self.n
-        params["renorm"] = self.renorm
-        return format_spec("xqg", params, order=("alpha", "agg", "langs", "n", "renorm"))
+        return canonical_spec("xqg", self._asdict(), AUGMENT_PARAMS)
 
     @classmethod
     def parse(cls, text: str) -> AugmentConfig:
-        spec = parse_spec(text, "augmentation")
-        if spec.name != "xqg":
-            raise ValueError(f"augmentation spec must be xqg(...), got {text!r}")
-        p = dict(spec.params)
-        unknown = set(p) - {"alpha", "agg", "langs", "n", "renorm"}
-        if unknown:
-            raise ValueError(f"unknown xqg option(s) {sorted(unknown)} in {text!r}")
-        try:
-            cfg = cls(
-                alpha=float(p.get("alpha", 0.01)),
-                agg=p.get("agg", "sum"),
-                langs=tuple(p["langs"].split("+")) if "langs" in p else None,
-                n=int(p["n"]) if "n" in p else None,
-                renorm=p.get("renorm", "none"),
-            )
-        except ValueError as e:
-            raise ValueError(f"bad value in {text!r}: {e}") from None
-        cfg.validate()
-        return cfg
+        spec = parse_spec(text, "augmentation", {"xqg": AUGMENT_PARAMS}, "xqg(alpha=A,agg=sum|mean,langs=L+L,n=N,...)")
+        return cls(**spec.kwargs())
 
 
 QUERY_STORES = ("queries", "sums")

@@ -12,11 +12,39 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from xqg_bench.datasets.records import XorDoc
-from xqg_bench.spec import check_keys, parse_spec, unknown_name
+from xqg_bench.spec import Param, Range, parse_spec
 
 GeneratedQueries = dict[str, list[str]]  # lang -> queries
-GENERATORS = ("cldr", "mt5", "released")
+DEFAULT_GENERATOR = "cldr"
 GENERATOR_USAGE = "cldr, mt5(model=...) or released(path=...)"
+DEFAULT_MT5 = "ielabgroup/xor-tydi-docTquery-mt5-base"
+# Every generator's parameters, declared once (spec strings, checks, the command line's help).
+GENERATOR_PARAMS: dict[str, dict[str, Param]] = {
+    "cldr": {},
+    "mt5": {
+        "model": Param(str, DEFAULT_MT5, "hub name or path of a seq2seq query generator"),
+        "topk": Param(int, 10, "top-k sampling", check=Range(1)),
+        "maxlen": Param(int, 32, "longest generated query in tokens", check=Range(1)),
+        "inlen": Param(int, 256, "passage input length in tokens", check=Range(1)),
+        "batch": Param(int, 8, "passages per generation batch", check=Range(1)),
+        "device": Param(str, None, "torch device (default: cuda if available, else cpu)"),
+    },
+    "released": {
+        "path": Param(str, None, "directory or .jsonl of generated queries", required=True, example="/data/xqg"),
+    },
+}
+GENERATORS = tuple(GENERATOR_PARAMS)
+
+
+def generator_help() -> str:
+    """What --generator takes, from the declarations."""
+    mt5 = ",".join(
+        f"{k}={p.canonical(p.default)}" for k, p in GENERATOR_PARAMS["mt5"].items() if k in ("topk", "maxlen", "inlen")
+    )
+    return (
+        f"query generator: {DEFAULT_GENERATOR} (default, offline stand-in), mt5(model=NAME_OR_PATH[,{mt5}]) or "
+        "released(path=JSONL_OR_DIR) (precomputed queries, e.g. ielab/xor-tydi-xqg-augmented)"
+    )
 
 
 def passage_seed(seed: int, doc_id: str, *extra: str) -> int:
@@ -45,36 +73,32 @@ def load_generator(spec_text: str, backend: str = "local", **ray_options: object
         return RayGenerator(spec_text, **ray_options)  # type: ignore[return-value, arg-type]
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; use local or ray")
-    spec = parse_spec(spec_text, "generator")
-    params = dict(spec.params)
-
+    spec = parse_spec(spec_text, "generator", GENERATOR_PARAMS, GENERATOR_USAGE)
     if spec.name == "cldr":
-        check_keys(spec, set(), spec_text)
         from xqg_bench.xqg.cldr_generator import CldrGenerator
 
         return CldrGenerator()
     if spec.name == "mt5":
-        check_keys(spec, {"model", "topk", "maxlen", "inlen", "batch", "device"}, spec_text)
-        from xqg_bench.xqg.mt5 import DEFAULT_MT5, MT5Generator
+        from xqg_bench.xqg.mt5 import MT5Generator
 
         try:
             return MT5Generator(
-                model=params.get("model", DEFAULT_MT5),
-                top_k=int(params.get("topk", 10)),
-                max_length=int(params.get("maxlen", 32)),
-                input_length=int(params.get("inlen", 256)),
-                batch_size=int(params.get("batch", 8)),
-                device=params.get("device"),
+                model=spec.value("model"),
+                top_k=spec.value("topk"),
+                max_length=spec.value("maxlen"),
+                input_length=spec.value("inlen"),
+                batch_size=spec.value("batch"),
+                device=spec.value("device"),
             )
         except OSError as e:
             raise ValueError(
                 f"cannot load generator for {spec_text!r}: {e}. Give a local directory or a reachable hub name."
             ) from e
-    if spec.name == "released":
-        check_keys(spec, {"path"}, spec_text)
-        if "path" not in params:
-            raise ValueError(f"{spec_text!r}: released generators need path=<directory or .jsonl of generated queries>")
-        from xqg_bench.xqg.released import ReleasedQueries
+    from xqg_bench.xqg.released import ReleasedQueries
 
-        return ReleasedQueries(params["path"])
-    raise unknown_name("generator", spec.name, GENERATORS, spec_text, GENERATOR_USAGE)
+    return ReleasedQueries(spec.value("path"))
+
+
+def check_generator_spec(spec_text: str) -> None:
+    """Validate a generator spec against the declarations before any work (nothing is loaded)."""
+    parse_spec(spec_text, "generator", GENERATOR_PARAMS, GENERATOR_USAGE)

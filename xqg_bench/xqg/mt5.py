@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.spec import format_spec
 from xqg_bench.xqg import LANGUAGE_NAMES
-from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator, passage_seed
+from xqg_bench.xqg.generators import DEFAULT_MT5, GENERATOR_PARAMS, GeneratedQueries, QueryGenerator, passage_seed
 
-DEFAULT_MT5 = "ielabgroup/xor-tydi-docTquery-mt5-base"
 PROMPT = "Generate a {language} question for this passage: {title} {passage}"
 
 
@@ -23,10 +22,10 @@ class MT5Generator(QueryGenerator):
     def __init__(
         self,
         model: str = DEFAULT_MT5,
-        top_k: int = 10,
-        max_length: int = 32,
-        input_length: int = 256,
-        batch_size: int = 8,
+        top_k: int = GENERATOR_PARAMS["mt5"]["topk"].default,
+        max_length: int = GENERATOR_PARAMS["mt5"]["maxlen"].default,
+        input_length: int = GENERATOR_PARAMS["mt5"]["inlen"].default,
+        batch_size: int = GENERATOR_PARAMS["mt5"]["batch"].default,
         device: str | None = None,
         trust_remote_code: bool = False,
     ) -> None:

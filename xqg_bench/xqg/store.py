@@ -22,6 +22,7 @@ from xqg_bench.atomic import atomic_write_json, discard, job_dir, read_checked, 
 from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.signature import cache_key, make_signature
+from xqg_bench.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator
 
 
@@ -67,7 +68,7 @@ def generate(
     langs: Sequence[str],
     n: int,
     seed: int,
-    shard_size: int = 256,
+    shard_size: int = DEFAULT_SHARD_SIZE,
     num_shards: int = 1,
     shard_id: int = 0,
     progress: bool = True,

@@ -10,23 +10,22 @@ from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
 from xqg_bench.signature import cache_key, make_signature
+from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stages import stage
 from xqg_bench.xqg import XQG_LANGS
-from xqg_bench.xqg.augment import AugmentConfig, augment, encode_generated
-from xqg_bench.xqg.generators import QueryGenerator, load_generator
+from xqg_bench.xqg.augment import QUERY_DTYPES, QUERY_STORES, AugmentConfig, augment, encode_generated
+from xqg_bench.xqg.generators import DEFAULT_GENERATOR, QueryGenerator, load_generator
 from xqg_bench.xqg.store import generate, read_manifest
-
-DEFAULT_GENERATOR = "cldr"
 
 
 class XqgConfig(NamedTuple):
     generator: str = DEFAULT_GENERATOR
     langs: tuple[str, ...] = XQG_LANGS  # languages to generate
     n: int = 5  # queries per language and passage (the paper's 5)
-    seed: int = 13
+    seed: int = DEFAULT_SEED
     augment: AugmentConfig = AugmentConfig()
-    query_store: str = "queries"  # queries (every embedding) | sums (per passage and language)
-    query_dtype: str = "float32"  # float32 | float16
+    query_store: str = QUERY_STORES[0]  # queries (every embedding) | sums (per passage and language)
+    query_dtype: str = QUERY_DTYPES[0]  # float32 | float16
     allow_short: bool = False  # precomputed queries: run with fewer languages/queries than requested
 
 
@@ -35,10 +34,10 @@ def build_xqg_index(
     docs: Sequence[XorDoc],
     cache_root: str,
     cfg: XqgConfig,
-    shard_size: int = 256,
+    shard_size: int = DEFAULT_SHARD_SIZE,
     progress: bool = True,
     generator: QueryGenerator | None = None,
-    index_type: str = "Flat",
+    index_type: str = DEFAULT_INDEX_TYPE,
 ) -> tuple[IndexInfo, dict]:
     """Build (or reuse) the augmented index; return it and the augmentation record.
 
