@@ -162,6 +162,8 @@ def test_three_encoders_with_and_without_xqg_give_one_leaderboard_of_the_declare
     assert {"ktu_system", "seeds", "verdict"} <= set(rob.columns)
     md = open(res.files["robustness.md"]).read()
     assert "xlmr+xqg" in md and "mbert2+xqg" in md
+    page = open(res.files["report.html"], encoding="utf-8").read()  # one report of every pairing
+    assert all(s in page for _b, s in exp.pairings) and "xqg_bench.run experiment three-encoders.yaml" in page
     # each clean mean in the leaderboard is that system's own score
     row = board[(board.system == "xlmr+xqg") & (board.condition == "clean") & (board.lang == "ja")
                 & (board.measure == "nDCG@10")].iloc[0]  # fmt: skip
