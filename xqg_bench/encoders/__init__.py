@@ -60,7 +60,7 @@ def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) 
             raise ValueError("the ray backend needs Ray: pip install -e '.[ray]'")
         from xqg_bench.encoders.ray_backend import RayEncoder
 
-        return RayEncoder(spec_text, **ray_options)  # type: ignore[arg-type]
+        return RayEncoder(spec_text, load_encoder, **ray_options)  # type: ignore[arg-type]
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; use local or ray")
     spec = parse_spec(spec_text, "encoder", ENCODER_PARAMS, ENCODER_USAGE)
