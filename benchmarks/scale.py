@@ -12,7 +12,7 @@ stage in a fresh process, measuring that process's wall time and peak RSS (``os.
   ingest      verify the embeddings and write the passage-embedding cache (``xqg_bench.ingest``)
   qsums       lay the rehearsal's generated-query sums out as the query-embedding store (set-up)
   augment     e_aug = 0.99 e_p + 0.01 sum e_q over every shard (``xqg_bench.xqg.augment``)
-  index:T     build index type T from the augmented cache, streamed (``shards.write_index_streamed``)
+  index:T     build index type T from the augmented cache, streamed (``index.write_index_streamed``)
   search:T    2,000 questions, depth 100, through Pyserini's FaissSearcher (``xqg_bench.search``)
   rkt:T       R@2kt/R@5kt with passage texts from the docs store (official tokenisation and matching)
 
@@ -137,7 +137,7 @@ elif stage == "augment":
     state["aug_dir"], _sig = augment(state["p_dir"], state["q_dir"], cache, AugmentConfig(), progress=False)
     save()
 elif stage.startswith("index:"):
-    from xqg_bench.shards import write_index_streamed
+    from xqg_bench.index import write_index_streamed
     ids = docs().ids()
     with open(os.path.join(data, "embeddings", "docids.txt")) as f:
         doc_ids = [line.rstrip("\n") for line in f]

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from xqg_bench import regression
+from xqg_bench.run import main_parser
 
 PAPER = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "regressions", "xor-tydi-mbert-xqg.yaml"
@@ -37,7 +38,7 @@ def test_command_is_valid_without_running(capsys):
     from xqg_bench.run import main
 
     spec = regression.load(PAPER)
-    argv = regression.check_command(spec, PAPER)
+    argv = regression.check_command(spec, PAPER, main_parser())
     assert "hf(model=ielabgroup/bert-base-multilingual-cased-xor-tydi,pooling=cls,qlen=32,plen=128)" in argv
     assert (
         "released(path=<XQG_RELEASED_QUERIES>)" in argv
@@ -71,7 +72,7 @@ def test_a_broken_command_is_refused(change, needle):
     assert change[0] in spec["command"]
     spec["command"] = spec["command"].replace(*change)
     with pytest.raises(ValueError, match=None) as e:
-        regression.check_command(spec, PAPER)
+        regression.check_command(spec, PAPER, main_parser())
     assert needle in str(e.value)
 
 

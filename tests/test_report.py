@@ -18,14 +18,9 @@ import pandas as pd
 import pytest
 
 from xqg_bench.compare import ALL, compare
+from xqg_bench.labels import condition_label, family_label
 from xqg_bench.leaderboard import leaderboard_frame
-from xqg_bench.report import (
-    condition_label,
-    family_label,
-    render_html,
-    summary_text,
-    verdict_frame,
-)
+from xqg_bench.report import render_html, summary_text, verdict_frame
 from xqg_bench.robustness import robustness_table, severity_figure, severity_means, severity_plot
 
 LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te")

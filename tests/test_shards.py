@@ -137,7 +137,7 @@ def test_not_a_sharded_index_is_named(tmp_path):
 
 @pytest.mark.parametrize("index_type", ["Flat", "IVF8,Flat", "IVF8,PQ4"])
 def test_streamed_index_build_equals_the_in_memory_build(tmp_path, index_type):
-    from xqg_bench.shards import write_index_streamed
+    from xqg_bench.index import write_index_streamed
 
     rng = np.random.default_rng(5)
     emb = rng.standard_normal((700, 16)).astype(np.float32)

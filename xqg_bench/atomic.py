@@ -334,6 +334,11 @@ def publish_set(path: str, files: Mapping[str, str | bytes]) -> dict[str, str]:
 MAX_STEM_BYTES = 200  # + the longest suffix we add stays under the 255-byte file-name limit
 
 
+def slug(text: str) -> str:
+    """A file-name part from a spec, dataset ID or name: ``[A-Za-z0-9._+-]`` only."""
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-")
+
+
 def output_path(out_dir: str, *names: str) -> str:
     """``out_dir/names...`` after checking that each name is a plain file name: outputs stay inside ``out_dir``."""
     for name in names:

@@ -41,6 +41,7 @@ from xqg_bench.significance import (
     macro_weights,
     paired_t,
     percentile_ci,
+    randomization,
     samples_for_family,
     signflip_pvalues,
     stratified_t,
@@ -321,8 +322,6 @@ def did_test(
     (gain under perturbation / gain on clean queries; nan when the clean gain is 0) and each
     system's drop from clean.  One language; :func:`xqg_bench.robustness.robustness_table` does
     every language, the macro mean and the CIs."""
-    from xqg_bench.significance import randomization
-
     arrays = [np.asarray(x, dtype=np.float64) for x in (base_clean, sys_clean, base_pert, sys_pert)]
     if len({a.shape for a in arrays}) != 1:
         raise ValueError("difference-in-differences needs the same queries in all four conditions")

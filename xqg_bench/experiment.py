@@ -507,7 +507,7 @@ def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
     from xqg_bench.encoders import check_encoder_spec
     from xqg_bench.evaluate.measures import parse_measures
     from xqg_bench.perturb.families import parse_variant
-    from xqg_bench.pipeline import load_generator_spec_check
+    from xqg_bench.xqg.generators import check_generator_spec
 
     p = p or _Problems(exp.source, {})
     for i, q in enumerate(exp.query_sets):
@@ -527,7 +527,7 @@ def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
             p.add(f"{path}.encoder", str(e))
         if s.xqg is not None:
             try:
-                load_generator_spec_check(s.xqg.generator)
+                check_generator_spec(s.xqg.generator)
                 s.xqg.augment.validate()
             except ValueError as e:
                 p.add(f"{path}.augment", str(e))

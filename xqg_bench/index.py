@@ -10,6 +10,8 @@ killed job resumes from the shards already on disk and the merged result is the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -26,6 +28,7 @@ from xqg_bench.atomic import (
     job_dir,
     load_npy_checked,
     read_json,
+    refuse_symlink,
     save_npy_checked,
     settle_meta,
 )
@@ -278,8 +281,6 @@ def cached_index(index_dir: str, signature: str) -> IndexInfo | None:
     """The index cached under ``index_dir`` if it was built for ``signature`` and its ``index`` and ``docid``
     files still have the checksums recorded in its meta.json; a damaged one is named on stderr, removed
     (rebuilt by the caller) and None returned."""
-    from xqg_bench.atomic import refuse_symlink
-
     for name in ("", "index", "docid", "meta.json"):
         refuse_symlink(os.path.join(index_dir, name) if name else index_dir)
     if not os.path.exists(os.path.join(index_dir, "meta.json")):
@@ -330,7 +331,75 @@ def write_index_from_cache(
     batched, so it is still built from the whole array as before."""
     if "HNSW" in index_type:
         return write_index(index_dir, load_embeddings(emb_dir), doc_ids, meta, index_type)
-    from xqg_bench.shards import write_index_streamed
-
     written = write_index_streamed(index_dir, emb_dir, doc_ids, meta, index_type)
     return IndexInfo(index_dir, written["signature"], written["count"], written["dim"])
+
+
+def _id_hashes(doc_ids: Sequence[str]) -> np.ndarray:
+    """64-bit hashes of the doc ids (8 bytes each instead of a Python string per id)."""
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(d.encode("utf-8"), digest_size=8).digest(), "little") for d in doc_ids],
+        dtype=np.uint64,
+    )
+
+
+def write_index_streamed(
+    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
+) -> dict:
+    """``index.write_index`` over the embedding cache without loading it whole: trained (IVF/PQ) on
+    the same evenly spaced sample, vectors added one cache shard at a time, so peak memory is the
+    index itself plus one shard and the sample (not the index plus a full copy of the embeddings).
+    Flat and IVF indexes come out identical to ``write_index``'s; HNSW adds in batches, so its graph
+    can differ from a one-shot build.  Duplicate ids are found through 64-bit hashes (then checked
+    by string), not a set of every id."""
+    import faiss
+
+    with open(os.path.join(emb_dir, "meta.json"), encoding="utf-8") as f:
+        emeta = json.load(f)
+    n, dim, shards = int(emeta["count"]), int(emeta["dim"]), int(emeta["shards"])
+    if len(doc_ids) != n:
+        raise ValueError(f"{len(doc_ids)} doc ids for {n} embeddings")
+    hashes = _id_hashes(doc_ids)
+    order = np.argsort(hashes, kind="stable")
+    same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
+    for j in same.tolist():
+        a, b = doc_ids[int(order[j])], doc_ids[int(order[j + 1])]
+        if a == b:
+            raise ValueError(f"doc id {a!r} appears twice in the corpus: an index needs one vector per doc id")
+    del hashes, order
+    bad = next((d for d in doc_ids if not d or any(c.isspace() for c in d)), None)
+    if bad is not None:
+        raise ValueError(f"doc id {bad!r} is empty or contains whitespace; TREC runs cannot carry it")
+    paths = [os.path.join(emb_dir, f"shard-{i:05d}.npy") for i in range(shards)]
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)  # deterministic training and adding
+    try:
+        index = faiss.IndexFlatIP(dim)
+        if index_type != DEFAULT_INDEX_TYPE:
+            try:
+                index = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+            except RuntimeError as e:
+                raise ValueError(
+                    f"bad FAISS index type {index_type!r} ({e}); e.g. Flat, IVF4096,PQ96, HNSW32"
+                ) from None
+        if not index.is_trained:  # trained on the rows write_index trains on: embeddings[::step]
+            step = max(1, n // 200_000)
+            parts, first = [], 0
+            for p in paths:
+                arr = np.load(p, mmap_mode="r", allow_pickle=False)
+                parts.append(np.asarray(arr[(-first) % step :: step], dtype=np.float32))
+                first += len(arr)
+            index = _faiss_index(np.concatenate(parts), index_type)
+            del parts
+        for p in paths:
+            index.add(np.ascontiguousarray(load_vectors(p, dim), dtype=np.float32))
+    finally:
+        faiss.omp_set_num_threads(threads)
+    meta = dict(meta, format=INDEX_FORMAT, index_type=index_type, count=n, dim=dim, docids=fingerprint_lines(doc_ids))
+    with atomic_dir(index_dir) as tmp:
+        faiss.write_index(index, os.path.join(tmp, "index"))
+        meta["index_sha256"] = file_sha256(os.path.join(tmp, "index"))  # as write_index records it
+        with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
+            f.writelines(f"{d}\n" for d in doc_ids)
+        atomic_write_json(os.path.join(tmp, "meta.json"), meta)
+    return meta

@@ -44,6 +44,7 @@ from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import embedding_signature
 from xqg_bench.signature import cache_key
 from xqg_bench.spec import DEFAULT_SHARD_SIZE
+from xqg_bench.textfile import utf8_lines
 
 FORMATS = ("tevatron", "pyserini", "npy")
 BLOCK = 8_192  # rows read at a time (25 MiB at dimension 768)
@@ -67,8 +68,6 @@ class Part(NamedTuple):
 
 
 def _read_ids(path: str) -> Iterator[str]:
-    from xqg_bench.textfile import utf8_lines
-
     for lineno, line in utf8_lines(path):
         doc_id = line.rstrip("\r\n")
         if not doc_id or doc_id != doc_id.strip():
@@ -80,8 +79,6 @@ def _read_ids(path: str) -> Iterator[str]:
 
 
 def _jsonl_records(path: str) -> Iterator[tuple[int, dict]]:
-    from xqg_bench.textfile import utf8_lines
-
     for lineno, line in utf8_lines(path):
         if not line.strip():
             continue

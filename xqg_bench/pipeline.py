@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from xqg_bench.atomic import (
     ensure_output_dir,
     output_path,
     read_json,
+    slug,
 )
 from xqg_bench.compare import compare
 from xqg_bench.datasets.docs import DocSequence
@@ -312,10 +312,6 @@ class RunResult:
     @property
     def table(self) -> pd.DataFrame:
         return next(iter(self.systems.values())).table
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-")
 
 
 def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: Experiment | RunConfig, run_md5: str) -> str:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 
-from xqg_bench.atomic import atomic_open
+from xqg_bench.atomic import atomic_open, atomic_write_json
+from xqg_bench.datasets import load_dataset
+from xqg_bench.datasets.records import span_answers
+from xqg_bench.runs import read_trec_run
+from xqg_bench.signature import file_md5
+from xqg_bench.textfile import check_ids, utf8_lines
+from xqg_bench.tokenizer import joined_tokens
 
 SHIPPED = ("xqg-bench:mini/dev", "xqg-bench:mini/train")
 
@@ -14,15 +20,11 @@ def qrels_filename(dataset_id: str) -> str:
 
 
 def export_qrels(output_dir: str = "qrels") -> list[str]:
-    import ir_datasets
-
-    import xqg_bench  # noqa: F401
-
     paths = []
     for ds_id in SHIPPED:
         path = os.path.join(output_dir, qrels_filename(ds_id))
         with atomic_open(path, "w") as f:
-            for r in ir_datasets.load(ds_id).qrels_iter():
+            for r in load_dataset(ds_id).qrels_iter():
                 f.write(f"{r.query_id} {r.iteration} {r.doc_id} {r.relevance}\n")
         paths.append(path)
     return paths
@@ -30,8 +32,6 @@ def export_qrels(output_dir: str = "qrels") -> list[str]:
 
 def read_qrels(path: str) -> list[tuple[str, str, int]]:
     """TREC qrels ``qid iteration docid relevance``; a bad line raises ValueError naming file and line."""
-    from xqg_bench.textfile import utf8_lines
-
     out, seen = [], set()
     if not os.path.isfile(path):
         raise ValueError(f"qrels file {path} does not exist")
@@ -63,28 +63,36 @@ def derive_qrels(run_paths: list[str], dataset_id: str, depth: int, output: str)
     """Answer-derived qrels: pool the top ``depth`` passages of every run per query and judge each
     by the official matching rule.  Writes TREC qrels (1 and 0 judgments) and ``<output>.json``
     with the provenance (dataset, runs and their md5, depth, rule, counts)."""
-    from xqg_bench.atomic import atomic_write_json
-    from xqg_bench.evaluate.rkt import cached_word_tokenize, span_answers
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.signature import file_md5
-
     if depth < 1:
         raise ValueError(f"pool depth must be >= 1, got {depth}")
-    qs = load_query_set(dataset_id)
-    answers = {q.query_id: span_answers(q.answers) for q in qs.queries}
+    ds = load_dataset(dataset_id)
+    if not ds.has_docs() or not ds.has_queries():
+        raise ValueError(
+            f"{dataset_id!r} needs docs and queries to derive qrels; use a query set such as {SHIPPED[0]!r}"
+        )
+    store = ds.docs_store()
+    answers = {q.query_id: span_answers(getattr(q, "answers", ())) for q in ds.queries_iter()}
     runs = [read_trec_run(p) for p in run_paths]
+
+    def known_queries(ids: list[str]) -> set[str]:
+        return {q for q in ids if q in answers}
+
+    def known_docs(ids: list[str]) -> set[str]:
+        return set(store.get_many(ids))
+
     for path, run in zip(run_paths, runs, strict=True):
-        qs.check_run(path, run, allow_extra=True)  # every pooled passage exists; other queries are not pooled
+        pairs = [(q, d) for q, ranked in run.items() for d, _s in ranked]
+        # every pooled passage exists; other queries are not pooled
+        check_ids(path, "run", pairs, known_queries, known_docs, dataset_id, allow_extra_queries=True)
     judged = relevant = 0
     lines = []
     for qid in sorted(answers):
         if not answers[qid]:
             continue  # yes/no-only or no answers: the official script does not count these
         pool = sorted({d for run in runs for d, _s in run.get(qid, [])[:depth]})
-        docs = qs.store.get_many(pool)
+        docs = store.get_many(pool)
         for d in pool:
-            text = " ".join(cached_word_tokenize(docs[d].text))
+            text = joined_tokens(docs[d].text)
             rel = int(any(a in text for a in answers[qid]))
             lines.append(f"{qid} 0 {d} {rel}\n")
             judged += 1

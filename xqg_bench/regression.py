@@ -11,6 +11,7 @@ expected scores from the current outputs (for maintainers, after a deliberate ch
 
 from __future__ import annotations
 
+import argparse
 import glob
 import json
 import os
@@ -87,10 +88,11 @@ def run_command(spec: dict, output_dir: str) -> None:
     subprocess.run(command_argv(spec, output_dir), check=True)
 
 
-def check_command(spec: dict, path: str) -> list[str]:
-    """A dry run: the command is the harness's main command, every option parses as the harness parses it,
-    and the dataset ID, encoder, generator and variant specs are well-formed; nothing is loaded, fetched
-    or run.  Returns the argv checked (required variables filled with placeholders)."""
+def check_command(spec: dict, path: str, parser: argparse.ArgumentParser) -> list[str]:
+    """A dry run: the command is the harness's main command, every option parses as ``parser`` parses it
+    (a fresh ``run.main_parser()``, passed in by the CLI; its ``error`` is replaced), and the dataset ID,
+    encoder, generator and variant specs are well-formed; nothing is loaded, fetched or run.  Returns the
+    argv checked (required variables filled with placeholders)."""
     from xqg_bench.encoders import check_encoder_spec
     from xqg_bench.pipeline import load_generator_spec_check
 
@@ -98,9 +100,6 @@ def check_command(spec: dict, path: str) -> list[str]:
     argv = command_argv(spec, "<output_dir>", env)
     if argv[1:3] != ["-m", "xqg_bench.run"] or (len(argv) > 3 and not argv[3].startswith("-")):
         raise ValueError(f"{path}: the command must be the main command `python -m xqg_bench.run --option ...`")
-    from xqg_bench.run import main_parser
-
-    parser = main_parser()
 
     def refuse(message: str) -> None:
         raise ValueError(f"{path}: {message}")

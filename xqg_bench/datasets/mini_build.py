@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from xqg_bench.datasets.records import XorDoc, XorQuery
+from xqg_bench.tokenizer import joined_tokens
 
 MINI_VERSION = "1"
 XOR_LANGS: tuple[str, ...] = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
@@ -582,8 +583,7 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
 
 
 def _tokenized_texts(docs: tuple[XorDoc, ...]) -> dict[str, str]:
-    from xqg_bench.evaluate.tokenize import joined_tokens  # memoised: scoring R@kt reuses them
-
+    """doc id -> joined tokens (memoised: scoring R@kt reuses them)."""
     return {d.doc_id: joined_tokens(d.text) for d in docs}
 
 

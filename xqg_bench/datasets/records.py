@@ -1,6 +1,9 @@
 """Record types shared by every XOR-style dataset of the harness."""
 
+from collections.abc import Iterable
 from typing import NamedTuple, Tuple  # noqa: UP035 - ir_datasets' exporters recognise typing.Tuple[str, ...] only
+
+YES_NO = ("yes", "no")
 
 
 class XorDoc(NamedTuple):
@@ -26,3 +29,8 @@ class XorQuery(NamedTuple):
 
     def default_text(self) -> str:
         return self.text
+
+
+def span_answers(answers: Iterable[str]) -> list[str]:
+    """Answers the official script keeps (everything but exact ``yes``/``no``)."""
+    return [a for a in answers if a not in YES_NO]

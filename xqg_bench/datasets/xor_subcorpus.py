@@ -24,15 +24,15 @@ from ir_datasets.formats import BaseDocs
 
 from xqg_bench.atomic import atomic_open, atomic_write_json
 from xqg_bench.datasets import xor_tydi
-from xqg_bench.datasets.records import XorDoc
+from xqg_bench.datasets.records import XorDoc, span_answers
+from xqg_bench.datasets.unknown import unknown_language
+from xqg_bench.tokenizer import word_tokenize
 
 PATTERN = r"^xqg-bench:xor-tydi-sub\(pool=(\d+),seed=(\d+)\)(?:/(train|dev|test)(?:/([a-z]{2}))?)?$"
 RULE = "answer-containing passages of train+dev (official matching rule, first-token candidates) + hash pool"
 
 
 def _answers() -> list[str]:
-    from xqg_bench.evaluate.rkt import span_answers
-
     out: set[str] = set()
     for split in ("train", "dev"):
         for q in xor_tydi.read_queries(xor_tydi.fetch(split), split):
@@ -42,8 +42,6 @@ def _answers() -> list[str]:
 
 def build(pool: int, seed: int) -> str:
     """Build (once) and return the sub-corpus directory."""
-    from xqg_bench.evaluate.tokenize import word_tokenize
-
     out_dir = os.path.join(xor_tydi.data_dir(), f"sub-pool{pool}-seed{seed}")
     if os.path.exists(os.path.join(out_dir, "manifest.json")):
         return out_dir
@@ -139,8 +137,6 @@ def _initializer(dataset_id: str, groups: tuple):  # type: ignore[no-untyped-def
     if split is None:
         return Dataset(docs)
     if lang is not None and lang not in xor_tydi.LANGS:
-        from xqg_bench.datasets import unknown_language
-
         raise KeyError(unknown_language(dataset_id, dataset_id.rsplit("/", 1)[0], lang, xor_tydi.LANGS))
     return Dataset(docs, xor_tydi.XorQueries(split, lang))
 

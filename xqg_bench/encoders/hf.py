@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from xqg_bench.datasets.records import XorDoc
-from xqg_bench.encoders.base import Encoder, as_float32
+from xqg_bench.encoders.base import ENCODER_PARAMS, Encoder, as_float32
 from xqg_bench.spec import format_spec
 
 
@@ -42,8 +42,6 @@ class HFBiEncoder(Encoder):
     ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
-
-        from xqg_bench.encoders import ENCODER_PARAMS
 
         ENCODER_PARAMS["hf"]["pooling"].parse(pooling, "hf", "pooling", "encoder")  # the declaration's check
         self.pooling = pooling

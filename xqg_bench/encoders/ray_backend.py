@@ -6,11 +6,18 @@ Ray cluster.  Each ``encode_*`` call becomes a Ray Data pipeline whose batches g
 ``actors`` actors, each holding one copy of the model (one GPU each when ``gpus_per_actor`` is 1).
 Connect to an existing cluster with ``address`` (``ray://...`` or ``auto``), or start a local
 instance.  Install with the ``ray`` extra: ``pip install -e '.[ray]'``.
+
+The backends receive the factory that builds the wrapped encoder or generator from its spec
+(``encoders.load_encoder``, ``xqg.generators.load_generator``: each registry passes itself), so this
+module depends on the contracts only, not on the registries that import it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -18,14 +25,20 @@ from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder, as_float32
 
 
+class GeneratorLike(Protocol):
+    """What the generator backend needs of a query generator (the contract is ``xqg.base.QueryGenerator``)."""
+
+    spec: str
+
+    def generate(
+        self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int
+    ) -> list[dict[str, list[str]]]: ...
+
+
 class _EncodeActor:
     """Ray Data callable class: loads the encoder once per actor."""
 
-    def __init__(self, spec: str, kind: str) -> None:
-        import os
-
-        from xqg_bench.encoders import load_encoder
-
+    def __init__(self, spec: str, kind: str, load_encoder: Callable[[str], Encoder]) -> None:
         # Ray places one actor per CPU it grants: an actor encodes in its own process, no pool of its own
         os.environ.setdefault("XQG_BENCH_ENCODE_WORKERS", "1")
         self.encoder = load_encoder(spec)
@@ -79,13 +92,13 @@ class RayEncoder(Encoder):
     def __init__(
         self,
         spec: str,
+        load_encoder: Callable[[str], Encoder],
         actors: int = 2,
         batch_size: int = 256,
         gpus_per_actor: float = 0.0,
         address: str | None = None,
     ) -> None:
-        from xqg_bench.encoders import load_encoder
-
+        self._load = load_encoder
         self._pool = _RayPool(actors, batch_size, gpus_per_actor, address)
         self._probe = load_encoder(spec)  # dimension and canonical spec; also fails fast on a bad spec
         self.spec = self._probe.spec
@@ -101,7 +114,7 @@ class RayEncoder(Encoder):
     def _run(self, rows: list[dict], kind: str) -> np.ndarray:
         vecs = np.zeros((len(rows), self.dim), dtype=np.float32)
         if rows:
-            for batch in self._pool.map(rows, _EncodeActor, (self._spec_text, kind)):
+            for batch in self._pool.map(rows, _EncodeActor, (self._spec_text, kind, self._load)):
                 vecs[batch["row"]] = np.stack(batch["vec"])
         return as_float32(vecs, len(rows), self.dim, f"ray encoder {self.spec}")
 
@@ -116,15 +129,13 @@ class RayEncoder(Encoder):
 class _GenerateActor:
     """Ray Data callable class: loads the query generator once per actor."""
 
-    def __init__(self, spec: str, langs: tuple[str, ...], n: int, seed: int) -> None:
-        from xqg_bench.xqg.generators import load_generator
-
+    def __init__(
+        self, spec: str, langs: tuple[str, ...], n: int, seed: int, load_generator: Callable[[str], GeneratorLike]
+    ) -> None:
         self.generator = load_generator(spec)
         self.langs, self.n, self.seed = langs, n, seed
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        import json
-
         docs = [
             XorDoc(str(i), str(t), str(h))
             for i, t, h in zip(batch["doc_id"], batch["text"], batch["title"], strict=True)
@@ -140,21 +151,24 @@ class RayGenerator:
     """Any query generator run by Ray actors; per-passage seeding makes the output identical to local."""
 
     def __init__(
-        self, spec: str, actors: int = 2, batch_size: int = 16, gpus_per_actor: float = 0.0, address: str | None = None
+        self,
+        spec: str,
+        load_generator: Callable[[str], GeneratorLike],
+        actors: int = 2,
+        batch_size: int = 16,
+        gpus_per_actor: float = 0.0,
+        address: str | None = None,
     ) -> None:
-        from xqg_bench.xqg.generators import load_generator
-
+        self._load = load_generator
         self._pool = _RayPool(actors, batch_size, gpus_per_actor, address)
         self.spec = load_generator(spec).spec
         self._spec_text = spec
 
     def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[dict[str, list[str]]]:
-        import json
-
         rows = [{"row": i, "doc_id": d.doc_id, "text": d.text, "title": d.title} for i, d in enumerate(docs)]
         result: list[dict[str, list[str]]] = [{} for _ in docs]
         if rows:
-            for batch in self._pool.map(rows, _GenerateActor, (self._spec_text, tuple(langs), n, seed)):
+            for batch in self._pool.map(rows, _GenerateActor, (self._spec_text, tuple(langs), n, seed, self._load)):
                 for row, text in zip(batch["row"], batch["queries"], strict=True):
                     result[int(row)] = json.loads(str(text))
         return result

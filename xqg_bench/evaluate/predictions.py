@@ -17,8 +17,10 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from xqg_bench.atomic import atomic_open
+from xqg_bench.datasets import load_dataset
 from xqg_bench.evaluate.measures import QueryInfo, Rankings, TextLookup
 from xqg_bench.evaluate.rkt import Prediction
+from xqg_bench.textfile import read_utf8
 
 FORMATS = ("json", "json.gz", "none")  # how the pipeline writes its prediction files
 _WS = re.compile(r"[ \t\n\r]*")
@@ -45,8 +47,6 @@ def write_predictions(path: str, preds: Sequence[Prediction]) -> None:
 
 
 def _read_text(path: str) -> str:
-    from xqg_bench.textfile import read_utf8
-
     if not os.path.isfile(path):
         raise ValueError(f"predictions file {path} does not exist")
     if not path.endswith(".gz"):
@@ -147,7 +147,6 @@ def gold_answers(queries: Sequence[QueryInfo]) -> Mapping[str, Sequence[str]]:
 
 def dataset_answers(dataset_id: str) -> dict[str, list[str]]:
     """Question id -> answers of a registered query set, read from its questions alone (no corpus)."""
-    from xqg_bench.datasets import load_dataset
 
     ds = load_dataset(dataset_id)
     if not ds.has_queries():

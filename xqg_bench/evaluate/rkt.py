@@ -15,12 +15,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from statistics import mean
 from typing import NamedTuple
 
-from xqg_bench.evaluate.tokenize import cached_tokens, joined_tokens
+from xqg_bench.datasets.records import span_answers
+from xqg_bench.tokenizer import cached_tokens, joined_tokens
 
-YES_NO = ("yes", "no")
 OFFICIAL_BUDGETS: tuple[int, ...] = (2000, 5000)
-
-
 
 
 def cached_word_tokenize(text: str) -> list[str]:
@@ -43,11 +41,6 @@ class LangScore(NamedTuple):
     @property
     def score(self) -> float:
         return 100.0 * self.hits / self.count
-
-
-def span_answers(answers: Iterable[str]) -> list[str]:
-    """Answers the official script keeps (everything but exact ``yes``/``no``)."""
-    return [a for a in answers if a not in YES_NO]
 
 
 def budget_string(

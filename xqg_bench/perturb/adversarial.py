@@ -19,8 +19,11 @@ import random
 
 import numpy as np
 
-from xqg_bench.perturb.families import LANGS, SEED, Perturbation, Typo
+from xqg_bench.atomic import atomic_write_json
+from xqg_bench.encoders import load_encoder
+from xqg_bench.perturb.base import LANGS, SEED, Perturbation
 from xqg_bench.perturb.keyboards import LAYOUTS
+from xqg_bench.perturb.typo import Typo
 from xqg_bench.spec import Check, Param, Range
 
 
@@ -72,8 +75,6 @@ class Adversarial(Perturbation):
 
     def attack(self, queries: list[tuple[str, str, str]]) -> dict[str, str]:
         """(query id, text, lang) -> adversarial text, for a whole query set (batched encoding)."""
-        from xqg_bench.encoders import load_encoder
-
         todo = [(qid, t, lg) for qid, t, lg in queries if self.applicable(lg)]
         if not todo:
             return {}
@@ -102,8 +103,6 @@ class Adversarial(Perturbation):
         return os.path.join(home, "xqg-bench", "adversarial", f"{h.hexdigest()[:24]}.json")
 
     def attack_cached(self, queries: list[tuple[str, str, str]]) -> dict[str, str]:
-        from xqg_bench.atomic import atomic_write_json
-
         path = self.cache_path(queries)
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:

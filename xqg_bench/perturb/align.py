@@ -27,7 +27,9 @@ from collections.abc import Iterable, Sequence
 
 import regex
 
-from xqg_bench.perturb.codemix import FI_ENDINGS, KO_PARTICLES, WORD
+from xqg_bench.perturb.codemix import FI_ENDINGS, KO_PARTICLES, WORD, _cldr_names, _Matcher
+from xqg_bench.perturb.romanize import japanese_tokens
+from xqg_bench.textfile import utf8_lines
 
 EN_FUNCTION = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -75,8 +77,6 @@ def native_units(line: str, lang: str, stop: frozenset[str], base_stop: frozense
     """Word n-grams of a native question as they are written (words joined by one space or hyphen;
     Japanese: Janome tokens), Korean particles stripped from the end, Arabic proclitics from the start."""
     if lang == "ja":
-        from xqg_bench.perturb.romanize import japanese_tokens
-
         spans, nouns, pos = [], [], 0
         for t in japanese_tokens(line):
             spans.append((pos, pos + len(t.surface)))
@@ -110,8 +110,6 @@ def frequent_words(lines: Sequence[str], lang: str, share: float = 0.03) -> froz
     """Words in more than ``share`` of the questions: the function words and question frame of the
     language (Finnish oli, Telugu ఏది), which never start or end a lexicon entry."""
     if lang == "ja":
-        from xqg_bench.perturb.romanize import japanese_tokens
-
         counts = Counter(w for line in lines for w in {t.surface for t in japanese_tokens(line)})
     else:
         counts = Counter(w for line in lines for w in {w.lower() for w in WORD.findall(line)})
@@ -245,8 +243,6 @@ def read_pairs(directory: str, lang: str) -> list[tuple[str, str]]:
     """Line-aligned pairs from ``<lang>-en.<lang>.txt`` and ``<lang>-en.en.txt``; a clear error if they differ."""
     import os
 
-    from xqg_bench.textfile import utf8_lines
-
     native_path = os.path.join(directory, f"{lang}-en.{lang}.txt")
     english_path = os.path.join(directory, f"{lang}-en.en.txt")
     for path in (native_path, english_path):
@@ -270,7 +266,6 @@ def cldr_blocklist(
     """CLDR forms (as the code-mixing matcher finds them) that the parallel questions contradict: seen
     in >= ``min_seen`` native questions, and the English question has the CLDR English name in fewer
     than ``min_confirmed`` of them (Arabic ماهي "what is" vs the island Mahé)."""
-    from xqg_bench.perturb.codemix import _cldr_names, _Matcher
 
     matcher = _Matcher(lang, _cldr_names().get(lang, {}))
     seen: Counter[str] = Counter()

@@ -38,7 +38,9 @@ from functools import lru_cache
 
 import regex
 
-from xqg_bench.perturb.families import RATE, SEED, Perturbation
+from xqg_bench.datasets.cldr import gazetteer
+from xqg_bench.perturb.base import RATE, SEED, Perturbation
+from xqg_bench.perturb.romanize import japanese_tokens
 from xqg_bench.spec import Param
 
 LEXICONS = ("cldr", "parallel", "both")
@@ -285,8 +287,6 @@ def korean_particle(english: str, particle: str) -> str:
 @lru_cache(maxsize=1)
 def _cldr_names() -> dict[str, dict[str, str]]:
     """lang -> localised CLDR name -> English name (territories, cities, currencies, languages)."""
-    from xqg_bench.xqg.cldr_generator import gazetteer
-
     by_name, _ = gazetteer()
     out: dict[str, dict[str, str]] = {}
     for english, entity in sorted(by_name.items()):
@@ -397,8 +397,6 @@ class _Matcher:
         return None
 
     def _japanese(self, text: str) -> list[tuple[int, int, str, str, str]]:
-        from xqg_bench.perturb.romanize import japanese_tokens
-
         bounds, pos = {0}, 0
         for tok in japanese_tokens(text):
             pos += len(tok.surface)

@@ -18,7 +18,8 @@ from typing import NamedTuple, Tuple  # noqa: UP035 - ir_datasets' exporters rec
 
 from ir_datasets.formats import BaseQueries
 
-from xqg_bench.perturb.families import Perturbation, parse_variant
+from xqg_bench.datasets import resolves, unknown_id_message
+from xqg_bench.perturb.families import Perturbation, family_names, parse_variant
 
 # The default variants: a typo severity sweep and the non-typo families (seed 13).
 DEFAULT_VARIANTS: tuple[str, ...] = (
@@ -119,8 +120,6 @@ def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-u
     import ir_datasets
     from ir_datasets.datasets.base import Dataset
 
-    from xqg_bench.datasets import unknown_id_message
-
     base_id, variant_text = groups
     variant = parse_variant(variant_text)  # ValueError naming an unknown family, option or value
     if variant.spec != variant_text:
@@ -141,14 +140,24 @@ def _initializer(dataset_id: str, groups: tuple[str, ...]):  # type: ignore[no-u
 def pattern() -> str:
     """``(<base ID>)/(<variant>)``: the last ``/`` followed by a variant family's name (the base may hold
     ``/`` and parentheses, e.g. ``xqg-bench:xor-tydi-sub(pool=1000,seed=0)/dev/ja``, or be a variant)."""
-    from xqg_bench.perturb.families import family_names
-
     names = "|".join(sorted(family_names(), key=lambda n: (-len(n), n)))
     return rf"^(.+)/((?:{names})(?:\(.*\))?)$"
 
 
 def register(registry) -> None:  # type: ignore[no-untyped-def]
     registry.register_pattern(pattern(), _initializer)
+
+
+def unknown_variant(dataset_id: str) -> str | None:
+    """Why ``<query set>/<family>(...)`` names no variant, when its query set resolves: an unknown family
+    or option, with its own did-you-mean (``datasets.unknown_id_message`` asks; None otherwise)."""
+    parent, _slash, last = dataset_id.rpartition("/")
+    if parent and re.fullmatch(r"[a-z][a-z0-9_\-]*\(.*\)", last, flags=re.S) and resolves(parent):
+        try:
+            parse_variant(last)
+        except ValueError as e:
+            return f"{dataset_id}: {e}"
+    return None
 
 
 def variant_ids(base_ids: list[str], variants: tuple[str, ...] = DEFAULT_VARIANTS) -> list[str]:

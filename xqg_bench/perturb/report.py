@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
+from xqg_bench.datasets import load_dataset
+from xqg_bench.perturb.families import parse_variant
 from xqg_bench.perturb.text import graphemes, script_of
 from xqg_bench.perturb.validate import introduced, net_edits
 
@@ -43,7 +45,6 @@ def is_invalid(text: str, lang: str, original: str) -> bool:
 
 def validity_of(dataset_id: str, variant: str, queries: list[tuple[str, str, str]]) -> list[Validity]:
     """Per-language rows for (lang, original, perturbed) triples of one variant."""
-    from xqg_bench.perturb.families import parse_variant
 
     v = parse_variant(variant)
     n = int(v.params["n"]) if v.name == "typo" else None  # type: ignore[arg-type]
@@ -74,7 +75,6 @@ def validity_of(dataset_id: str, variant: str, queries: list[tuple[str, str, str
 
 def validity(dataset_id: str) -> list[Validity]:
     """Per-language validity rows of a perturbed query set ``<query set>/<variant>``."""
-    from xqg_bench.datasets import load_dataset
 
     qs = list(load_dataset(dataset_id).queries_iter())
     if not qs or not hasattr(qs[0], "original_text"):

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import regex
 
-from xqg_bench.perturb.families import RATE, SEED, Perturbation
+from xqg_bench.perturb.base import RATE, SEED, Perturbation
 from xqg_bench.perturb.text import hangul_decompose
 from xqg_bench.spec import Param
 

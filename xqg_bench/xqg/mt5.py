@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xqg_bench.datasets.records import XorDoc
+from xqg_bench.encoders.hf import damaged_model
 from xqg_bench.spec import format_spec
 from xqg_bench.xqg import LANGUAGE_NAMES
-from xqg_bench.xqg.generators import DEFAULT_MT5, GENERATOR_PARAMS, GeneratedQueries, QueryGenerator, passage_seed
+from xqg_bench.xqg.base import DEFAULT_MT5, GENERATOR_PARAMS, GeneratedQueries, QueryGenerator, passage_seed
 
 PROMPT = "Generate a {language} question for this passage: {title} {passage}"
 
@@ -40,8 +41,6 @@ class MT5Generator(QueryGenerator):
         except (ValueError, OSError):
             raise
         except Exception as e:  # damaged weights: safetensors' SafetensorError, torch's errors
-            from xqg_bench.encoders.hf import damaged_model
-
             raise damaged_model(model, e) from None
         self.model = loaded.to(self.device).eval()
         self.top_k, self.max_length, self.input_length = top_k, max_length, input_length

@@ -19,7 +19,7 @@ from xqg_bench.signature import file_md5
 from xqg_bench.spec import format_spec
 from xqg_bench.textfile import utf8_lines
 from xqg_bench.xqg import LANGUAGE_NAMES
-from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator
+from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator
 
 _BY_NAME = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
 

@@ -23,7 +23,7 @@ from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.datasets.records import XorDoc
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.spec import DEFAULT_SHARD_SIZE
-from xqg_bench.xqg.generators import GeneratedQueries, QueryGenerator
+from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator
 
 
 def shard_name(i: int) -> str:
