@@ -60,11 +60,16 @@ def test_dataset_provider_entry_point_without_importing_the_package(tmp_path):
 
 
 def _tie_free_tiny_model(path: str) -> str:
-    """A tiny random BERT whose WordPiece vocabulary is trained on the mini benchmark's own passages and
+    """A tiny random BERT whose WordPiece vocabulary comes from the mini benchmark's own passages and
     questions: few [UNK]s, so (unlike the shared tiny models) passages rarely share a vector and scores
-    rarely tie.  Exact ties would be ranked by docno descending by trec_eval, ascending by the harness."""
+    rarely tie.  Exact ties would be ranked by docno descending by trec_eval, ascending by the harness.
+    The vocabulary is chosen deterministically (every character, as a word start and as a ``##``
+    continuation, then the most frequent words; ties by the string): a trained WordPiece vocabulary
+    (``tokenizers``' trainer) differs from run to run, and so would the scores and their ties."""
+    from collections import Counter
+
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     from xqg_bench.datasets.mini_build import build_mini
@@ -72,10 +77,18 @@ def _tie_free_tiny_model(path: str) -> str:
     mini = build_mini()
     texts = [d.default_text() for d in mini.docs] + [q.text for q in mini.dev] + [q.text for q in mini.train]
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.NFC()
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=3000, special_tokens=specials))
+    norm, pre = normalizers.NFC(), pre_tokenizers.BertPreTokenizer()
+    words = Counter(w for t in texts for w, _span in pre.pre_tokenize_str(norm.normalize_str(t)))
+    chars = Counter()
+    for w, n in words.items():
+        for c in w:
+            chars[c] += n
+    by_count = sorted(chars, key=lambda c: (-chars[c], c))
+    vocab = [*specials, *by_count, *(f"##{c}" for c in by_count)]
+    vocab += [w for w in sorted(words, key=lambda w: (-words[w], w)) if len(w) > 1][: max(0, 3000 - len(vocab))]
+    tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.normalizer = norm
+    tok.pre_tokenizer = pre
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
