@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pandas as pd
@@ -268,10 +268,9 @@ class RunConfig:
             variant_predictions=self.variant_predictions,
         )
 
-    def runtime(self) -> Runtime:
-        from xqg_bench.run import run_argv
-
-        command = run_argv(replace(self, output_dir=os.path.basename(os.path.normpath(self.output_dir))))
+    def runtime(self, command: Sequence[str] = ()) -> Runtime:
+        """How to carry the run out; ``command`` (the argv that re-creates its outputs, shown in the report)
+        comes from the caller: the command line knows its own syntax."""
         return Runtime(
             self.output_dir, self.threads, self.progress, self.backend, self.ray_actors, self.ray_gpus_per_actor,
             self.ray_address, self.passage_embeddings, self.embeddings_format, tuple(command),
@@ -391,9 +390,10 @@ def comparison_table(
     return out
 
 
-def run_pipeline(cfg: RunConfig) -> RunResult:
-    """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
-    return run_experiment(cfg.experiment(), cfg.runtime())[0]
+def run_pipeline(cfg: RunConfig, command: Sequence[str] = ()) -> RunResult:
+    """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare.
+    ``command``: the argv that re-creates the outputs, shown in the HTML report (none: no command shown)."""
+    return run_experiment(cfg.experiment(), cfg.runtime(command))[0]
 
 
 class _Prepared(NamedTuple):
@@ -547,9 +547,11 @@ def _run_query_set(
             if sweep_plot(per_query, exp, plot):
                 files["sweep.png"] = plot
         # the answer first: question, verdict tables, plots, every table, signatures, the command (one page)
-        out_name = os.path.basename(os.path.normpath(rt.output_dir))
-        command = list(rt.command) or ["python", "-m", "xqg_bench.run", "experiment", exp.source, "--output-dir",
-                                       out_name]  # fmt: skip
+        # the command comes from the caller (the CLI); an experiment read from a file is re-created by its file
+        command = list(rt.command)
+        if not command and not exp.source.startswith("<"):
+            out_name = os.path.basename(os.path.normpath(rt.output_dir))
+            command = ["python", "-m", "xqg_bench.run", "experiment", exp.source, "--output-dir", out_name]
         files["report.html"], summary = write_report(
             rt.output_dir, stem, board, robustness, files, command, [exp_sig], order=list(groups)
         )

@@ -25,6 +25,7 @@ import os
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from xqg_bench import regression
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
@@ -373,13 +374,14 @@ def cmd_run(argv: Sequence[str]) -> int:
     from xqg_bench.pipeline import run_pipeline
 
     cfg = run_config(args)
+    command = run_argv(replace(cfg, output_dir=os.path.basename(os.path.normpath(cfg.output_dir))))
     if not argv:  # the packaged default experiment: the same value as these flags' defaults
         from xqg_bench.experiment import default_experiment
         from xqg_bench.pipeline import run_experiment
 
-        res = run_experiment(default_experiment(), cfg.runtime())[0]
+        res = run_experiment(default_experiment(), cfg.runtime(command))[0]
     else:
-        res = run_pipeline(cfg)
+        res = run_pipeline(cfg, command)
     print_result(res, args.output_dir)
     return 0
 
