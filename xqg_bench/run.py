@@ -475,20 +475,10 @@ def cmd_score(argv: Sequence[str]) -> int:
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.evaluate.measures import language_table, score_rankings
-    from xqg_bench.evaluate.rkt import rkt_label
-    from xqg_bench.pipeline import load_query_set, render_markdown
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.signature import file_md5, make_signature
+    from xqg_bench.scoring import render_markdown, score_run
 
-    check_run_files([args.run])
-    qs = load_query_set(args.dataset)
-    rankings = read_trec_run(args.run)
-    qs.check_run(args.run, rankings, args.allow_extra_queries)
-    per_query, pairing = score_rankings(rankings, qs.queries, qs.qrels, qs.text_lookup(), args.measures, args.budgets)
-    table = language_table(per_query, [rkt_label(b) for b in args.budgets] + list(args.measures))
-    sig = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(args.run)})
-    print(render_markdown(table, sig, pairing))
+    scored = score_run(args.run, args.dataset, args.measures, args.budgets, args.allow_extra_queries)
+    print(render_markdown(scored.table, scored.signature, scored.pairing))
     return 0
 
 
@@ -510,55 +500,17 @@ def cmd_compare(argv: Sequence[str]) -> int:
     _extra_queries_option(p)
     _stats_options(p, "paired tests of each system against the baselines")
     args = p.parse_args(argv)
-    import pandas as pd
+    from xqg_bench.experiment import Statistics
+    from xqg_bench.leaderboard import to_markdown
+    from xqg_bench.scoring import compare_runs
 
-    from xqg_bench.atomic import check_stem, ensure_output_dir
-    from xqg_bench.compare import compare
-    from xqg_bench.evaluate.measures import score_rankings
-    from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.qrels import read_qrels
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.signature import file_md5, make_signature
-
-    paths = list(dict.fromkeys([*args.baseline, *args.runs]))
-    if len(paths) == len(set(args.baseline)):
-        raise ValueError("give at least one system run besides the --baseline runs")
-    names = [os.path.splitext(os.path.basename(path))[0] for path in paths]
-    if len(set(names)) != len(names):
-        raise ValueError(f"runs need distinct file names to be told apart, got {names}")
-    check_run_files(paths)
-    check_stem(args.stem)  # a plain, short file name (before any work)
-    qs = load_query_set(args.dataset)
-    qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
-    if args.qrels:
-        qs.check_ids(args.qrels, "qrels", [(q, d) for q, d, _r in qrels or []])
-    runs = {path: read_trec_run(path) for path in paths}  # every run checked before any scoring
-    for path, rankings in runs.items():
-        qs.check_run(path, rankings, args.allow_extra_queries)
-    ensure_output_dir(args.output_dir)  # after every input is checked: nothing is created on bad input
-    frames, sigs = [], {}
-    for name, path in zip(names, paths, strict=True):
-        per_query, _pairing = score_rankings(
-            runs[path], qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
-        )
-        # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
-        frames.append(per_query[per_query["query_id"].isin(runs[path])].assign(system=name))
-        sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
-    baselines = [os.path.splitext(os.path.basename(b))[0] for b in args.baseline]
-    result = compare(
-        pd.concat(frames, ignore_index=True),
-        baselines,
-        None,
-        args.test,
-        args.correction,
-        args.samples,
-        args.stats_seed,
-        max_samples=args.max_samples,
-    )
-    board = leaderboard_frame(result, sigs)
+    stats = Statistics(args.test, args.correction, args.samples, args.stats_seed, max_samples=args.max_samples)
+    board, files = compare_runs(
+        args.runs, args.baseline, args.dataset, args.measures, args.budgets, stats, args.output_dir, args.stem,
+        args.qrels, args.allow_extra_queries,
+    )  # fmt: skip
     print(to_markdown(board))
-    for ext, path in write_leaderboard(board, args.output_dir, args.stem).items():
+    for ext, path in files.items():
         print(f"leaderboard.{ext}: {path}")
     return 0
 
