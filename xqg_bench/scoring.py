@@ -1,0 +1,166 @@
+"""Scoring TREC runs and testing systems against each other: the library functions behind the ``score`` and
+``compare`` commands, used by the pipeline too.
+
+- :func:`score_table`: rankings -> per-query scores, the per-language table and the pairing counts;
+- :func:`score_run`: a TREC run file (made by any tool), checked against a query set, scored;
+- :func:`leaderboard`: per-query scores of several systems -> one family of paired tests -> leaderboard files;
+- :func:`compare_runs`: TREC run files against baseline runs -> :func:`leaderboard`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import pandas as pd
+
+from xqg_bench.atomic import check_stem, ensure_output_dir
+from xqg_bench.compare import compare
+from xqg_bench.evaluate.measures import PairingReport, QueryInfo, TextLookup, language_table, score_rankings
+from xqg_bench.evaluate.rkt import rkt_label
+from xqg_bench.experiment import Statistics
+from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
+from xqg_bench.qrels import read_qrels
+from xqg_bench.query_sets import QuerySet, load_query_set
+from xqg_bench.runs import check_run_files, read_trec_run
+from xqg_bench.signature import file_md5, make_signature
+from xqg_bench.stages import stage
+
+Rankings = dict[str, list[tuple[str, float]]]
+
+
+def measure_labels(measures: Sequence[str], budgets: Sequence[int]) -> list[str]:
+    """Column order of every table: R@kt budgets, then the ir-measures measures."""
+    return [rkt_label(b) for b in budgets] + list(measures)
+
+
+def score_table(
+    rankings: Rankings,
+    queries: Sequence[QueryInfo],
+    qrels: list[tuple[str, str, int]] | None,
+    lookup: TextLookup,
+    measures: Sequence[str],
+    budgets: Sequence[int],
+) -> tuple[pd.DataFrame, pd.DataFrame, PairingReport]:
+    """Per-query scores, the per-language table (columns in :func:`measure_labels` order) and the pairing
+    counts (queries, missing from the run, extra in it, not counted by R@kt)."""
+    with stage("score"):
+        per_query, pairing = score_rankings(rankings, queries, qrels, lookup, measures, budgets)
+    return per_query, language_table(per_query, measure_labels(measures, budgets)), pairing
+
+
+def run_signature(qs: QuerySet, run_path: str) -> str:
+    """The signature of a run file scored on a query set (the ``score`` and ``compare`` commands)."""
+    return make_signature({"data": qs.dataset_id, "data_fp": qs.fingerprint[:16], "run_md5": file_md5(run_path)})
+
+
+class ScoredRun(NamedTuple):
+    table: pd.DataFrame  # per language, columns in measure_labels order
+    signature: str
+    pairing: PairingReport
+    per_query: pd.DataFrame
+    rankings: Rankings
+
+
+def score_run(
+    path: str, dataset: str, measures: Sequence[str], budgets: Sequence[int], allow_extra_queries: bool = False
+) -> ScoredRun:
+    """Score a TREC run file against a registered query set; fails naming file, line and ID when the run
+    holds a query or passage the set lacks (queries outside it are ignored with ``allow_extra_queries``)."""
+    check_run_files([path])
+    qs = load_query_set(dataset)
+    rankings = read_trec_run(path)
+    qs.check_run(path, rankings, allow_extra_queries)
+    return _score_checked(path, rankings, qs, measures, budgets, qs.qrels)
+
+
+def _score_checked(
+    path: str, rankings: Rankings, qs: QuerySet, measures: Sequence[str], budgets: Sequence[int], qrels: list | None
+) -> ScoredRun:
+    per_query, table, pairing = score_table(rankings, qs.queries, qrels, qs.text_lookup(), measures, budgets)
+    return ScoredRun(table, run_signature(qs, path), pairing, per_query, rankings)
+
+
+def leaderboard(
+    per_query: pd.DataFrame,
+    signatures: Mapping[object, str],
+    statistics: Statistics,
+    output_dir: str,
+    stem: str,
+    baselines: Sequence[str] = (),
+    pairs: Sequence[tuple[str, str]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One family of paired tests (every baseline against every other system, or exactly ``pairs``) over
+    ``per_query`` (columns system, query_id, lang, measure, value, and condition), as a leaderboard frame
+    and its files (md, csv, tex, html, json: ``<output_dir>/<stem>.<ext>``). ``signatures`` maps
+    ``(system, condition)`` or ``system`` to the score signature the leaderboard names."""
+    st = statistics
+    with stage("statistics"):
+        result = compare(per_query, list(baselines), None, st.test, st.correction, st.samples, st.seed,
+                         max_samples=st.max_samples, pairs=pairs)  # fmt: skip
+    board = leaderboard_frame(result, signatures)
+    return board, write_leaderboard(board, output_dir, stem)
+
+
+def compare_runs(
+    paths: Sequence[str],
+    baselines: Sequence[str],
+    dataset: str,
+    measures: Sequence[str],
+    budgets: Sequence[int],
+    statistics: Statistics,
+    output_dir: str,
+    stem: str = "compare",
+    qrels_path: str | None = None,
+    allow_extra_queries: bool = False,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Paired tests of TREC runs (``paths``; each named by its file name) against the ``baselines`` runs on a
+    registered query set (``qrels_path``: a TREC qrels file instead of its qrels): every input is checked
+    before anything is written; returns the leaderboard and its files."""
+    paths = list(dict.fromkeys([*baselines, *paths]))
+    if len(paths) == len(set(baselines)):
+        raise ValueError("give at least one system run besides the --baseline runs")
+    names = [os.path.splitext(os.path.basename(path))[0] for path in paths]
+    if len(set(names)) != len(names):
+        raise ValueError(f"runs need distinct file names to be told apart, got {names}")
+    check_run_files(paths)
+    check_stem(stem)  # a plain, short file name (before any work)
+    qs = load_query_set(dataset)
+    qrels = read_qrels(qrels_path) if qrels_path else qs.qrels
+    if qrels_path:
+        qs.check_ids(qrels_path, "qrels", [(q, d) for q, d, _r in qrels or []])
+    runs = {path: read_trec_run(path) for path in paths}  # every run checked before any scoring
+    for path, rankings in runs.items():
+        qs.check_run(path, rankings, allow_extra_queries)
+    ensure_output_dir(output_dir)  # after every input is checked: nothing is created on bad input
+    frames, sigs = [], {}
+    for name, path in zip(names, paths, strict=True):
+        scored = _score_checked(path, runs[path], qs, measures, budgets, qrels)
+        # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
+        frames.append(scored.per_query[scored.per_query["query_id"].isin(runs[path])].assign(system=name))
+        sigs[name] = scored.signature
+    baseline_names = [os.path.splitext(os.path.basename(b))[0] for b in baselines]
+    return leaderboard(pd.concat(frames, ignore_index=True), sigs, statistics, output_dir, stem, baseline_names)
+
+
+def render_markdown(table: pd.DataFrame, signature: str, pairing: PairingReport) -> str:
+    """A per-language score table as Markdown, with its signature and pairing counts."""
+    fmt = table.copy()
+    for col in fmt.columns:
+        if col == "n":
+            fmt[col] = fmt[col].map(lambda v: f"{int(v)}")
+        elif col.startswith("R@") and col.endswith("t"):
+            fmt[col] = fmt[col].map(lambda v: f"{v:.2f}")
+        else:
+            fmt[col] = fmt[col].map(lambda v: f"{v:.4f}")
+    lines = [fmt.to_markdown(), "", f"signature: `{signature}`", ""]
+    lines.append(
+        f"queries: {pairing.queries}; missing from run (scored 0 by ir-measures measures, not counted by R@kt): "
+        f"{pairing.missing_from_run}; extra in run (ignored): {pairing.extra_in_run}; "
+        f"not counted by R@kt (yes/no-only answers): {pairing.rkt_not_counted}"
+    )
+    lines.append(
+        "R@kt columns are percentages (official); ir-measures columns are in [0, 1]; avg = mean over languages."
+    )
+    return "\n".join(lines) + "\n"
