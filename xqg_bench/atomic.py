@@ -259,11 +259,8 @@ def read_json(path: str, what: str = "cache metadata"):  # type: ignore[no-untyp
 
 
 def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # -- directories, sets -----------------------------------------------------------------------------

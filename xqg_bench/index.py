@@ -175,6 +175,12 @@ INDEX_TYPE = Param(
 )
 
 
+def _last_line(e: Exception) -> str:
+    """The last line of a FAISS error (its message; the lines before are a C++ trace), cut to 160 characters."""
+    text = str(e).strip()
+    return text.splitlines()[-1][:160] if text else ""
+
+
 def check_index_type(index_type: str, dim: int, n: int) -> None:
     """Refuse, before any encoding, an index type FAISS cannot parse or build for ``n`` vectors of ``dim``
     dimensions: parsed, then trained and filled on a small random sample (ValueError with the fix)."""
@@ -190,9 +196,8 @@ def check_index_type(index_type: str, dim: int, n: int) -> None:
     try:
         probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as e:
-        first = str(e).strip().splitlines()[-1] if str(e).strip() else ""
         raise ValueError(
-            f"--index-type {index_type!r} is not a FAISS index type for {dim}-dimensional vectors ({first[:160]}); "
+            f"--index-type {index_type!r} is not a FAISS index type for {dim}-dimensional vectors ({_last_line(e)}); "
             "e.g. Flat, IVF256,Flat, HNSW32, IVF4096,PQ96"
         ) from None
     ivf = faiss.try_extract_index_ivf(probe)
@@ -205,17 +210,15 @@ def check_index_type(index_type: str, dim: int, n: int) -> None:
     sample = np.random.default_rng(0).standard_normal((sample_n, dim)).astype(np.float32)
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
-    try:
-        probe = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+    try:  # the probe is still untrained and empty: trained and filled on the sample
         if ivf is None or ivf.nlist <= sample_n:  # an IVF with more lists than the sample is trained for real later
             if not probe.is_trained:
                 probe.train(sample)
             probe.add(sample[:16])
             probe.search(sample[:2], 1)
     except RuntimeError as e:
-        first = str(e).strip().splitlines()[-1] if str(e).strip() else ""
         raise ValueError(
-            f"--index-type {index_type!r} cannot be built on {n} vectors of {dim} dimensions ({first[:160]}); "
+            f"--index-type {index_type!r} cannot be built on {n} vectors of {dim} dimensions ({_last_line(e)}); "
             "use a smaller structure or Flat"
         ) from None
     finally:

@@ -42,8 +42,5 @@ def fingerprint_lines(lines: Iterable[str]) -> str:
 
 
 def file_md5(path: str) -> str:
-    h = hashlib.md5()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "md5").hexdigest()
