@@ -93,12 +93,12 @@ def _jsonl_records(path: str) -> Iterator[tuple[int, dict]]:
         yield lineno, rec
 
 
-def find_parts(path: str, fmt: str) -> list[Part]:
+def find_parts(path: str, fmt: str, flag: str = "--passage-embeddings") -> list[Part]:
     """The vector files of an embeddings directory in the given layout (checked to exist)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown embeddings format {fmt!r}; use one of {', '.join(FORMATS)}")
     if not os.path.isdir(path):
-        raise ValueError(f"--passage-embeddings {path}: not a directory; give the directory holding the {fmt} files")
+        raise ValueError(f"{flag} {path}: not a directory; give the directory holding the {fmt} files")
 
     def listed(pattern: str) -> list[str]:
         return sorted(glob.glob(os.path.join(glob.escape(path), pattern)), key=natural_key)
@@ -236,9 +236,9 @@ def _float_rows(rows: list, path: str, lines: list[int]) -> np.ndarray:
 class EmbeddingFiles:
     """An embeddings directory in one layout: ids, dimension, content hash and row blocks."""
 
-    def __init__(self, path: str, fmt: str) -> None:
+    def __init__(self, path: str, fmt: str, flag: str = "--passage-embeddings") -> None:
         self.path, self.format = path, fmt
-        self.parts = find_parts(path, fmt)
+        self.parts = find_parts(path, fmt, flag)
 
     def ids(self) -> Iterator[tuple[str, str, int]]:
         """(doc id, ids file, line) in row order."""
@@ -255,10 +255,10 @@ class EmbeddingFiles:
             for lineno, doc_id in enumerate(_read_ids(part.ids_path), start=1):
                 yield doc_id, part.ids_path, lineno
 
-    def sha256(self) -> str:
-        """sha256 over every file (vectors and ids), in order, with their names."""
+    def sha256(self, *extra: str) -> str:
+        """sha256 over every file (vectors and ids, then ``extra`` files), in order, with their names."""
         h = hashlib.sha256()
-        files = list(dict.fromkeys(p for part in self.parts for p in (part.path, part.ids_path)))
+        files = list(dict.fromkeys([*(p for part in self.parts for p in (part.path, part.ids_path)), *extra]))
         for path in files:
             h.update(os.path.basename(path).encode("utf-8") + b"\0")
             with open(path, "rb") as f:
@@ -474,3 +474,246 @@ def ingest_passage_embeddings(
         ingested = {"format": fmt, "path": os.path.abspath(path), "sha256": enc.digest}
         atomic_write_json(os.path.join(tmp, "ingested.json"), ingested)  # where the vectors came from
     return enc
+
+
+# Generated-query embeddings (xQG) made elsewhere ------------------------------------------------------------------
+
+QUERY_KINDS = ("queries", "sums")
+COUNTS_FILE = "counts.txt"  # its presence marks per-passage sums (one count a vector row)
+_LANG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_QUERY_ID_FORMS = {
+    "queries": "'<doc id>\\t<lang>\\t<j>' (j = 0, 1, ... numbers the passage's queries in that language)",
+    "sums": "'<doc id>' (a sum over all languages) or '<doc id>\\t<lang>' (a sum per language)",
+}
+
+
+def _parse_query_id(raw: str, kind: str, ids_path: str, lineno: int) -> tuple[str, str, int]:
+    """(doc id, language, j) of one row's id; sums: j = -1, language ``all`` when the id has none."""
+    parts = raw.split("\t")
+    ok = False
+    if kind == "queries" and len(parts) == 3:
+        ok = bool(parts[0]) and bool(_LANG.fullmatch(parts[1])) and re.fullmatch(r"[0-9]+", parts[2]) is not None
+        if ok:
+            return parts[0], parts[1], int(parts[2])
+    if kind == "sums" and len(parts) in (1, 2):
+        ok = bool(parts[0]) and (len(parts) == 1 or bool(_LANG.fullmatch(parts[1])))
+        if ok:
+            return parts[0], parts[1] if len(parts) == 2 else "all", -1
+    raise ValueError(
+        f"{ids_path}, line {lineno}: id {raw!r} is not {_QUERY_ID_FORMS[kind]}; write every id in that form "
+        "(fields separated by one tab)"
+    )
+
+
+def _corpus_ids(docs: Sequence[XorDoc]) -> Iterator[str]:
+    return docs.ids() if hasattr(docs, "ids") else (d.doc_id for d in docs)  # type: ignore[attr-defined]
+
+
+def _read_counts(path: str) -> np.ndarray:
+    counts = []
+    for lineno, line in utf8_lines(path):
+        text = line.rstrip("\r\n")
+        if re.fullmatch(r"[0-9]+", text) is None or int(text) < 1:
+            raise ValueError(
+                f"{path}, line {lineno}: {text!r} is not a count; write on each line the number (>= 1) of generated "
+                "queries summed into the vector of the same row"
+            )
+        counts.append(int(text))
+    return np.asarray(counts, dtype=np.int64)
+
+
+class QueryIngestPlan(NamedTuple):
+    langs: tuple[str, ...]  # the store's languages, in order
+    dest: np.ndarray  # per file row: its row in the store (queries: (doc, lang, j) order; sums: doc * langs + lang)
+    counts: np.ndarray  # (docs, langs): generated queries per passage and language
+
+
+class SuppliedQueries:
+    """Generated-query embeddings made elsewhere, written as the xQG system's query-embedding store.
+
+    ``kind`` ``queries``: one vector per generated query, its id ``<doc id>\\t<lang>\\t<j>``, rows in
+    any order — the store keeps every vector in (passage, language, j) order, as encoding our own
+    generated queries does.  ``sums``: one vector per passage (id ``<doc id>``) or per passage and
+    language (``<doc id>\\t<lang>``) with ``counts.txt`` (queries summed, one a row) — the ``sums``
+    store.  The layouts of the vectors and ids are the passage layouts (:func:`find_parts`).
+
+    ``check`` verifies everything it can without reading the vectors (count, dimension, ids against
+    the corpus, duplicates, numbering); ``write`` checks every value finite while building the store
+    under a temporary name.  The store's signature names the files by content hash (sha256 of every
+    file), so a changed file is a new store, never a cached one."""
+
+    def __init__(
+        self,
+        path: str,
+        fmt: str,
+        docs: Sequence[XorDoc],
+        dim: int,
+        cache_root: str,
+        shard_size: int = DEFAULT_SHARD_SIZE,
+        corpus: str = "the corpus",
+        lang_order: Sequence[str] = (),
+    ) -> None:
+        from xqg_bench.datasets.docs import docs_fingerprint
+        from xqg_bench.signature import make_signature
+
+        self.path, self.format, self.docs, self.dim = path, fmt, docs, dim
+        self.shard_size, self.corpus, self.lang_order = shard_size, corpus, tuple(lang_order)
+        self.files = EmbeddingFiles(path, fmt, "--query-embeddings")
+        counts_path = os.path.join(path, COUNTS_FILE)
+        self.kind = "sums" if os.path.exists(counts_path) else "queries"
+        self.counts_path = counts_path if self.kind == "sums" else None
+        self.digest = self.files.sha256(*([counts_path] if self.counts_path else []))
+        self.spec = f"supplied(kind={self.kind},format={fmt},sha256={self.digest[:16]})"
+        fields = {"supplied": self.digest, "kind": self.kind, "format": fmt, "docs": docs_fingerprint(docs)[:16]}
+        fields.update(n=len(docs), shard=shard_size, langs=",".join(self.lang_order))
+        self.signature = make_signature(fields)
+        self.dir = os.path.join(cache_root, "qembeddings", cache_key(self.signature))
+        self._plan: QueryIngestPlan | None = None
+
+    def cached(self) -> bool:
+        return os.path.exists(os.path.join(self.dir, "meta.json"))
+
+    def check(self) -> None:
+        """Every check but finiteness, before anything is written (nothing to do when the store exists)."""
+        if not self.cached() and self._plan is None:
+            self._plan = self._make_plan()
+
+    def _make_plan(self) -> QueryIngestPlan:
+        files, dim = self.files, self.dim
+        got = files.dim()
+        if got != dim:
+            raise ValueError(
+                f"{files.parts[0].path}: {got}-dimensional vectors, but the passage embeddings and the query encoder "
+                f"have {dim}; embed the generated queries with the model that embeds the passages (--encoder)"
+            )
+        files.check_shapes(dim)
+        position = {d: i for i, d in enumerate(_corpus_ids(self.docs))}
+        lang_index: dict[str, int] = {}
+        sources: list[str] = []
+        pos, lang, num, src, line = [], [], [], [], []
+        for raw, ids_path, lineno in files.ids():
+            doc_id, lg, j = _parse_query_id(raw, self.kind, ids_path, lineno)
+            p = position.get(doc_id)
+            if p is None:
+                raise ValueError(
+                    f"{ids_path}, line {lineno}: doc id {doc_id!r} is not in {self.corpus}; the generated queries were "
+                    "made for another corpus (or the ids were rewritten): embed the queries generated for exactly "
+                    "the corpus the dataset names"
+                )
+            if not sources or sources[-1] != ids_path:
+                sources.append(ids_path)
+            pos.append(p)
+            lang.append(lang_index.setdefault(lg, len(lang_index)))
+            num.append(j)
+            src.append(len(sources) - 1)
+            line.append(lineno)
+        if not pos:
+            raise ValueError(f"{self.path}: no generated-query embeddings in it")
+        order_of = {lg: k for k, lg in enumerate(self.lang_order)}
+        langs = tuple(sorted(lang_index, key=lambda lg: (order_of.get(lg, len(order_of)), lg)))
+        if len({lg == "all" for lg in langs}) > 1:
+            raise ValueError(f"{self.path}: ids with and without a language; write {_QUERY_ID_FORMS['sums']}, one form")
+        remap = np.asarray([langs.index(lg) for lg in lang_index], dtype=np.int64)
+        pos_a, lang_a = np.asarray(pos, dtype=np.int64), remap[np.asarray(lang, dtype=np.int64)]
+        num_a = np.asarray(num, dtype=np.int64)
+        n_docs, n_langs = len(position), len(langs)
+
+        def where(row: int) -> str:
+            return f"{sources[src[row]]}, line {line[row]}"
+
+        order = np.lexsort((num_a, lang_a, pos_a))
+        same = np.flatnonzero(
+            (np.diff(pos_a[order]) == 0) & (np.diff(lang_a[order]) == 0) & (np.diff(num_a[order]) == 0)
+        )
+        if len(same):
+            a, b = sorted((int(order[same[0]]), int(order[same[0] + 1])))
+            raise ValueError(
+                f"{where(b)}: the same id as {where(a)}; keep one vector per "
+                + ("generated query" if self.kind == "queries" else "passage and language")
+            )
+        counts = np.zeros((n_docs, n_langs), dtype=np.int64)
+        if self.kind == "queries":
+            np.add.at(counts, (pos_a, lang_a), 1)
+            top = np.full((n_docs, n_langs), -1, dtype=np.int64)
+            np.maximum.at(top, (pos_a, lang_a), num_a)
+            gap = np.argwhere(top + 1 != counts)
+            if len(gap):
+                d, lg = (int(x) for x in gap[0])
+                row = int(np.flatnonzero((pos_a == d) & (lang_a == lg) & (num_a == top[d, lg]))[0])
+                raise ValueError(
+                    f"{where(row)}: query {top[d, lg]} of passage {self._doc_id(d)!r} in {langs[lg]}, but that passage "
+                    f"has {counts[d, lg]} queries in {langs[lg]}; number each passage's queries in a language "
+                    "0, 1, 2, ... without gaps"
+                )
+            dest = np.empty(len(order), dtype=np.int64)
+            dest[order] = np.arange(len(order))
+        else:
+            assert self.counts_path is not None
+            per_row = _read_counts(self.counts_path)
+            if len(per_row) != len(pos_a):
+                raise ValueError(
+                    f"{self.counts_path}: {len(per_row)} counts for {len(pos_a)} vectors; write one count (the number "
+                    "of generated queries summed) per vector row, in row order"
+                )
+            counts[pos_a, lang_a] = per_row
+            dest = pos_a * n_langs + lang_a
+        missing = np.flatnonzero(counts.sum(axis=1) == 0)
+        if len(missing):
+            raise ValueError(
+                f"{self.path}: generated-query embeddings for {n_docs - len(missing)} of the {n_docs} passages of "
+                f"{self.corpus}; {len(missing)} passages have none (first: {self._doc_id(int(missing[0]))!r}): embed "
+                "the generated queries of every passage (every shard)"
+            )
+        return QueryIngestPlan(langs, dest, counts)
+
+    def _doc_id(self, pos: int) -> str:
+        return next(d for k, d in enumerate(_corpus_ids(self.docs)) if k == pos)
+
+    def write(self, progress: bool = True) -> str:
+        """The query-embedding store (``qcount-*.npy``, ``qemb-*.npy``, ``meta.json`` as ``encode_generated``
+        writes them, in the passage shards' cut), built under a temporary name; its directory."""
+        from tqdm.auto import tqdm
+
+        if self.cached():
+            return self.dir
+        self.check()
+        plan = self._plan
+        assert plan is not None
+        dim, size = self.dim, self.shard_size
+        n_docs, n_langs = plan.counts.shape
+        n_shards = (n_docs + size - 1) // size
+        rows = len(plan.dest) if self.kind == "queries" else n_docs * n_langs
+        with atomic_dir(self.dir) as tmp:
+            placed_path = os.path.join(tmp, "placed.npy")
+            placed = np.lib.format.open_memmap(placed_path, mode="w+", dtype=np.float32, shape=(rows, dim))
+            row = 0
+            with tqdm(total=len(plan.dest), desc="ingest generated queries", unit="vec", disable=not progress) as bar:
+                for _path, _start, block in self.files.blocks(dim):
+                    placed[plan.dest[row : row + len(block)]] = block
+                    row += len(block)
+                    bar.update(len(block))
+            placed.flush()
+            starts = np.concatenate([[0], np.cumsum(plan.counts.sum(axis=1))])
+            for i in range(n_shards):
+                a, b = i * size, min((i + 1) * size, n_docs)
+                save_npy_checked(os.path.join(tmp, f"qcount-{i:05d}.npy"), plan.counts[a:b].astype(np.int32))
+                if self.kind == "queries":
+                    emb = np.ascontiguousarray(placed[starts[a] : starts[b]])
+                else:
+                    emb = np.ascontiguousarray(placed[a * n_langs : b * n_langs]).reshape(b - a, n_langs, dim)
+                save_npy_checked(os.path.join(tmp, f"qemb-{i:05d}.npy"), emb)
+            del placed
+            os.unlink(placed_path)
+            per_lang = {
+                lg: {
+                    "queries": int(plan.counts[:, k].sum()),
+                    "min": int(plan.counts[:, k].min()),
+                    "max": int(plan.counts[:, k].max()),
+                }
+                for k, lg in enumerate(plan.langs)
+            }
+            meta = {"signature": self.signature, "langs": list(plan.langs), "shards": n_shards, "store": self.kind}
+            meta.update(dtype="float32", per_lang=per_lang)
+            meta["supplied"] = {"format": self.format, "path": os.path.abspath(self.path), "sha256": self.digest}
+            atomic_write_json(os.path.join(tmp, "meta.json"), meta)
+        return self.dir

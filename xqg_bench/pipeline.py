@@ -27,6 +27,7 @@ from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, Pairi
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
 from xqg_bench.experiment import Experiment, Statistics, SystemDecl, check_experiment
+from xqg_bench.ingest import SuppliedQueries
 from xqg_bench.perturb.families import parse_variant
 from xqg_bench.query_sets import DEFAULT_DATASET, QuerySet, fingerprint, load_query_set
 from xqg_bench.report import VERDICT_MEASURES, write_report
@@ -130,6 +131,8 @@ class Runtime:
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
     embeddings_format: str = "npy"  # tevatron | pyserini | npy
     command: tuple[str, ...] = ()  # the command that re-creates the outputs, shown in the HTML report
+    query_embeddings: str | None = None  # generated-query embeddings (or sums) made elsewhere (xqg_bench.ingest)
+    query_embeddings_format: str = "npy"  # tevatron | pyserini | npy
 
     def resources(self, shard_size: int) -> Resources:
         ray = {"actors": self.ray_actors, "gpus_per_actor": self.ray_gpus_per_actor, "address": self.ray_address}
@@ -168,6 +171,8 @@ class RunConfig:
     variant_predictions: bool = False  # prediction files for the perturbed conditions' runs too
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
     embeddings_format: str = "npy"  # tevatron | pyserini | npy
+    query_embeddings: str | None = None  # generated-query embeddings (or sums) made elsewhere (xqg_bench.ingest)
+    query_embeddings_format: str = "npy"  # tevatron | pyserini | npy
 
     def experiment(self) -> Experiment:
         systems = [SystemDecl("baseline", self.encoder, self.index_type)]
@@ -197,6 +202,7 @@ class RunConfig:
         return Runtime(
             self.output_dir, self.threads, self.progress, self.backend, self.ray_actors, self.ray_gpus_per_actor,
             self.ray_address, self.passage_embeddings, self.embeddings_format, tuple(command),
+            self.query_embeddings, self.query_embeddings_format,
         )  # fmt: skip
 
 
@@ -354,17 +360,43 @@ def run_experiment(exp: Experiment, rt: Runtime | None = None) -> list[RunResult
             "--passage-embeddings stands in for one encoder's passages of one corpus; this experiment has several"
         )
     prepared = [_prepare(exp, dataset, cache_root) for dataset in exp.query_sets]
+    supplied = _supplied_queries(exp, rt, prepared, resources, cache_root)  # checked before anything is written
     systems = [make_system(decl, resources) for decl in exp.systems]
     for prep in prepared:
         for system in systems:
             system.check(prep.qs)
     ensure_output_dir(rt.output_dir)
+    if supplied is not None:
+        supplied.write(rt.progress)  # values checked finite while the store is built under a temporary name
     results = []
     for prep in prepared:
         results.append(_run_query_set(exp, rt, prep, systems, resources, cache_root))
         results[-1].seconds = time.perf_counter() - t0
         results[-1].stages = stages.times()
     return results
+
+
+def _supplied_queries(
+    exp: Experiment, rt: Runtime, prepared: list[_Prepared], resources: Resources, cache_root: str
+) -> SuppliedQueries | None:
+    """Generated-query embeddings made elsewhere, verified (all but finiteness) and handed to the xQG systems."""
+    if not rt.query_embeddings:
+        return None
+    xqg = [s for s in exp.systems if s.xqg is not None]
+    if not xqg or len({s.encoder for s in exp.systems}) != 1 or len(exp.query_sets) != 1:
+        raise ValueError(
+            "--query-embeddings stands in for the generated queries of one encoder's xQG systems on one corpus; "
+            "this experiment has " + ("no xQG system (drop --no-xqg)" if not xqg else "several")
+        )
+    spec, qs = exp.systems[0].encoder, prepared[0].qs
+    langs = xqg[0].xqg.langs  # type: ignore[union-attr]
+    supplied = SuppliedQueries(
+        rt.query_embeddings, rt.query_embeddings_format, qs.docs, resources.encoder(spec).dim, cache_root,
+        exp.shard_size, qs.dataset_id, langs,
+    )  # fmt: skip
+    supplied.check()
+    resources.supply_queries(spec, supplied)
+    return supplied
 
 
 def _run_query_set(

@@ -223,7 +223,7 @@ def main_parser() -> argparse.ArgumentParser:
         "benchmark; by default only their TREC runs, from which `predictions --from-run` re-creates them)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    e = p.add_argument_group("bring your own passage embeddings (queries are encoded by --encoder)")
+    e = p.add_argument_group("bring your own embeddings (the questions are encoded by --encoder)")
     e.add_argument("--passage-embeddings", metavar="DIR", default=None, help="embeddings of the corpus made elsewhere")
     e.add_argument(
         "--embeddings-format",
@@ -232,6 +232,14 @@ def main_parser() -> argparse.ArgumentParser:
         help="tevatron (<stem>.npy + <stem>.ids.txt, converted from its pickles), pyserini (embeddings.jsonl, or "
         "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/ingest.py",
     )
+    e.add_argument(
+        "--query-embeddings",
+        metavar="DIR",
+        default=None,
+        help="embeddings of the generated queries made elsewhere, in place of generating and encoding them: ids "
+        "'<docid>\\t<lang>\\t<j>', or per-passage sums (ids '<docid>[\\t<lang>]') with counts.txt; see README",
+    )
+    e.add_argument("--query-embeddings-format", choices=EMBEDDING_FORMATS, default="npy", help="as --embeddings-format")
     return p
 
 
@@ -290,6 +298,8 @@ def run_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         variant_predictions=args.variant_predictions,
         passage_embeddings=args.passage_embeddings,
         embeddings_format=args.embeddings_format,
+        query_embeddings=args.query_embeddings,
+        query_embeddings_format=args.query_embeddings_format,
     )
 
 
@@ -360,6 +370,8 @@ def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
         argv.append("--variant-predictions")
     opt("--passage-embeddings", cfg.passage_embeddings, d.passage_embeddings)
     opt("--embeddings-format", cfg.embeddings_format, d.embeddings_format)
+    opt("--query-embeddings", cfg.query_embeddings, d.query_embeddings)
+    opt("--query-embeddings-format", cfg.query_embeddings_format, d.query_embeddings_format)
     return argv
 
 

@@ -20,6 +20,7 @@ from xqg_bench.encoders.base import Encoder
 from xqg_bench.encoders.cache import CachedQueryEncoder
 from xqg_bench.experiment import SystemDecl
 from xqg_bench.index import IndexInfo, build_index, check_index_type
+from xqg_bench.ingest import SuppliedQueries
 from xqg_bench.search import cached_search
 from xqg_bench.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.stages import stage
@@ -42,6 +43,7 @@ class Resources:
         self._encoders: dict[str, Encoder] = {}
         self._query_encoders: dict[str, CachedQueryEncoder] = {}
         self._generators: dict[str, QueryGenerator] = {}
+        self._supplied: dict[str, SuppliedQueries] = {}
 
     def encoder(self, spec: str) -> Encoder:
         if spec not in self._encoders:
@@ -52,6 +54,14 @@ class Resources:
         """Passage embeddings made elsewhere (:mod:`xqg_bench.ingest`) stand in for ``spec``'s."""
         self._encoders[spec] = encoder
         self._query_encoders.pop(spec, None)
+
+    def supply_queries(self, spec: str, supplied: SuppliedQueries) -> None:
+        """Generated-query embeddings made elsewhere stand in for generating and encoding, for every xQG system
+        with encoder ``spec``."""
+        self._supplied[spec] = supplied
+
+    def supplied_queries(self, spec: str) -> SuppliedQueries | None:
+        return self._supplied.get(spec)
 
     def query_encoder(self, spec: str) -> CachedQueryEncoder:
         if spec not in self._query_encoders:
@@ -135,9 +145,12 @@ class XqgSystem(DenseSystem):
     """A dense system whose passage vectors are augmented with embeddings of generated queries (xQG)."""
 
     @property
-    def generator(self) -> QueryGenerator:
+    def generator(self) -> QueryGenerator | SuppliedQueries:
+        """The query generator, or the generated-query embeddings supplied in its place (their ``spec`` names
+        the files by content hash, and so does every signature built on it)."""
         assert self.decl.xqg is not None
-        return self.resources.generator(self.decl.xqg.generator)
+        supplied = self.resources.supplied_queries(self.decl.encoder)
+        return supplied if supplied is not None else self.resources.generator(self.decl.xqg.generator)
 
     def check(self, qs) -> None:  # type: ignore[no-untyped-def]
         super().check(qs)
@@ -152,9 +165,12 @@ class XqgSystem(DenseSystem):
 
         r, x = self.resources, self.decl.xqg
         assert x is not None
+        source = self.generator
+        supplied = source if isinstance(source, SuppliedQueries) else None
         info, record = build_xqg_index(
-            self.encoder, qs.docs, r.cache_root, x, r.shard_size, r.progress, self.generator, self.decl.index_type
-        )
+            self.encoder, qs.docs, r.cache_root, x, r.shard_size, r.progress,
+            None if supplied else source, self.decl.index_type, supplied,
+        )  # fmt: skip
         gen = f"gen:{record['generator']}:n{record['n_generated']}:seed{record['seed']}"
         self._set(info, f"{self.encoder.spec}+{record['augment']}+{gen}")
         self.record = record
