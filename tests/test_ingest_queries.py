@@ -193,7 +193,16 @@ def _bad(kind: str, src, rows, emb: np.ndarray) -> tuple[str, str, str]:  # type
     if kind == "gap":
         d, lang, _j, _t = rows[0]
         write_npy(src, emb, [f"{d}\t{lang}\t5"] + ids[1:])
-        return "npy", docids + ", line 1: query 5 of passage", "without gaps"
+        return "npy", docids + f", line 2: passage {d!r} has a query 1 in {lang} but no query 0", "without gaps"
+    if kind == "gap-in-order":  # rows in (passage, language, j) order are not sorted: checked as they are
+        d, lang, _j, _t = rows[1]
+        write_npy(src, emb, ids[:1] + [f"{d}\t{lang}\t2"] + ids[2:])
+        return "npy", docids + f", line 2: passage {d!r} has a query 2 in {lang} but no query 1", "without gaps"
+    if kind == "sums-duplicate":
+        sums, sids, counts = per_language_sums(rows, emb)
+        write_npy(src, sums, sids[:5] + sids[4:5] + sids[6:])
+        (src / "counts.txt").write_text("".join(f"{c}\n" for c in counts), encoding="utf-8")
+        return "npy", docids + ", line 6: the same id as " + docids + ", line 5", "one vector per passage and language"
     if kind == "id-form":
         write_npy(src, emb, ids[:2] + [ids[2].replace("\t", " ")] + ids[3:])
         return "npy", docids + ", line 3", "separated by one tab"
@@ -225,7 +234,7 @@ def _bad(kind: str, src, rows, emb: np.ndarray) -> tuple[str, str, str]:  # type
 BAD = ["rows-vs-ids", "dimension", "docid", "missing", "duplicate", "gap", "id-form", "nan", "inf-jsonl"]
 
 
-@pytest.mark.parametrize("kind", [*BAD, "sums-counts", "sums-zero"])
+@pytest.mark.parametrize("kind", [*BAD, "gap-in-order", "sums-counts", "sums-zero", "sums-duplicate"])
 def test_bad_query_embedding_files_name_the_file_and_the_fix_and_write_nothing(builtin, tmp_path, capsys, kind):
     from xqg_bench.run import main
 

@@ -1,4 +1,4 @@
-"""Bring your own passage embeddings: Tevatron, Pyserini or plain ``.npy``/safetensors shards.
+"""Bring your own embeddings: Tevatron, Pyserini or plain ``.npy``/safetensors shards.
 
 Embeddings computed elsewhere are verified against the corpus (count, dimension, doc ids, finite
 values; every error names the file, the row or line and the fix) and written into the same
@@ -24,6 +24,14 @@ Layouts (``--embeddings-format``):
 
 Files in corpus order are streamed shard by shard (memory flat in the corpus size); files in any
 other order are placed through a doc-id map (memory O(corpus ids)) into a disk-backed array.
+
+Generated-query embeddings for xQG (:class:`SuppliedQueries`, ``--query-embeddings``) come in the
+same three layouts, the id of each row in place of the doc id: ``<doc id>\t<lang>\t<j>`` for one
+vector per generated query (j = 0, 1, ... numbers a passage's queries in a language), or
+``<doc id>`` / ``<doc id>\t<lang>`` for sums of a passage's query vectors (over all languages or per
+language) with ``counts.txt`` (how many queries each row sums, one a line, in row order).  They
+are written as the query-embedding store ``encode_generated`` writes (``cache/qembeddings``), so
+augmentation reads them as its own.
 """
 
 from __future__ import annotations
@@ -492,7 +500,7 @@ def _parse_query_id(raw: str, kind: str, ids_path: str, lineno: int) -> tuple[st
     parts = raw.split("\t")
     ok = False
     if kind == "queries" and len(parts) == 3:
-        ok = bool(parts[0]) and bool(_LANG.fullmatch(parts[1])) and re.fullmatch(r"[0-9]+", parts[2]) is not None
+        ok = bool(parts[0]) and bool(_LANG.fullmatch(parts[1])) and re.fullmatch(r"[0-9]{1,9}", parts[2]) is not None
         if ok:
             return parts[0], parts[1], int(parts[2])
     if kind == "sums" and len(parts) in (1, 2):
@@ -524,8 +532,9 @@ def _read_counts(path: str) -> np.ndarray:
 
 class QueryIngestPlan(NamedTuple):
     langs: tuple[str, ...]  # the store's languages, in order
-    dest: np.ndarray  # per file row: its row in the store (queries: (doc, lang, j) order; sums: doc * langs + lang)
+    dest: np.ndarray | None  # per file row: its store row ((doc, lang, j) order; sums: doc * langs + lang); None: same
     counts: np.ndarray  # (docs, langs): generated queries per passage and language
+    rows: int  # vectors in the files
 
 
 class SuppliedQueries:
@@ -579,6 +588,8 @@ class SuppliedQueries:
             self._plan = self._make_plan()
 
     def _make_plan(self) -> QueryIngestPlan:
+        from array import array
+
         files, dim = self.files, self.dim
         got = files.dim()
         if got != dim:
@@ -589,8 +600,8 @@ class SuppliedQueries:
         files.check_shapes(dim)
         position = {d: i for i, d in enumerate(_corpus_ids(self.docs))}
         lang_index: dict[str, int] = {}
-        sources: list[str] = []
-        pos, lang, num, src, line = [], [], [], [], []
+        # per row: passage position, language, j (16 bytes a row; no Python object per row)
+        pos_b, lang_b, num_b = array("q"), array("i"), array("i")
         for raw, ids_path, lineno in files.ids():
             doc_id, lg, j = _parse_query_id(raw, self.kind, ids_path, lineno)
             p = position.get(doc_id)
@@ -600,63 +611,69 @@ class SuppliedQueries:
                     "made for another corpus (or the ids were rewritten): embed the queries generated for exactly "
                     "the corpus the dataset names"
                 )
-            if not sources or sources[-1] != ids_path:
-                sources.append(ids_path)
-            pos.append(p)
-            lang.append(lang_index.setdefault(lg, len(lang_index)))
-            num.append(j)
-            src.append(len(sources) - 1)
-            line.append(lineno)
-        if not pos:
+            pos_b.append(p)
+            lang_b.append(lang_index.setdefault(lg, len(lang_index)))
+            num_b.append(j)
+        if not pos_b:
             raise ValueError(f"{self.path}: no generated-query embeddings in it")
         order_of = {lg: k for k, lg in enumerate(self.lang_order)}
         langs = tuple(sorted(lang_index, key=lambda lg: (order_of.get(lg, len(order_of)), lg)))
         if len({lg == "all" for lg in langs}) > 1:
             raise ValueError(f"{self.path}: ids with and without a language; write {_QUERY_ID_FORMS['sums']}, one form")
         remap = np.asarray([langs.index(lg) for lg in lang_index], dtype=np.int64)
-        pos_a, lang_a = np.asarray(pos, dtype=np.int64), remap[np.asarray(lang, dtype=np.int64)]
-        num_a = np.asarray(num, dtype=np.int64)
         n_docs, n_langs = len(position), len(langs)
-
-        def where(row: int) -> str:
-            return f"{sources[src[row]]}, line {line[row]}"
-
-        order = np.lexsort((num_a, lang_a, pos_a))
-        same = np.flatnonzero(
-            (np.diff(pos_a[order]) == 0) & (np.diff(lang_a[order]) == 0) & (np.diff(num_a[order]) == 0)
-        )
-        if len(same):
-            a, b = sorted((int(order[same[0]]), int(order[same[0] + 1])))
-            raise ValueError(
-                f"{where(b)}: the same id as {where(a)}; keep one vector per "
-                + ("generated query" if self.kind == "queries" else "passage and language")
-            )
-        counts = np.zeros((n_docs, n_langs), dtype=np.int64)
+        key = np.frombuffer(pos_b, dtype=np.int64) * n_langs + remap[np.frombuffer(lang_b, dtype=np.int32)]
+        del pos_b, lang_b
+        num = np.frombuffer(num_b, dtype=np.int32)
+        flat = np.bincount(key, minlength=n_docs * n_langs)  # rows per (passage, language)
+        what = "generated query" if self.kind == "queries" else "passage and language"
         if self.kind == "queries":
-            np.add.at(counts, (pos_a, lang_a), 1)
-            top = np.full((n_docs, n_langs), -1, dtype=np.int64)
-            np.maximum.at(top, (pos_a, lang_a), num_a)
-            gap = np.argwhere(top + 1 != counts)
-            if len(gap):
-                d, lg = (int(x) for x in gap[0])
-                row = int(np.flatnonzero((pos_a == d) & (lang_a == lg) & (num_a == top[d, lg]))[0])
+            # rows in (passage, language, j) order are kept as they are; others are sorted (8 bytes a row more)
+            dk, dj = np.diff(key), np.diff(num)
+            order = None if bool(((dk > 0) | ((dk == 0) & (dj > 0))).all()) else np.lexsort((num, key))
+            del dk, dj
+            k_sorted = key if order is None else key[order]
+            j_sorted = num if order is None else num[order]
+            expected = np.arange(len(key), dtype=np.int64) - (np.cumsum(flat) - flat)[k_sorted]
+            bad = np.flatnonzero(j_sorted != expected)
+            if len(bad):
+                m = int(bad[0])
+                row = m if order is None else int(order[m])
+                d, lg = divmod(int(k_sorted[m]), n_langs)
+                if m > 0 and k_sorted[m - 1] == k_sorted[m] and j_sorted[m - 1] == j_sorted[m]:
+                    prev = m - 1 if order is None else int(order[m - 1])
+                    first, second = sorted((prev, row))
+                    at = self._locate({first, second})
+                    raise ValueError(f"{at[second]}: the same id as {at[first]}; keep one vector per {what}")
                 raise ValueError(
-                    f"{where(row)}: query {top[d, lg]} of passage {self._doc_id(d)!r} in {langs[lg]}, but that passage "
-                    f"has {counts[d, lg]} queries in {langs[lg]}; number each passage's queries in a language "
+                    f"{self._locate({row})[row]}: passage {self._doc_id(d)!r} has a query {int(j_sorted[m])} in "
+                    f"{langs[lg]} but no query {int(expected[m])}; number each passage's queries in a language "
                     "0, 1, 2, ... without gaps"
                 )
-            dest = np.empty(len(order), dtype=np.int64)
-            dest[order] = np.arange(len(order))
+            del k_sorted, j_sorted, expected
+            if order is None:
+                dest = None
+            else:
+                dest = np.empty(len(order), dtype=np.int64)
+                dest[order] = np.arange(len(order))
+            counts = flat.reshape(n_docs, n_langs)
         else:
             assert self.counts_path is not None
+            twice = np.flatnonzero(flat > 1)
+            if len(twice):
+                first, second = (int(r) for r in np.flatnonzero(key == twice[0])[:2])
+                at = self._locate({first, second})
+                raise ValueError(f"{at[second]}: the same id as {at[first]}; keep one vector per {what}")
             per_row = _read_counts(self.counts_path)
-            if len(per_row) != len(pos_a):
+            if len(per_row) != len(key):
                 raise ValueError(
-                    f"{self.counts_path}: {len(per_row)} counts for {len(pos_a)} vectors; write one count (the number "
+                    f"{self.counts_path}: {len(per_row)} counts for {len(key)} vectors; write one count (the number "
                     "of generated queries summed) per vector row, in row order"
                 )
-            counts[pos_a, lang_a] = per_row
-            dest = pos_a * n_langs + lang_a
+            counts = np.zeros(n_docs * n_langs, dtype=np.int64)
+            counts[key] = per_row
+            counts = counts.reshape(n_docs, n_langs)
+            dest = key
         missing = np.flatnonzero(counts.sum(axis=1) == 0)
         if len(missing):
             raise ValueError(
@@ -664,7 +681,17 @@ class SuppliedQueries:
                 f"{self.corpus}; {len(missing)} passages have none (first: {self._doc_id(int(missing[0]))!r}): embed "
                 "the generated queries of every passage (every shard)"
             )
-        return QueryIngestPlan(langs, dest, counts)
+        return QueryIngestPlan(langs, dest, counts, len(key))
+
+    def _locate(self, rows: set[int]) -> dict[int, str]:
+        """'<ids file>, line <n>' of the given rows (read again: only errors need it)."""
+        out = {}
+        for row, (_id, ids_path, lineno) in enumerate(self.files.ids()):
+            if row in rows:
+                out[row] = f"{ids_path}, line {lineno}"
+                if len(out) == len(rows):
+                    break
+        return out
 
     def _doc_id(self, pos: int) -> str:
         return next(d for k, d in enumerate(_corpus_ids(self.docs)) if k == pos)
@@ -682,14 +709,17 @@ class SuppliedQueries:
         dim, size = self.dim, self.shard_size
         n_docs, n_langs = plan.counts.shape
         n_shards = (n_docs + size - 1) // size
-        rows = len(plan.dest) if self.kind == "queries" else n_docs * n_langs
+        rows = plan.rows if self.kind == "queries" else n_docs * n_langs
         with atomic_dir(self.dir) as tmp:
             placed_path = os.path.join(tmp, "placed.npy")
             placed = np.lib.format.open_memmap(placed_path, mode="w+", dtype=np.float32, shape=(rows, dim))
             row = 0
-            with tqdm(total=len(plan.dest), desc="ingest generated queries", unit="vec", disable=not progress) as bar:
+            with tqdm(total=plan.rows, desc="ingest generated queries", unit="vec", disable=not progress) as bar:
                 for _path, _start, block in self.files.blocks(dim):
-                    placed[plan.dest[row : row + len(block)]] = block
+                    if plan.dest is None:
+                        placed[row : row + len(block)] = block
+                    else:
+                        placed[plan.dest[row : row + len(block)]] = block
                     row += len(block)
                     bar.update(len(block))
             placed.flush()
