@@ -270,3 +270,48 @@ def test_the_command_line_recreates_supplied_query_embeddings():
     argv = run_argv(cfg)
     assert argv[argv.index("--query-embeddings") + 1] == "q dir"
     assert run_config(main_parser().parse_args(argv[3:])) == cfg
+
+
+def test_supplied_passage_and_query_embeddings_together(builtin, tmp_path):
+    """Both sides made elsewhere: the encoder only encodes the questions."""
+    from xqg_bench.index import load_embeddings
+
+    cfg, res, _res_sums, rows, emb = builtin
+    (key,) = os.listdir(os.path.join(cfg.output_dir, "cache", "embeddings"))
+    passages = load_embeddings(os.path.join(cfg.output_dir, "cache", "embeddings", key))
+    doc_ids = [d.doc_id for d in load_query_set(DATASET).docs]
+    os.makedirs(tmp_path / "p")
+    np.save(tmp_path / "p" / "corpus_emb.0.npy", passages)
+    (tmp_path / "p" / "corpus_emb.0.ids.txt").write_text("".join(f"{d}\n" for d in doc_ids), encoding="utf-8")
+    write_npy(tmp_path / "q", emb, _ids(rows))
+    res2 = run_pipeline(
+        RunConfig(**{**cfg.__dict__, "output_dir": str(tmp_path / "out"), "passage_embeddings": str(tmp_path / "p"),
+                     "embeddings_format": "tevatron", "query_embeddings": str(tmp_path / "q")})
+    )  # fmt: skip
+    for name in ("baseline", "xqg"):
+        assert _columns(res2.systems[name].run_path) == _columns(res.systems[name].run_path)
+    assert not os.path.exists(tmp_path / "out" / "cache" / "generated")  # nothing generated, nothing encoded
+    assert "ingested(format=tevatron" in res2.systems["xqg"].signature
+
+
+def test_streamed_corpus_and_shard_cut(mirror, tmp_path):
+    """On the streamed XOR-TyDi corpus (doc ids read from the TSV, never a list of docs) with 2-passage shards:
+    rows in any order land in (passage, language, j) order, cut like the passage shards."""
+    from xqg_bench.atomic import load_npy_checked
+    from xqg_bench.ingest import SuppliedQueries
+
+    docs = load_query_set("xqg-bench:xor-tydi/dev").docs
+    assert docs.streams and list(docs.ids()) == ["1", "2", "10"]
+    ids = ["10\tko\t0", "1\tja\t1", "2\tja\t0", "1\tja\t0", "1\tko\t0"]
+    emb = np.arange(5 * 4, dtype=np.float32).reshape(5, 4)
+    write_npy(tmp_path / "q", emb, ids)
+    supplied = SuppliedQueries(str(tmp_path / "q"), "npy", docs, 4, str(tmp_path / "cache"), 2, lang_order=("ja",))
+    out = supplied.write(progress=False)
+    assert load_npy_checked(os.path.join(out, "qcount-00000.npy")).tolist() == [[2, 1], [1, 0]]
+    assert load_npy_checked(os.path.join(out, "qcount-00001.npy")).tolist() == [[0, 1]]
+    assert np.array_equal(load_npy_checked(os.path.join(out, "qemb-00000.npy")), emb[[3, 1, 4, 2]])
+    assert np.array_equal(load_npy_checked(os.path.join(out, "qemb-00001.npy")), emb[[0]])
+    write_npy(tmp_path / "bad", emb, ids[:4] + ["3\tko\t0"])
+    with pytest.raises(ValueError, match=r"docids\.txt, line 5: doc id '3' is not in xor-tydi"):
+        SuppliedQueries(str(tmp_path / "bad"), "npy", docs, 4, str(tmp_path / "c2"), 2, "xor-tydi").check()
+    assert not os.path.exists(tmp_path / "c2")
