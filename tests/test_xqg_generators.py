@@ -6,16 +6,16 @@ import subprocess
 import sys
 
 import pytest
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.datasets.mini_build import TEMPLATES as TEST_TEMPLATES
 from xqg_bench.datasets.mini_build import build_mini
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.generators import load_generator
 
 DOCS = [
-    XorDoc("d1", "Finland uses the euro. Helsinki is its capital.", "Economy of Finland"),
-    XorDoc("d2", "Japan uses the yen.", "Economy of Japan"),
+    DprW100Doc("d1", "Finland uses the euro. Helsinki is its capital.", "Economy of Finland"),
+    DprW100Doc("d2", "Japan uses the yen.", "Economy of Japan"),
 ]
 
 

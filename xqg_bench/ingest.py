@@ -37,9 +37,9 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.atomic import atomic_dir, atomic_write_json, save_npy_checked
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import embedding_signature
 from xqg_bench.signature import cache_key
@@ -354,7 +354,7 @@ class IngestedEncoder(Encoder):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_queries(texts)
 
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         raise RuntimeError(
             f"passages of {self.spec} come from ingested files, and the ingested cache {self.cache_dir} lacks a "
             "shard: delete that directory and run again (it is rebuilt from the files)"
@@ -367,7 +367,7 @@ class IngestPlan(NamedTuple):
     order: np.ndarray | None  # None: rows are in corpus order; else corpus position of every row
 
 
-def plan_ingest(path: str, fmt: str, docs: Sequence[XorDoc], dim: int, corpus: str = "the corpus") -> IngestPlan:
+def plan_ingest(path: str, fmt: str, docs: Sequence[DprW100Doc], dim: int, corpus: str = "the corpus") -> IngestPlan:
     """Check doc ids and dimension before anything is written; decide streaming or placed ingest."""
     files = EmbeddingFiles(path, fmt)
     got = files.dim()
@@ -414,7 +414,7 @@ def plan_ingest(path: str, fmt: str, docs: Sequence[XorDoc], dim: int, corpus: s
 def ingest_passage_embeddings(
     path: str,
     fmt: str,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     query_encoder: Encoder,
     cache_root: str,
     shard_size: int = DEFAULT_SHARD_SIZE,

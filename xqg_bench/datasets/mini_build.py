@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from xqg_bench.datasets.records import XorDoc, XorQuery
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
+from xqg_bench.datasets.records import XorQuery
 from xqg_bench.tokenizer import joined_tokens
 
 MINI_VERSION = "1"
@@ -172,7 +174,7 @@ def _continent(zones: tuple[str, ...]) -> str | None:
 # Passages
 
 
-def _money_passage(t: Territory, users: dict[str, list[str]]) -> XorDoc | None:
+def _money_passage(t: Territory, users: dict[str, list[str]]) -> DprW100Doc | None:
     if t.currency is None:
         return None
     name = t.names["en"]
@@ -250,10 +252,10 @@ def _money_passage(t: Territory, users: dict[str, list[str]]) -> XorDoc | None:
             "fill2",
         )
     )
-    return XorDoc(f"{t.code}-money", " ".join(s), f"Economy of {name}")
+    return DprW100Doc(f"{t.code}-money", " ".join(s), f"Economy of {name}")
 
 
-def _people_passage(t: Territory, official_count: dict[str, int]) -> XorDoc | None:
+def _people_passage(t: Territory, official_count: dict[str, int]) -> DprW100Doc | None:
     name = t.names["en"]
     key = (t.code, "people")
     official = [(c, n) for c, n in ((c, _language_name(c)) for c in t.official) if n]
@@ -317,10 +319,10 @@ def _people_passage(t: Territory, official_count: dict[str, int]) -> XorDoc | No
     )
     if len(" ".join(s).split()) > MAX_WORDS:
         s.pop()  # the last filler sentence
-    return XorDoc(f"{t.code}-people", " ".join(s), f"Languages of {name}")
+    return DprW100Doc(f"{t.code}-people", " ".join(s), f"Languages of {name}")
 
 
-def _places_passage(t: Territory) -> XorDoc | None:
+def _places_passage(t: Territory) -> DprW100Doc | None:
     if not t.cities:
         return None
     name = t.names["en"]
@@ -389,10 +391,10 @@ def _places_passage(t: Territory) -> XorDoc | None:
             "fill3",
         )
     )
-    return XorDoc(f"{t.code}-places", " ".join(s), f"Geography of {name}")
+    return DprW100Doc(f"{t.code}-places", " ".join(s), f"Geography of {name}")
 
 
-def _currency_passage(code: str, user_names: list[str], former_users: list[str]) -> XorDoc:
+def _currency_passage(code: str, user_names: list[str], former_users: list[str]) -> DprW100Doc:
     cur = _currency_name(code)
     key = (code, "currency")
     s = [
@@ -449,10 +451,10 @@ def _currency_passage(code: str, user_names: list[str], former_users: list[str])
             "fill3",
         )
     )
-    return XorDoc(f"currency-{code}", " ".join(s), cur)
+    return DprW100Doc(f"currency-{code}", " ".join(s), cur)
 
 
-def build_docs() -> tuple[XorDoc, ...]:
+def build_docs() -> tuple[DprW100Doc, ...]:
     terrs = load_territories()
     users: dict[str, list[str]] = defaultdict(list)
     former_users: dict[str, list[str]] = defaultdict(list)
@@ -464,7 +466,7 @@ def build_docs() -> tuple[XorDoc, ...]:
             former_users[c].append(t.names["en"])
         for lang in t.official:
             official_count[lang] += 1
-    docs: list[XorDoc] = []
+    docs: list[DprW100Doc] = []
     for t in terrs:
         for doc in (_money_passage(t, users), _people_passage(t, official_count), _places_passage(t)):
             if doc is not None:
@@ -582,7 +584,7 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
     return out
 
 
-def _tokenized_texts(docs: tuple[XorDoc, ...]) -> dict[str, str]:
+def _tokenized_texts(docs: tuple[DprW100Doc, ...]) -> dict[str, str]:
     """doc id -> joined tokens (memoised: scoring R@kt reuses them)."""
     return {d.doc_id: joined_tokens(d.text) for d in docs}
 
@@ -633,7 +635,7 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
 
 @dataclass(frozen=True)
 class MiniBenchmark:
-    docs: tuple[XorDoc, ...]
+    docs: tuple[DprW100Doc, ...]
     dev: tuple[XorQuery, ...]
     train: tuple[XorQuery, ...]
     gold: dict[str, tuple[str, ...]]

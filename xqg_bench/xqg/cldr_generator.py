@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.datasets.cldr import Entity, gazetteer
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator, passage_seed
 
@@ -83,7 +84,7 @@ def candidate_queries(entities: Sequence[Entity], lang: str) -> list[str]:
 class CldrGenerator(QueryGenerator):
     spec = "cldr(version=1)"
 
-    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+    def generate(self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
         out = []
         for doc in docs:
             entities = mentioned_entities(f"{doc.title}. {doc.text}")

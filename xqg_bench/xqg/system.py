@@ -6,7 +6,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from xqg_bench.datasets.records import XorDoc
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
 from xqg_bench.signature import cache_key, make_signature
@@ -31,7 +32,7 @@ class XqgConfig(NamedTuple):
 
 def build_xqg_index(
     encoder: Encoder,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     cache_root: str,
     cfg: XqgConfig,
     shard_size: int = DEFAULT_SHARD_SIZE,
