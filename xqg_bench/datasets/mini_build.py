@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +33,21 @@ DEV_PER_TYPE = 12  # dev questions per question type per language
 TRAIN_PER_LANG = 200  # cap on train questions per language
 MAX_CITIES = 8  # cities listed in a "places" passage
 MIN_WORDS, MAX_WORDS = 60, 120  # passage length, like the 100-word chunks of XOR-TyDi's corpus
+TEMPLATES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mini_templates.json")
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict:
+    """The sentence templates of passages and questions, and the continent names (``mini_templates.json``)."""
+    try:
+        with open(TEMPLATES_PATH, encoding="utf-8") as f:
+            data = json.load(f)
+        data["continents"], data["passages"], data["questions"]  # noqa: B018
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(
+            f"{TEMPLATES_PATH}: cannot read the templates of xqg-bench:mini ({e!r}); reinstall the package"
+        ) from None
+    return data
 
 
 @dataclass(frozen=True)
@@ -152,17 +168,7 @@ def _language_name(code: str, lang: str = "en") -> str | None:
 
 
 def _continent(zones: tuple[str, ...]) -> str | None:
-    names = {
-        "Africa": "Africa",
-        "America": "the Americas",
-        "Antarctica": "Antarctica",
-        "Asia": "Asia",
-        "Atlantic": "the Atlantic Ocean",
-        "Australia": "Oceania",
-        "Europe": "Europe",
-        "Indian": "the Indian Ocean",
-        "Pacific": "the Pacific Ocean",
-    }
+    names = templates()["continents"]
     for zone in zones:
         head = zone.split("/")[0]
         if head in names:
@@ -174,90 +180,50 @@ def _continent(zones: tuple[str, ...]) -> str | None:
 # Passages
 
 
+def _sentence(passage: str, slot: str, subject: str, **fields: object) -> str:
+    """The template ``passage.slot`` filled in; a list of templates is a choice, picked by a stable hash of
+    (subject, passage, slot)."""
+    template = templates()["passages"][passage][slot]
+    if isinstance(template, list):
+        template = _pick(template, subject, passage, slot)
+    return template.format(**fields)
+
+
 def _money_passage(t: Territory, users: dict[str, list[str]]) -> DprW100Doc | None:
     if t.currency is None:
         return None
     name = t.names["en"]
     cur = _currency_name(t.currency)
-    key = (t.code, "money")
-    s = [
-        _pick(
-            [
-                f"The official currency of {name} is the {cur} (ISO 4217 code {t.currency}).",
-                f"{name} uses the {cur}, whose ISO 4217 code is {t.currency}, as its legal tender.",
-                f"Legal tender in {name} is the {cur}, abbreviated {t.currency} in international trade.",
-            ],
-            *key,
-            "open",
-        )
-    ]
+
+    def say(slot: str, **fields: object) -> str:
+        return _sentence("money", slot, t.code, **{"name": name, "cur": cur, **fields})
+
+    s = [say("open", code=t.currency)]
     if t.cities:
-        s.append(
-            _pick(
-                [
-                    f"Shops and banks in {t.cities[0]} quote prices in the {cur}.",
-                    f"In {t.cities[0]}, wages, rents and taxes are paid in the {cur}.",
-                    f"Prices in {t.cities[0]} are displayed in the {cur}.",
-                ],
-                *key,
-                "city",
-            )
-        )
+        s.append(say("city", city=t.cities[0]))
     if t.former:
-        parts = [f"the {_currency_name(c)} ({c}) from {a} to {b}" for c, a, b in t.former[-3:]]
-        s.append(f"Before the {cur}, the territory used {_join_en(parts)}.")
+        parts = [say("former_item", cur=_currency_name(c), code=c, start=a, end=b) for c, a, b in t.former[-3:]]
+        s.append(say("former", former=_join_en(parts)))
     else:
-        s.append(
-            _pick(
-                [
-                    f"CLDR records no earlier legal tender for {name} before the {cur}.",
-                    f"No predecessor currency is recorded for {name}; the {cur} has been used throughout.",
-                ],
-                *key,
-                "noformer",
-            )
-        )
+        s.append(say("noformer"))
     others = [u for u in users.get(t.currency, []) if u != name]
     if others:
         shown = others[:4]
         more = len(others) - len(shown)
-        tail = f" and {more} other territories" if more > 0 else ""
-        s.append(f"The {cur} is also used in {', '.join(shown)}{tail}.")
+        s.append(say("shared", others=", ".join(shown), more=say("shared_more", more=more) if more > 0 else ""))
     else:
-        s.append(f"No other territory uses the {cur}, which is issued for {name} alone.")
-    s.append(
-        _pick(
-            [
-                "Coins and banknotes are issued by the national monetary authority, and the exchange rate "
-                "is monitored by international markets.",
-                "Monetary policy, including interest rates and the supply of banknotes and coins, is set "
-                "by the responsible central bank.",
-                "Exchange offices and commercial banks convert foreign money at published daily rates, and "
-                "card payments are widely accepted.",
-            ],
-            *key,
-            "fill1",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Historical changes of currency usually followed political events such as independence, "
-                "monetary unions or periods of high inflation.",
-                "Like many economies, it has seen redenominations and reforms of its money over the "
-                "last two centuries.",
-                "Travellers are advised to carry some cash, since smaller merchants may not accept cards.",
-            ],
-            *key,
-            "fill2",
-        )
-    )
-    return DprW100Doc(f"{t.code}-money", " ".join(s), f"Economy of {name}")
+        s.append(say("alone"))
+    s.append(say("fill1"))
+    s.append(say("fill2"))
+    return DprW100Doc(f"{t.code}-money", " ".join(s), say("title"))
 
 
 def _people_passage(t: Territory, official_count: dict[str, int]) -> DprW100Doc | None:
     name = t.names["en"]
-    key = (t.code, "people")
+
+    def say(slot: str, **fields: object) -> str:
+        return _sentence("people", slot, t.code, name=name, **fields)
+
     official = [(c, n) for c, n in ((c, _language_name(c)) for c in t.official) if n]
     off = [n for _c, n in official]
     spoken = [(n, p) for n, p in ((_language_name(c), p) for c, p in t.spoken) if n and p > 0][:5]
@@ -265,193 +231,64 @@ def _people_passage(t: Territory, official_count: dict[str, int]) -> DprW100Doc 
         return None
     s = []
     if off:
-        verb = "is the official language" if len(off) == 1 else "are the official languages"
-        s.append(f"{_join_en(off)} {verb} of {name}.")
+        s.append(say("official_one" if len(off) == 1 else "official_many", languages=_join_en(off)))
     else:
-        s.append(f"{name} has no official language recorded in CLDR.")
+        s.append(say("no_official"))
     if spoken:
-        shares = [f"{n} by about {p:g}%" for n, p in spoken]
-        s.append(f"Estimates of the share of the population speaking each language are: {_join_en(shares)}.")
-    s.append(
-        _pick(
-            [
-                "Official languages are used in government, courts and public education, while other languages "
-                "are common in homes, markets and local media.",
-                "School instruction, official documents and national broadcasting mostly use the official "
-                "languages, though many residents are multilingual.",
-                "Language policy has shifted over time with migration, trade and education, and many people speak "
-                "more than one language in daily life.",
-            ],
-            *key,
-            "fill1",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Census figures differ between sources, and the percentages overlap because bilingual speakers "
-                "are counted once for each language they speak.",
-                "The figures count first and second language speakers together, so they may add up to more than "
-                "one hundred percent.",
-                "Such estimates come from censuses and surveys and are rounded; speakers of several languages are "
-                "counted more than once.",
-            ],
-            *key,
-            "fill2",
-        )
-    )
+        shares = [say("share_item", language=n, percent=p) for n, p in spoken]
+        s.append(say("shares", shares=_join_en(shares)))
+    s.append(say("fill1"))
+    s.append(say("fill2"))
     if t.cities and off:
-        s.append(f"In {t.cities[0]}, public signs and official business use {_join_en(off)}.")
+        s.append(say("city", city=t.cities[0], languages=_join_en(off)))
     rare = [n for c, n in official if official_count.get(c, 0) <= 2]
     if rare:
-        verb = "has" if len(rare) == 1 else "have"
-        s.append(f"Outside {name}, {_join_en(rare)} {verb} official status in few or no other territories.")
-    s.append(
-        _pick(
-            [
-                "Sign languages and minority languages are also used by smaller communities.",
-                "Regional dialects vary in vocabulary and pronunciation across the territory.",
-                "Loanwords from trade languages are common in everyday speech.",
-            ],
-            *key,
-            "fill3",
-        )
-    )
+        s.append(say("rare_one" if len(rare) == 1 else "rare_many", languages=_join_en(rare)))
+    s.append(say("fill3"))
     if len(" ".join(s).split()) > MAX_WORDS:
         s.pop()  # the last filler sentence
-    return DprW100Doc(f"{t.code}-people", " ".join(s), f"Languages of {name}")
+    return DprW100Doc(f"{t.code}-people", " ".join(s), say("title"))
 
 
 def _places_passage(t: Territory) -> DprW100Doc | None:
     if not t.cities:
         return None
     name = t.names["en"]
-    key = (t.code, "places")
+
+    def say(slot: str, **fields: object) -> str:
+        return _sentence("places", slot, t.code, name=name, **fields)
+
     cont = _continent(t.zones)
     cities = list(t.cities[:MAX_CITIES])
     s = []
     if cont:
-        s.append(
-            _pick(
-                [f"{name} is a territory in {cont}.", f"{name} lies in {cont}.", f"{name} is located in {cont}."],
-                *key,
-                "open",
-            )
-        )
+        s.append(say("open", continent=cont))
     if len(cities) == 1:
-        s.append(f"Its reference city for timekeeping is {cities[0]}, which gives its name to the local time zone.")
+        s.append(say("one_city", city=cities[0]))
     else:
-        s.append(
-            f"Cities used as references for its time zones include {_join_en(cities)}, "
-            f"so {name} spans {len(t.zones)} time zones."
-        )
-    s.append(
-        _pick(
-            [
-                f"Local time in {cities[0]} follows the zone {t.zones[0]} of the IANA time zone database.",
-                f"The IANA time zone database lists {cities[0]} under the identifier {t.zones[0]}.",
-            ],
-            *key,
-            "zone",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Transport links connect the main cities by road and air, and the larger ports handle regional trade.",
-                "Population is concentrated in and around the main urban centres, while rural areas "
-                "are more sparsely settled.",
-                "The climate varies with altitude and distance from the sea, which shapes where people live "
-                "and how they farm.",
-            ],
-            *key,
-            "fill1",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Daylight saving time rules have changed several times, following decisions of the local government.",
-                "Clocks in the territory are set by the local authorities, who may adopt or abandon "
-                "daylight saving time.",
-                "Time zone boundaries often follow administrative borders rather than exact meridians.",
-            ],
-            *key,
-            "fill2",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Tourism, services and public administration employ much of the urban workforce.",
-                "Historic districts, markets and museums attract visitors to the older quarters.",
-                "Universities and hospitals are concentrated in the largest cities.",
-            ],
-            *key,
-            "fill3",
-        )
-    )
-    return DprW100Doc(f"{t.code}-places", " ".join(s), f"Geography of {name}")
+        s.append(say("cities", cities=_join_en(cities), zones=len(t.zones)))
+    s.append(say("zone", city=cities[0], zone=t.zones[0]))
+    s.append(say("fill1"))
+    s.append(say("fill2"))
+    s.append(say("fill3"))
+    return DprW100Doc(f"{t.code}-places", " ".join(s), say("title"))
 
 
 def _currency_passage(code: str, user_names: list[str], former_users: list[str]) -> DprW100Doc:
     cur = _currency_name(code)
-    key = (code, "currency")
-    s = [
-        f"The {cur} is a currency with the ISO 4217 code {code}.",
-        _pick(
-            [
-                f"Prices, wages and public accounts are expressed in the {cur} wherever it is legal tender.",
-                f"Where the {cur} circulates, banks hold deposits and grant loans denominated in it.",
-            ],
-            *key,
-            "open",
-        ),
-    ]
+
+    def say(slot: str, **fields: object) -> str:
+        return _sentence("currency", slot, code, **{"cur": cur, "code": code, **fields})
+
+    s = [say("intro"), say("open")]
     if user_names:
-        verb = "territory" if len(user_names) == 1 else "territories"
-        s.append(f"It is legal tender in {len(user_names)} {verb}.")
+        s.append(say("users_one" if len(user_names) == 1 else "users_many", count=len(user_names)))
     if former_users:
-        s.append(f"It was formerly used in {len(former_users)} other territories before being replaced.")
-    s.append(
-        _pick(
-            [
-                "Its banknotes and coins carry portraits, landmarks and national symbols, and they are "
-                "redesigned from time to time to deter counterfeiting.",
-                "The currency is divided into smaller units for coins, although low-value coins are "
-                "rarely used in practice.",
-                "Its value against other currencies is determined by markets or by a fixed peg, depending on "
-                "the policy of the issuing authority.",
-            ],
-            *key,
-            "fill1",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Currency codes of ISO 4217 use two letters for the country and a third letter for the "
-                "unit, a convention adopted by banks worldwide.",
-                "International payments refer to the currency by its three-letter code, which the ISO 4217 "
-                "standard assigns.",
-                "Financial markets publish its exchange rates daily against the major reserve currencies.",
-            ],
-            *key,
-            "fill2",
-        )
-    )
-    s.append(
-        _pick(
-            [
-                "Collectors value older issues, especially commemorative coins and notes with printing errors.",
-                "Inflation has at times eroded its purchasing power, prompting new denominations.",
-                "Electronic payments now account for a growing share of transactions in it.",
-            ],
-            *key,
-            "fill3",
-        )
-    )
-    return DprW100Doc(f"currency-{code}", " ".join(s), cur)
+        s.append(say("former", count=len(former_users)))
+    s.append(say("fill1"))
+    s.append(say("fill2"))
+    s.append(say("fill3"))
+    return DprW100Doc(f"currency-{code}", " ".join(s), say("title"))
 
 
 def build_docs() -> tuple[DprW100Doc, ...]:
@@ -480,53 +317,7 @@ def build_docs() -> tuple[DprW100Doc, ...]:
 # Questions
 
 # Per-language question templates.  {city}, {country}, {currency} are localised CLDR names.
-TEMPLATES: dict[str, dict[str, str]] = {
-    "city_country": {
-        "ar": "في أي دولة تقع مدينة {city}؟",
-        "bn": "{city} শহরটি কোন দেশে অবস্থিত?",
-        "fi": "Missä maassa sijaitsee kaupunki {city}?",
-        "ja": "{city}はどこの国にある都市ですか？",
-        "ko": "{city}은(는) 어느 나라에 있는 도시입니까?",
-        "ru": "В какой стране находится город {city}?",
-        "te": "{city} నగరం ఏ దేశంలో ఉంది?",
-    },
-    "city_currency": {
-        "ar": "ما العملة المستخدمة في مدينة {city}؟",
-        "bn": "{city} শহরে কোন মুদ্রা ব্যবহৃত হয়?",
-        "fi": "Mitä valuuttaa käytetään kaupungissa {city}?",
-        "ja": "{city}ではどの通貨が使われていますか？",
-        "ko": "{city}에서는 어떤 통화를 사용합니까?",
-        "ru": "Какая валюта используется в городе {city}?",
-        "te": "{city} నగరంలో ఏ కరెన్సీ వాడతారు?",
-    },
-    "city_former_currency": {
-        "ar": "ما العملة التي كانت مستخدمة في مدينة {city} قبل {currency}؟",
-        "bn": "{currency} চালুর আগে {city} শহরে কোন মুদ্রা ব্যবহৃত হত?",
-        "fi": "Mikä valuutta oli käytössä kaupungissa {city} ennen valuuttaa {currency}?",
-        "ja": "{city}で{currency}の前に使われていた通貨は何ですか？",
-        "ko": "{city}에서 {currency} 이전에 사용된 통화는 무엇입니까?",
-        "ru": "Какая валюта использовалась в городе {city} до валюты «{currency}»?",
-        "te": "{currency} కంటే ముందు {city} నగరంలో ఏ కరెన్సీ వాడేవారు?",
-    },
-    "city_language": {
-        "ar": "ما هي اللغة الرسمية في مدينة {city}؟",
-        "bn": "{city} শহরের সরকারি ভাষা কী?",
-        "fi": "Mikä on virallinen kieli kaupungissa {city}?",
-        "ja": "{city}の公用語は何ですか？",
-        "ko": "{city}의 공용어는 무엇입니까?",
-        "ru": "Какой язык является официальным в городе {city}?",
-        "te": "{city} నగరంలో అధికార భాష ఏది?",
-    },
-    "currency_country": {
-        "ar": "أي دولة عملتها {currency}؟",
-        "bn": "কোন দেশের মুদ্রা {currency}?",
-        "fi": "Minkä maan valuutta on {currency}?",
-        "ja": "{currency}を通貨としている国はどこですか？",
-        "ko": "통화가 {currency}인 나라는 어디입니까?",
-        "ru": "{currency} — валюта какой страны?",
-        "te": "{currency} ఏ దేశపు కరెన్సీ?",
-    },
-}
+TEMPLATES: dict[str, dict[str, str]] = templates()["questions"]
 QUESTION_TYPES: tuple[str, ...] = tuple(TEMPLATES)
 
 
