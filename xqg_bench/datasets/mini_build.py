@@ -24,11 +24,12 @@ from typing import NamedTuple
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
+from xqg_bench.datasets.cldr import LANGS, Territory, currency_name, language_name, territories
 from xqg_bench.datasets.records import XorQuery
 from xqg_bench.tokenizer import joined_tokens
 
 MINI_VERSION = "1"
-XOR_LANGS: tuple[str, ...] = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
+XOR_LANGS: tuple[str, ...] = LANGS
 DEV_PER_TYPE = 12  # dev questions per question type per language
 TRAIN_PER_LANG = 200  # cap on train questions per language
 MAX_CITIES = 8  # cities listed in a "places" passage
@@ -50,19 +51,6 @@ def templates() -> dict:
     return data
 
 
-@dataclass(frozen=True)
-class Territory:
-    code: str
-    names: dict[str, str]  # lang -> localised name (incl. "en")
-    currency: str | None  # current ISO 4217 code
-    former: tuple[tuple[str, int, int], ...]  # (code, from_year, to_year), oldest first
-    official: tuple[str, ...]  # language codes, official status
-    spoken: tuple[tuple[str, float], ...]  # (language code, population percent)
-    zones: tuple[str, ...]  # IANA zones
-    cities: tuple[str, ...]  # English city names, one per zone, de-duplicated
-    city_names: dict[str, dict[str, str]]  # english city -> lang -> localised
-
-
 def _stable_hash(*parts: str) -> int:
     """A process-independent hash (never Python's salted ``hash``)."""
     h = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
@@ -79,92 +67,6 @@ def _join_en(items: list[str]) -> str:
     if len(items) == 2:
         return f"{items[0]} and {items[1]}"
     return ", ".join(items[:-1]) + f" and {items[-1]}"
-
-
-@lru_cache(maxsize=1)
-def load_territories() -> tuple[Territory, ...]:
-    """Read CLDR (via babel) into Territory records, sorted by territory code."""
-    import babel.dates
-    import babel.numbers
-    from babel import Locale
-    from babel.core import get_global
-
-    locales = {lang: Locale.parse(lang) for lang in ("en",) + XOR_LANGS}
-    en = locales["en"]
-    zones_by_territory = get_global("territory_zones")
-    currencies = get_global("territory_currencies")
-    languages = get_global("territory_languages")
-    out = []
-    for code in sorted(en.territories):
-        if not (len(code) == 2 and code.isalpha()):
-            continue
-        if code in ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"):
-            continue
-        if not all(code in loc.territories for loc in locales.values()):
-            continue
-        names = {lang: loc.territories[code] for lang, loc in locales.items()}
-        history = currencies.get(code, [])
-        current = [c for c, _s, end, tender in history if end is None and tender]
-        cur = current[-1] if current else None
-        former = tuple(
-            (c, start[0], end[0])
-            for c, start, end, tender in history
-            if end is not None and tender and c != cur and start is not None
-        )
-        langs = languages.get(code, {})
-        official = tuple(
-            sorted(
-                lang for lang, info in langs.items() if info.get("official_status") == "official" and "_" not in lang
-            )
-        )
-        spoken = tuple(
-            sorted(
-                (
-                    (lang, float(info.get("population_percent") or 0.0))
-                    for lang, info in langs.items()
-                    if "_" not in lang
-                ),
-                key=lambda x: (-x[1], x[0]),
-            )
-        )
-        zones = tuple(zones_by_territory.get(code, ()))
-        cities: list[str] = []
-        city_names: dict[str, dict[str, str]] = {}
-        for zone in zones:
-            city_en = babel.dates.get_timezone_location(zone, locale="en", return_city=True)
-            if not city_en or city_en in city_names or "," in city_en:
-                continue
-            loc_names = {
-                lang: babel.dates.get_timezone_location(zone, locale=lang, return_city=True) for lang in XOR_LANGS
-            }
-            cities.append(city_en)
-            city_names[city_en] = loc_names
-        out.append(
-            Territory(
-                code=code,
-                names=names,
-                currency=cur,
-                former=former,
-                official=official,
-                spoken=spoken,
-                zones=zones,
-                cities=tuple(cities),
-                city_names=city_names,
-            )
-        )
-    return tuple(out)
-
-
-def _currency_name(code: str, lang: str = "en") -> str:
-    import babel.numbers
-
-    return babel.numbers.get_currency_name(code, locale=lang)
-
-
-def _language_name(code: str, lang: str = "en") -> str | None:
-    from babel import Locale
-
-    return Locale.parse(lang).languages.get(code)
 
 
 def _continent(zones: tuple[str, ...]) -> str | None:
@@ -193,7 +95,7 @@ def _money_passage(t: Territory, users: dict[str, list[str]]) -> DprW100Doc | No
     if t.currency is None:
         return None
     name = t.names["en"]
-    cur = _currency_name(t.currency)
+    cur = currency_name(t.currency)
 
     def say(slot: str, **fields: object) -> str:
         return _sentence("money", slot, t.code, **{"name": name, "cur": cur, **fields})
@@ -202,7 +104,7 @@ def _money_passage(t: Territory, users: dict[str, list[str]]) -> DprW100Doc | No
     if t.cities:
         s.append(say("city", city=t.cities[0]))
     if t.former:
-        parts = [say("former_item", cur=_currency_name(c), code=c, start=a, end=b) for c, a, b in t.former[-3:]]
+        parts = [say("former_item", cur=currency_name(c), code=c, start=a, end=b) for c, a, b in t.former[-3:]]
         s.append(say("former", former=_join_en(parts)))
     else:
         s.append(say("noformer"))
@@ -224,9 +126,9 @@ def _people_passage(t: Territory, official_count: dict[str, int]) -> DprW100Doc 
     def say(slot: str, **fields: object) -> str:
         return _sentence("people", slot, t.code, name=name, **fields)
 
-    official = [(c, n) for c, n in ((c, _language_name(c)) for c in t.official) if n]
+    official = [(c, n) for c, n in ((c, language_name(c)) for c in t.official) if n]
     off = [n for _c, n in official]
-    spoken = [(n, p) for n, p in ((_language_name(c), p) for c, p in t.spoken) if n and p > 0][:5]
+    spoken = [(n, p) for n, p in ((language_name(c), p) for c, p in t.spoken) if n and p > 0][:5]
     if not off and not spoken:
         return None
     s = []
@@ -275,7 +177,7 @@ def _places_passage(t: Territory) -> DprW100Doc | None:
 
 
 def _currency_passage(code: str, user_names: list[str], former_users: list[str]) -> DprW100Doc:
-    cur = _currency_name(code)
+    cur = currency_name(code)
 
     def say(slot: str, **fields: object) -> str:
         return _sentence("currency", slot, code, **{"cur": cur, "code": code, **fields})
@@ -292,7 +194,7 @@ def _currency_passage(code: str, user_names: list[str], former_users: list[str])
 
 
 def build_docs() -> tuple[DprW100Doc, ...]:
-    terrs = load_territories()
+    terrs = territories()
     users: dict[str, list[str]] = defaultdict(list)
     former_users: dict[str, list[str]] = defaultdict(list)
     official_count: dict[str, int] = defaultdict(int)
@@ -347,8 +249,8 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
         if country_loc == t.code:
             continue
         money, people, places = f"{t.code}-money", f"{t.code}-people", f"{t.code}-places"
-        cur_en = _currency_name(t.currency) if t.currency else None
-        cur_loc = _currency_name(t.currency, lang) if t.currency else None
+        cur_en = currency_name(t.currency) if t.currency else None
+        cur_loc = currency_name(t.currency, lang) if t.currency else None
         cur_loc_ok = bool(cur_loc) and cur_loc != t.currency
         for i, city in enumerate(t.cities[:MAX_CITIES]):
             city_loc = t.city_names[city][lang]
@@ -364,10 +266,10 @@ def _candidates(lang: str, terrs: tuple[Territory, ...], doc_ids: set[str]) -> l
             if cur_en and money in doc_ids:
                 out.append(_Candidate("city_currency", subject, {"city": city_loc}, (cur_en,), (money,)))
             if t.former and cur_loc_ok and money in doc_ids:
-                prev = _currency_name(t.former[-1][0])
+                prev = currency_name(t.former[-1][0])
                 fields = {"city": city_loc, "currency": cur_loc or ""}
                 out.append(_Candidate("city_former_currency", subject, fields, (prev,), (money,)))
-            rare = [n for n in (_language_name(lg) for lg in t.official if official_count[lg] <= 3) if n]
+            rare = [n for n in (language_name(lg) for lg in t.official if official_count[lg] <= 3) if n]
             if rare and people in doc_ids:
                 out.append(_Candidate("city_language", subject, {"city": city_loc}, tuple(rare), (people,)))
         if t.currency and cur_users[t.currency] == 1 and cur_loc_ok and money in doc_ids:
@@ -382,7 +284,7 @@ def _tokenized_texts(docs: tuple[DprW100Doc, ...]) -> dict[str, str]:
 
 def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[str, tuple[str, ...]]]:
     """Return (dev queries, train queries, query_id -> gold doc ids)."""
-    terrs = load_territories()
+    terrs = territories()
     docs = build_docs()
     doc_ids = {d.doc_id for d in docs}
     joined = _tokenized_texts(docs)
