@@ -1,13 +1,17 @@
 """CLDR data, read in one place from the tables Babel ships: localised names of territories, currencies,
 languages and time-zone cities in English and the XOR-TyDi languages, and per territory its currencies
-(current and former), languages (official status, population shares) and time zones.
+(current and former), languages (official status, population shares) and time zones; and the sentence
+templates these names are put into (``cldr_templates.json``).
 
-Used by the embedded benchmark's builder (``mini_build``: ``territories``), the ``cldr`` query generator
-(``xqg.cldr_generator``) and code-mixing (``perturb.codemix``) (both: ``gazetteer``).
+Used by the embedded benchmark's builder (``mini_build``: ``territories``, ``templates()["mini"]``), the ``cldr``
+query generator (``xqg.cldr_generator``: ``gazetteer``, ``templates()["generator"]``) and code-mixing
+(``perturb.codemix``: ``gazetteer``).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +24,23 @@ if TYPE_CHECKING:
 
 # CLDR territory codes that are not territories (unknown region, EU, eurozone, UN, outlying Oceania, pseudo)
 NOT_TERRITORIES = ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
+TEMPLATES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cldr_templates.json")
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict:
+    """The sentence templates: ``mini`` (passages, questions and continent names of the embedded benchmark) and
+    ``generator`` (the queries of the cldr generator)."""
+    try:
+        with open(TEMPLATES_PATH, encoding="utf-8") as f:
+            data = json.load(f)
+        data["mini"]["continents"], data["mini"]["passages"], data["mini"]["questions"]  # noqa: B018
+        data["generator"]["kinds"], data["generator"]["pair"]  # noqa: B018
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(
+            f"{TEMPLATES_PATH}: cannot read the sentence templates ({e!r}); reinstall the package"
+        ) from None
+    return data
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import NamedTuple
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.cldr import LANGS, Territory, currency_name, language_name, territories
+from xqg_bench.datasets.cldr import LANGS, Territory, currency_name, language_name, templates, territories
 from xqg_bench.datasets.records import XorQuery
 from xqg_bench.tokenizer import joined_tokens
 
@@ -34,21 +33,6 @@ DEV_PER_TYPE = 12  # dev questions per question type per language
 TRAIN_PER_LANG = 200  # cap on train questions per language
 MAX_CITIES = 8  # cities listed in a "places" passage
 MIN_WORDS, MAX_WORDS = 60, 120  # passage length, like the 100-word chunks of XOR-TyDi's corpus
-TEMPLATES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mini_templates.json")
-
-
-@lru_cache(maxsize=1)
-def templates() -> dict:
-    """The sentence templates of passages and questions, and the continent names (``mini_templates.json``)."""
-    try:
-        with open(TEMPLATES_PATH, encoding="utf-8") as f:
-            data = json.load(f)
-        data["continents"], data["passages"], data["questions"]  # noqa: B018
-    except (OSError, ValueError, KeyError) as e:
-        raise ValueError(
-            f"{TEMPLATES_PATH}: cannot read the templates of xqg-bench:mini ({e!r}); reinstall the package"
-        ) from None
-    return data
 
 
 def _stable_hash(*parts: str) -> int:
@@ -70,7 +54,7 @@ def _join_en(items: list[str]) -> str:
 
 
 def _continent(zones: tuple[str, ...]) -> str | None:
-    names = templates()["continents"]
+    names = templates()["mini"]["continents"]
     for zone in zones:
         head = zone.split("/")[0]
         if head in names:
@@ -85,7 +69,7 @@ def _continent(zones: tuple[str, ...]) -> str | None:
 def _sentence(passage: str, slot: str, subject: str, **fields: object) -> str:
     """The template ``passage.slot`` filled in; a list of templates is a choice, picked by a stable hash of
     (subject, passage, slot)."""
-    template = templates()["passages"][passage][slot]
+    template = templates()["mini"]["passages"][passage][slot]
     if isinstance(template, list):
         template = _pick(template, subject, passage, slot)
     return template.format(**fields)
@@ -216,11 +200,8 @@ def build_docs() -> tuple[DprW100Doc, ...]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Questions
-
-# Per-language question templates.  {city}, {country}, {currency} are localised CLDR names.
-TEMPLATES: dict[str, dict[str, str]] = templates()["questions"]
-QUESTION_TYPES: tuple[str, ...] = tuple(TEMPLATES)
+# Questions (templates()["mini"]["questions"]: per question type and language; {city}, {currency} are
+# localised CLDR names)
 
 
 class _Candidate(NamedTuple):
@@ -291,6 +272,8 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
     dev: list[XorQuery] = []
     train: list[XorQuery] = []
     gold: dict[str, tuple[str, ...]] = {}
+    questions: dict[str, dict[str, str]] = templates()["mini"]["questions"]
+    question_types = tuple(questions)
     for lang in XOR_LANGS:
         cands = _candidates(lang, terrs, doc_ids)
         seen_text: set[str] = set()
@@ -299,13 +282,13 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
             by_type[c.qtype].append(c)
         lang_dev: list[tuple[_Candidate, str]] = []
         lang_train: list[tuple[_Candidate, str]] = []
-        for qtype in QUESTION_TYPES:
+        for qtype in question_types:
             ranked = sorted(
                 by_type[qtype], key=lambda c: (_stable_hash(MINI_VERSION, lang, qtype, c.subject), c.subject)
             )
             kept = []
             for c in ranked:
-                text = TEMPLATES[qtype][lang].format(**c.fields)
+                text = questions[qtype][lang].format(**c.fields)
                 # keep answers that survive the official tokenisation of a gold passage; drop questions
                 # that give an answer away (e.g. Finnish "Bangladeshin taka" contains "Bangladesh")
                 answers = tuple(a for a in c.answers if any(a in joined[g] for g in c.gold))
@@ -318,7 +301,7 @@ def build_queries() -> tuple[tuple[XorQuery, ...], tuple[XorQuery, ...], dict[st
         lang_train.sort(key=lambda ct: _stable_hash(MINI_VERSION, "train", lang, ct[0].qtype, ct[0].subject))
         lang_train = lang_train[:TRAIN_PER_LANG]
         for split, items, sink in (("dev", lang_dev, dev), ("train", lang_train, train)):
-            items = sorted(items, key=lambda ct: (QUESTION_TYPES.index(ct[0].qtype), ct[0].subject))
+            items = sorted(items, key=lambda ct: (question_types.index(ct[0].qtype), ct[0].subject))
             for i, (c, text) in enumerate(items):
                 qid = f"mini-{split}-{lang}-{i:04d}"
                 sink.append(XorQuery(qid, text, lang, c.answers, c.qtype))
