@@ -13,6 +13,7 @@ import pytest
 from ir_datasets.formats import BaseDocs, GenericDoc, GenericQuery, TrecQrels, TsvQueries
 from ir_datasets.indices import Docstore
 from ir_datasets.util import LocalDownload
+from ir_measures import Qrel
 
 from xqg_bench.datasets import load_dataset
 from xqg_bench.pipeline import RunConfig, load_query_set, run_pipeline
@@ -116,7 +117,7 @@ def test_any_registered_query_set_takes_variants(tiny_id):
     both = list(load_dataset(f"{tiny_id}/{TYPO}/word(kind=swap,n=1,seed=13)").queries_iter())
     assert [q.original_text for q in both] == [q.text for q in got]
     ja = load_query_set(f"{BASE}/ja/{TYPO}")
-    assert {q.lang for q in ja.queries} == {"ja"} and ja.qrels == [("q1", "d1", 1), ("q2", "d2", 1)]
+    assert {q.lang for q in ja.queries} == {"ja"} and ja.qrels == [Qrel("q1", "d1", 1), Qrel("q2", "d2", 1)]
     assert ja.texts["q1"] != QUERIES[0][1]
 
 

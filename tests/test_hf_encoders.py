@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders import load_encoder
 
-DOCS = [XorDoc("d1", "Finland uses the euro.", "Finland"), XorDoc("d2", "Japan uses the yen. " * 30, "Japan")]
+DOCS = [DprW100Doc("d1", "Finland uses the euro.", "Finland"), DprW100Doc("d2", "Japan uses the yen. " * 30, "Japan")]
 
 
 @pytest.mark.parametrize("kind", ["bert", "xlmr"])

@@ -5,11 +5,12 @@ import os
 
 import ir_datasets
 import pytest
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 import xqg_bench  # noqa: F401  (registers datasets)
 from xqg_bench.datasets.mini import dataset_ids
 from xqg_bench.datasets.mini_build import MAX_WORDS, MIN_WORDS, XOR_LANGS, build_mini
-from xqg_bench.datasets.records import XorDoc, XorQuery
+from xqg_bench.datasets.records import XorQuery
 from xqg_bench.evaluate.tokenize import word_tokenize
 from xqg_bench.qrels import SHIPPED, qrels_filename
 
@@ -83,7 +84,7 @@ def test_questions_use_localised_names_not_english(mini):
 def test_all_ids_load_with_docs_queries_qrels_and_docs_store():
     for ds_id in dataset_ids():
         ds = ir_datasets.load(ds_id)
-        assert ds.docs_count() == 909 and ds.docs_cls() is XorDoc
+        assert ds.docs_count() == 909 and ds.docs_cls() is DprW100Doc
         assert ds.docs_store().get("FI-money").title == "Economy of Finland"
         if ds_id == "xqg-bench:mini":
             assert not ds.has_queries()

@@ -6,13 +6,13 @@ import os
 import numpy as np
 import pytest
 from conftest import assert_same_ranking_up_to_ties
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders import load_encoder
 from xqg_bench.index import build_index, read_index_meta
 
 DOCS = [
-    XorDoc(f"doc{i}", text, f"title {i}")
+    DprW100Doc(f"doc{i}", text, f"title {i}")
     for i, text in enumerate(
         [
             "Finland uses the euro. Helsinki is the capital of Finland.",

@@ -6,10 +6,11 @@ import os
 import ir_datasets
 import pytest
 from conftest import XOR_TEST
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 import xqg_bench  # noqa: F401
 from xqg_bench.datasets import xor_tydi
-from xqg_bench.datasets.records import XorDoc, XorQuery
+from xqg_bench.datasets.records import XorQuery
 
 
 def test_registered_ids_and_official_urls():
@@ -28,7 +29,7 @@ def test_queries_corpus_docstore_and_language_subsets_from_the_mirror(mirror):
     assert test[0].answers == () and test[0].lang == "ko"
     ds = ir_datasets.load("xqg-bench:xor-tydi")
     docs = list(ds.docs_iter())
-    assert docs[0] == XorDoc("1", "The euro is the currency of Finland since 2002.", "Finland") and len(docs) == 3
+    assert docs[0] == DprW100Doc("1", "The euro is the currency of Finland since 2002.", "Finland") and len(docs) == 3
     store = ds.docs_store()
     assert store.get("10").title == "Helsinki" and store.get_many(["2", "99"]) == {"2": docs[1]}
     assert ds.docs_count() == 3

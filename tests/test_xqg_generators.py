@@ -6,16 +6,16 @@ import subprocess
 import sys
 
 import pytest
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.mini_build import TEMPLATES as TEST_TEMPLATES
+from xqg_bench.datasets.cldr import templates
 from xqg_bench.datasets.mini_build import build_mini
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.generators import load_generator
 
 DOCS = [
-    XorDoc("d1", "Finland uses the euro. Helsinki is its capital.", "Economy of Finland"),
-    XorDoc("d2", "Japan uses the yen.", "Economy of Japan"),
+    DprW100Doc("d1", "Finland uses the euro. Helsinki is its capital.", "Economy of Finland"),
+    DprW100Doc("d2", "Japan uses the yen.", "Economy of Japan"),
 ]
 
 
@@ -46,7 +46,9 @@ def test_cldr_generator_uses_localised_names_and_other_templates():
     test_questions = {q.text for q in mini.dev + mini.train}
     generated = {q for o in out for qs in o.values() for q in qs}
     assert not generated & test_questions
-    prefixes = {t.split("{")[0] for kind in TEST_TEMPLATES.values() for t in kind.values() if t.split("{")[0]}
+    prefixes = {
+        t.split("{")[0] for kind in templates()["mini"]["questions"].values() for t in kind.values() if t.split("{")[0]
+    }
     assert not any(q.startswith(p) for q in generated for p in prefixes)
     assert all(len(o[lang]) <= 5 for o in out for lang in XQG_LANGS)
 

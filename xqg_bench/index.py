@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.atomic import (
     CHECKSUM_SUFFIX,
@@ -33,7 +34,6 @@ from xqg_bench.atomic import (
     settle_meta,
 )
 from xqg_bench.datasets.docs import docs_fingerprint
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE, Check, Param
@@ -49,7 +49,7 @@ class IndexInfo(NamedTuple):
     dim: int
 
 
-def embedding_signature(encoder: Encoder, docs: Sequence[XorDoc], shard_size: int) -> str:
+def embedding_signature(encoder: Encoder, docs: Sequence[DprW100Doc], shard_size: int) -> str:
     content = docs_fingerprint(docs)
     return make_signature(
         {
@@ -65,7 +65,7 @@ def embedding_signature(encoder: Encoder, docs: Sequence[XorDoc], shard_size: in
 
 def encode_corpus(
     encoder: Encoder,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     cache_root: str,
     shard_size: int = DEFAULT_SHARD_SIZE,
     progress: bool = True,
@@ -306,7 +306,7 @@ def cached_index(index_dir: str, signature: str) -> IndexInfo | None:
 
 def build_index(
     encoder: Encoder,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     cache_root: str,
     shard_size: int = DEFAULT_SHARD_SIZE,
     progress: bool = True,

@@ -45,9 +45,9 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.atomic import atomic_dir, atomic_write_json, save_npy_checked
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import embedding_signature
 from xqg_bench.signature import cache_key
@@ -362,7 +362,7 @@ class IngestedEncoder(Encoder):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_queries(texts)
 
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         raise RuntimeError(
             f"passages of {self.spec} come from ingested files, and the ingested cache {self.cache_dir} lacks a "
             "shard: delete that directory and run again (it is rebuilt from the files)"
@@ -375,7 +375,7 @@ class IngestPlan(NamedTuple):
     order: np.ndarray | None  # None: rows are in corpus order; else corpus position of every row
 
 
-def plan_ingest(path: str, fmt: str, docs: Sequence[XorDoc], dim: int, corpus: str = "the corpus") -> IngestPlan:
+def plan_ingest(path: str, fmt: str, docs: Sequence[DprW100Doc], dim: int, corpus: str = "the corpus") -> IngestPlan:
     """Check doc ids and dimension before anything is written; decide streaming or placed ingest."""
     files = EmbeddingFiles(path, fmt)
     got = files.dim()
@@ -422,7 +422,7 @@ def plan_ingest(path: str, fmt: str, docs: Sequence[XorDoc], dim: int, corpus: s
 def ingest_passage_embeddings(
     path: str,
     fmt: str,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     query_encoder: Encoder,
     cache_root: str,
     shard_size: int = DEFAULT_SHARD_SIZE,
@@ -513,7 +513,7 @@ def _parse_query_id(raw: str, kind: str, ids_path: str, lineno: int) -> tuple[st
     )
 
 
-def _corpus_ids(docs: Sequence[XorDoc]) -> Iterator[str]:
+def _corpus_ids(docs: Sequence[DprW100Doc]) -> Iterator[str]:
     return docs.ids() if hasattr(docs, "ids") else (d.doc_id for d in docs)  # type: ignore[attr-defined]
 
 
@@ -555,7 +555,7 @@ class SuppliedQueries:
         self,
         path: str,
         fmt: str,
-        docs: Sequence[XorDoc],
+        docs: Sequence[DprW100Doc],
         dim: int,
         cache_root: str,
         shard_size: int = DEFAULT_SHARD_SIZE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from xqg_bench.atomic import atomic_open, atomic_write_json
 from xqg_bench.datasets import load_dataset
@@ -11,6 +12,9 @@ from xqg_bench.runs import read_trec_run
 from xqg_bench.signature import file_md5
 from xqg_bench.textfile import check_ids, utf8_lines
 from xqg_bench.tokenizer import joined_tokens
+
+if TYPE_CHECKING:
+    from ir_measures import Qrel
 
 SHIPPED = ("xqg-bench:mini/dev", "xqg-bench:mini/train")
 
@@ -30,8 +34,11 @@ def export_qrels(output_dir: str = "qrels") -> list[str]:
     return paths
 
 
-def read_qrels(path: str) -> list[tuple[str, str, int]]:
-    """TREC qrels ``qid iteration docid relevance``; a bad line raises ValueError naming file and line."""
+def read_qrels(path: str) -> list[Qrel]:
+    """TREC qrels ``qid iteration docid relevance`` as ir-measures' records; a bad line raises ValueError naming
+    file and line."""
+    from ir_measures import Qrel
+
     out, seen = [], set()
     if not os.path.isfile(path):
         raise ValueError(f"qrels file {path} does not exist")
@@ -48,7 +55,7 @@ def read_qrels(path: str) -> list[tuple[str, str, int]]:
         if (cols[0], cols[2]) in seen:
             raise ValueError(f"{path}, line {lineno}: document {cols[2]!r} judged twice for query {cols[0]!r}")
         seen.add((cols[0], cols[2]))
-        out.append((cols[0], cols[2], rel))
+        out.append(Qrel(cols[0], cols[2], rel, cols[1]))
     return out
 
 

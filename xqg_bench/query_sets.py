@@ -4,12 +4,15 @@ loaded once and checked; runs and qrels files are checked against it (file, line
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.evaluate.measures import QueryInfo, TextLookup, docs_store_texts
 from xqg_bench.perturb.registry import query_answers, query_lang
 from xqg_bench.signature import fingerprint_lines
+
+if TYPE_CHECKING:
+    from ir_measures import Qrel
 
 DEFAULT_DATASET = "xqg-bench:mini/dev"
 
@@ -19,7 +22,7 @@ class QuerySet(NamedTuple):
     docs: DocSequence  # streamed where the corpus allows (XOR-TyDi), loaded once otherwise
     queries: list[QueryInfo]
     texts: dict[str, str]  # query id -> question text
-    qrels: list[tuple[str, str, int]] | None
+    qrels: list[Qrel] | None  # ir-measures' records
     fingerprint: str
     store: object  # the dataset's docs_store (passage texts for R@kt without holding the corpus)
 
@@ -57,6 +60,8 @@ def load_query_set(dataset_id: str) -> QuerySet:
     ds = load_dataset(dataset_id)
     if not ds.has_docs() or not ds.has_queries():
         raise ValueError(f"{dataset_id!r} needs docs and queries; use a query set such as {DEFAULT_DATASET!r}")
+    from ir_measures import Qrel
+
     docs = DocSequence(ds.docs_handler())
     queries, texts = [], {}
     for q in ds.queries_iter():
@@ -68,13 +73,15 @@ def load_query_set(dataset_id: str) -> QuerySet:
             )
         queries.append(QueryInfo(q.query_id, lang, query_answers(q)))
         texts[q.query_id] = q.text
-    qrels = [(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
+    qrels = [Qrel(r.query_id, r.doc_id, int(r.relevance)) for r in ds.qrels_iter()] if ds.has_qrels() else None
     return QuerySet(dataset_id, docs, queries, texts, qrels, fingerprint(docs, queries, texts, qrels), ds.docs_store())
 
 
-def fingerprint(docs: DocSequence, queries: Sequence[QueryInfo], texts: dict[str, str], qrels: list | None) -> str:
+def fingerprint(
+    docs: DocSequence, queries: Sequence[QueryInfo], texts: dict[str, str], qrels: list[Qrel] | None
+) -> str:
     return fingerprint_lines(
         [f"docs\t{docs.fingerprint()}"]
         + [f"{q.query_id}\t{q.lang}\t{texts[q.query_id]}\t{'|'.join(q.answers)}" for q in queries]
-        + [f"{q}\t{d}\t{r}" for q, d, r in sorted(qrels or [])]
+        + [f"{r.query_id}\t{r.doc_id}\t{r.relevance}" for r in sorted(qrels or [])]
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from xqg_bench.runs import check_run_files, read_trec_run
 from xqg_bench.signature import file_md5, make_signature
 from xqg_bench.stages import stage
 
+if TYPE_CHECKING:
+    from ir_measures import Qrel
+
 Rankings = dict[str, list[tuple[str, float]]]
 
 
@@ -38,7 +41,7 @@ def measure_labels(measures: Sequence[str], budgets: Sequence[int]) -> list[str]
 def score_table(
     rankings: Rankings,
     queries: Sequence[QueryInfo],
-    qrels: list[tuple[str, str, int]] | None,
+    qrels: Sequence[Qrel] | None,
     lookup: TextLookup,
     measures: Sequence[str],
     budgets: Sequence[int],
@@ -129,7 +132,7 @@ def compare_runs(
     qs = load_query_set(dataset)
     qrels = read_qrels(qrels_path) if qrels_path else qs.qrels
     if qrels_path:
-        qs.check_ids(qrels_path, "qrels", [(q, d) for q, d, _r in qrels or []])
+        qs.check_ids(qrels_path, "qrels", [(r.query_id, r.doc_id) for r in qrels or []])
     runs = {path: read_trec_run(path) for path in paths}  # every run checked before any scoring
     for path, rankings in runs.items():
         qs.check_run(path, rankings, allow_extra_queries)

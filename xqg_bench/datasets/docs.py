@@ -11,51 +11,52 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import overload
 
-from xqg_bench.datasets.records import XorDoc
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.signature import fingerprint_lines
 
 
-def as_xor_doc(d: object) -> XorDoc:
-    if isinstance(d, XorDoc):
+def as_dpr_doc(d: object) -> DprW100Doc:
+    if isinstance(d, DprW100Doc):
         return d
-    return XorDoc(d.doc_id, d.text, getattr(d, "title", ""))  # type: ignore[attr-defined]
+    return DprW100Doc(d.doc_id, d.text, getattr(d, "title", ""))  # type: ignore[attr-defined]
 
 
-class DocSequence(Sequence[XorDoc]):
+class DocSequence(Sequence[DprW100Doc]):
     def __init__(self, handler: object) -> None:
         self.handler = handler
-        self._all: list[XorDoc] | None = None
+        self._all: list[DprW100Doc] | None = None
         self._fp: str | None = None
         self.streams = hasattr(handler, "docs_slice")
 
-    def _loaded(self) -> list[XorDoc]:
+    def _loaded(self) -> list[DprW100Doc]:
         if self._all is None:
-            self._all = [as_xor_doc(d) for d in self.handler.docs_iter()]  # type: ignore[attr-defined]
+            self._all = [as_dpr_doc(d) for d in self.handler.docs_iter()]  # type: ignore[attr-defined]
         return self._all
 
     def __len__(self) -> int:
         return int(self.handler.docs_count()) if self.streams else len(self._loaded())  # type: ignore[attr-defined]
 
     @overload
-    def __getitem__(self, i: int) -> XorDoc: ...
+    def __getitem__(self, i: int) -> DprW100Doc: ...
     @overload
-    def __getitem__(self, i: slice) -> list[XorDoc]: ...
-    def __getitem__(self, i: int | slice) -> XorDoc | list[XorDoc]:
+    def __getitem__(self, i: slice) -> list[DprW100Doc]: ...
+    def __getitem__(self, i: int | slice) -> DprW100Doc | list[DprW100Doc]:
         if not self.streams:
             return self._loaded()[i]
         if isinstance(i, slice):
             start, stop, step = i.indices(len(self))
             if step != 1:
                 raise ValueError("corpus slices must be contiguous")
-            return [as_xor_doc(d) for d in self.handler.docs_slice(start, stop)]  # type: ignore[attr-defined]
+            return [as_dpr_doc(d) for d in self.handler.docs_slice(start, stop)]  # type: ignore[attr-defined]
         if i < 0:
             i += len(self)
         return self[i : i + 1][0]
 
-    def __iter__(self) -> Iterator[XorDoc]:
+    def __iter__(self) -> Iterator[DprW100Doc]:
         if not self.streams:
             return iter(self._loaded())
-        return (as_xor_doc(d) for d in self.handler.docs_iter())  # type: ignore[attr-defined]
+        return (as_dpr_doc(d) for d in self.handler.docs_iter())  # type: ignore[attr-defined]
 
     def ids(self) -> Iterator[str]:
         return (d.doc_id for d in self)
@@ -70,7 +71,7 @@ class DocSequence(Sequence[XorDoc]):
         return self._fp
 
 
-def docs_fingerprint(docs: Sequence[XorDoc]) -> str:
+def docs_fingerprint(docs: Sequence[DprW100Doc]) -> str:
     """The content fingerprint of any doc sequence (cheap for a streaming DocSequence)."""
     if isinstance(docs, DocSequence):
         return docs.fingerprint()

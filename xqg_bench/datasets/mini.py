@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, TrecQrel
 from ir_datasets.indices import Docstore
 
 from xqg_bench.datasets.mini_build import XOR_LANGS, build_mini
-from xqg_bench.datasets.records import XorDoc, XorQuery
+from xqg_bench.datasets.records import XorQuery
 
 NAME = "xqg-bench:mini"
 SPLITS = ("dev", "train")
@@ -22,11 +23,11 @@ QREL_DEFS = {1: "gold passage: written to state the fact the question asks for; 
 class MemoryDocstore(Docstore):
     """A docs_store over an in-memory mapping (the embedded corpus is small)."""
 
-    def __init__(self, docs: dict[str, XorDoc]) -> None:
-        super().__init__(XorDoc, "doc_id")
+    def __init__(self, docs: dict[str, DprW100Doc]) -> None:
+        super().__init__(DprW100Doc, "doc_id")
         self._docs = docs
 
-    def get_many_iter(self, doc_ids: Iterable[str]) -> Iterator[XorDoc]:
+    def get_many_iter(self, doc_ids: Iterable[str]) -> Iterator[DprW100Doc]:
         for doc_id in doc_ids:
             doc = self._docs.get(doc_id)
             if doc is not None:
@@ -34,14 +35,14 @@ class MemoryDocstore(Docstore):
 
 
 class MiniDocs(BaseDocs):
-    def docs_iter(self) -> Iterator[XorDoc]:
+    def docs_iter(self) -> Iterator[DprW100Doc]:
         return iter(build_mini().docs)
 
     def docs_count(self) -> int:
         return len(build_mini().docs)
 
     def docs_cls(self) -> type:
-        return XorDoc
+        return DprW100Doc
 
     def docs_store(self, field: str = "doc_id") -> MemoryDocstore:
         return MemoryDocstore({d.doc_id: d for d in build_mini().docs})

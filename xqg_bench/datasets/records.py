@@ -1,21 +1,14 @@
-"""Record types shared by every XOR-style dataset of the harness."""
+"""Record types shared by every XOR-style dataset of the harness.
+
+A passage is ir_datasets' ``DprW100Doc`` (``doc_id, text, title``; ``default_text()`` is ``title + " " + text``,
+the DPR/xQG convention): ir_datasets' record of DPR's 100-word Wikipedia passages, the form XOR-TyDi's English
+corpus takes.  A question is ``XorQuery``: ir_datasets has no query record with a language and answers.
+"""
 
 from collections.abc import Iterable
 from typing import NamedTuple, Tuple  # noqa: UP035 - ir_datasets' exporters recognise typing.Tuple[str, ...] only
 
 YES_NO = ("yes", "no")
-
-
-class XorDoc(NamedTuple):
-    """A passage, in the column order of XOR-TyDi's corpus TSV (id, text, title)."""
-
-    doc_id: str
-    text: str
-    title: str
-
-    def default_text(self) -> str:
-        """Text that encoders see: ``title + " " + text`` (the DPR/xQG convention)."""
-        return f"{self.title} {self.text}"
 
 
 class XorQuery(NamedTuple):

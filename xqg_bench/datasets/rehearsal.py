@@ -27,11 +27,11 @@ import os
 from collections.abc import Iterator
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs
 
 from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
 from xqg_bench.datasets import xor_tydi
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.spec import DEFAULT_SEED
 
 CORPUS = "rehearsal_w100.tsv"
@@ -152,10 +152,10 @@ class RehearsalDocs(BaseDocs):
             self.manifest = json.load(f)
         self.path = os.path.join(root, CORPUS)
 
-    def docs_iter(self) -> Iterator[XorDoc]:
+    def docs_iter(self) -> Iterator[DprW100Doc]:
         return (d for d, _o in xor_tydi.iter_corpus(self.path))
 
-    def docs_slice(self, start: int, stop: int) -> list[XorDoc]:
+    def docs_slice(self, start: int, stop: int) -> list[DprW100Doc]:
         return self.docs_store().read_range(start, stop)
 
     def docs_fingerprint(self) -> str:
@@ -165,7 +165,7 @@ class RehearsalDocs(BaseDocs):
         return int(self.manifest["passages"])
 
     def docs_cls(self) -> type:
-        return XorDoc
+        return DprW100Doc
 
     def docs_store(self, field: str = "doc_id") -> xor_tydi.OffsetDocstore:
         return xor_tydi.open_docstore(self.path)

@@ -20,11 +20,12 @@ import json
 import os
 from collections.abc import Iterator
 
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs
 
 from xqg_bench.atomic import atomic_open, atomic_write_json
 from xqg_bench.datasets import xor_tydi
-from xqg_bench.datasets.records import XorDoc, span_answers
+from xqg_bench.datasets.records import span_answers
 from xqg_bench.datasets.unknown import unknown_language
 from xqg_bench.tokenizer import word_tokenize
 
@@ -104,10 +105,10 @@ class SubDocs(BaseDocs):
         with open(os.path.join(build(self.pool, self.seed), "manifest.json"), encoding="utf-8") as f:
             return json.load(f)
 
-    def docs_iter(self) -> Iterator[XorDoc]:
+    def docs_iter(self) -> Iterator[DprW100Doc]:
         return (d for d, _o in xor_tydi.iter_corpus(self._path()))
 
-    def docs_slice(self, start: int, stop: int) -> list[XorDoc]:
+    def docs_slice(self, start: int, stop: int) -> list[DprW100Doc]:
         return self.docs_store().read_range(start, stop)
 
     def docs_fingerprint(self) -> str:
@@ -117,7 +118,7 @@ class SubDocs(BaseDocs):
         return int(self.manifest()["passages"])
 
     def docs_cls(self) -> type:
-        return XorDoc
+        return DprW100Doc
 
     def docs_store(self, field: str = "doc_id") -> xor_tydi.OffsetDocstore:
         return xor_tydi.open_docstore(self._path())

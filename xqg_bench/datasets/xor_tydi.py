@@ -31,12 +31,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs, BaseQueries
 from ir_datasets.indices import Docstore
 
 from xqg_bench import signature
 from xqg_bench.atomic import atomic_save_npy, atomic_write_json
-from xqg_bench.datasets.records import XorDoc, XorQuery
+from xqg_bench.datasets.records import XorQuery
 from xqg_bench.textfile import utf8_lines
 
 NAME = "xqg-bench:xor-tydi"
@@ -222,7 +223,7 @@ def read_queries(path: str, split: str) -> Iterator[XorQuery]:
         )
 
 
-def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
+def iter_corpus(path: str) -> Iterator[tuple[DprW100Doc, int]]:
     """(doc, byte offset of its line); a header line ``id text title`` is skipped."""
     with open(path, "rb") as f:
         offset, lineno = 0, 0
@@ -241,7 +242,7 @@ def iter_corpus(path: str) -> Iterator[tuple[XorDoc, int]]:
             cols = line.split("\t")
             if len(cols) != 3:
                 raise ValueError(f"{path}, line {lineno}: expected 3 tab-separated columns id, text, title")
-            yield XorDoc(cols[0], cols[1], cols[2]), start
+            yield DprW100Doc(cols[0], cols[1], cols[2]), start
 
 
 class OffsetDocstore(Docstore):
@@ -249,7 +250,7 @@ class OffsetDocstore(Docstore):
     order (for reading shard i without scanning), as ``.npy`` files next to the TSV (no pickle)."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(XorDoc, "doc_id")
+        super().__init__(DprW100Doc, "doc_id")
         self.path = path
         ids_path, off_path, order_path = path + ".ids.npy", path + ".offsets.npy", path + ".fileorder.npy"
         if not all(os.path.exists(p) for p in (ids_path, off_path, order_path)):
@@ -277,19 +278,19 @@ class OffsetDocstore(Docstore):
         self.offsets = np.load(off_path, allow_pickle=False)
         self.file_offsets = np.load(order_path, allow_pickle=False)
 
-    def read_range(self, start: int, stop: int) -> list[XorDoc]:
+    def read_range(self, start: int, stop: int) -> list[DprW100Doc]:
         """Passages ``start..stop`` in file order (one seek, sequential reads)."""
-        out: list[XorDoc] = []
+        out: list[DprW100Doc] = []
         if start >= stop:
             return out
         with open(self.path, "rb") as f:
             f.seek(int(self.file_offsets[start]))
             for _ in range(stop - start):
                 cols = f.readline().decode("utf-8").rstrip("\r\n").split("\t")
-                out.append(XorDoc(cols[0], cols[1], cols[2]))
+                out.append(DprW100Doc(cols[0], cols[1], cols[2]))
         return out
 
-    def get_many_iter(self, doc_ids: Iterable[str]) -> Iterator[XorDoc]:
+    def get_many_iter(self, doc_ids: Iterable[str]) -> Iterator[DprW100Doc]:
         """The passages of ``doc_ids`` found in the corpus, in file order: every id looked up at once
         (one vectorised binary search), then read by ascending byte offset (forward seeks only)."""
         keys = []
@@ -307,7 +308,7 @@ class OffsetDocstore(Docstore):
             for off in offsets.tolist():
                 f.seek(off)
                 cols = f.readline().decode("utf-8").rstrip("\r\n").split("\t")
-                yield XorDoc(cols[0], cols[1], cols[2])
+                yield DprW100Doc(cols[0], cols[1], cols[2])
 
 
 @lru_cache(maxsize=8)
@@ -330,10 +331,10 @@ def file_md5(path: str, name: str) -> str:
 class XorDocs(BaseDocs):
     """The corpus, never held in memory: streamed, sliced through byte offsets, fingerprinted by md5."""
 
-    def docs_iter(self) -> Iterator[XorDoc]:
+    def docs_iter(self) -> Iterator[DprW100Doc]:
         return (doc for doc, _off in iter_corpus(fetch("corpus")))
 
-    def docs_slice(self, start: int, stop: int) -> list[XorDoc]:
+    def docs_slice(self, start: int, stop: int) -> list[DprW100Doc]:
         return self.docs_store().read_range(start, stop)
 
     def docs_fingerprint(self) -> str:
@@ -343,7 +344,7 @@ class XorDocs(BaseDocs):
         return len(self.docs_store().ids)
 
     def docs_cls(self) -> type:
-        return XorDoc
+        return DprW100Doc
 
     def docs_store(self, field: str = "doc_id") -> OffsetDocstore:
         return open_docstore(fetch("corpus"))

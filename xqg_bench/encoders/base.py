@@ -7,8 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.spec import Param, Range
 
 POOLINGS = ("cls", "mean")
@@ -47,7 +47,7 @@ class Encoder(ABC):
         """(len(texts), dim) float32."""
 
     @abstractmethod
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         """(len(docs), dim) float32; each passage is ``title + " " + text``."""
 
     def fingerprint(self) -> str:

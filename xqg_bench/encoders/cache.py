@@ -13,9 +13,9 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.atomic import load_npy_checked, save_npy_checked
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 
 
@@ -46,5 +46,5 @@ class CachedQueryEncoder(Encoder):
         save_npy_checked(path, arr)
         return arr
 
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         return self.inner.encode_passages(docs)

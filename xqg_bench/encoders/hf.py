@@ -13,8 +13,8 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import ENCODER_PARAMS, Encoder, as_float32
 from xqg_bench.spec import format_spec
 
@@ -128,6 +128,6 @@ class HFBiEncoder(Encoder):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), self._q_tok, self._q_model, self.query_max_length)
 
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         texts = [d.default_text() for d in docs]
         return self._encode(texts, self._p_tok, self._p_model, self.passage_max_length)

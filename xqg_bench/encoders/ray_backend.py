@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder, as_float32
 
 
@@ -31,7 +31,7 @@ class GeneratorLike(Protocol):
     spec: str
 
     def generate(
-        self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int
+        self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int
     ) -> list[dict[str, list[str]]]: ...
 
 
@@ -49,7 +49,7 @@ class _EncodeActor:
             vecs = self.encoder.encode_queries([str(t) for t in batch["text"]])
         else:
             docs = [
-                XorDoc(str(i), str(t), str(h))
+                DprW100Doc(str(i), str(t), str(h))
                 for i, t, h in zip(batch["doc_id"], batch["text"], batch["title"], strict=True)
             ]
             vecs = self.encoder.encode_passages(docs)
@@ -121,7 +121,7 @@ class RayEncoder(Encoder):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._run([{"row": i, "text": t} for i, t in enumerate(texts)], "query")
 
-    def encode_passages(self, docs: Sequence[XorDoc]) -> np.ndarray:
+    def encode_passages(self, docs: Sequence[DprW100Doc]) -> np.ndarray:
         rows = [{"row": i, "doc_id": d.doc_id, "text": d.text, "title": d.title} for i, d in enumerate(docs)]
         return self._run(rows, "passage")
 
@@ -137,7 +137,7 @@ class _GenerateActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         docs = [
-            XorDoc(str(i), str(t), str(h))
+            DprW100Doc(str(i), str(t), str(h))
             for i, t, h in zip(batch["doc_id"], batch["text"], batch["title"], strict=True)
         ]
         out = self.generator.generate(docs, self.langs, self.n, self.seed)
@@ -164,7 +164,9 @@ class RayGenerator:
         self.spec = load_generator(spec).spec
         self._spec_text = spec
 
-    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[dict[str, list[str]]]:
+    def generate(
+        self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int
+    ) -> list[dict[str, list[str]]]:
         rows = [{"row": i, "doc_id": d.doc_id, "text": d.text, "title": d.title} for i, d in enumerate(docs)]
         result: list[dict[str, list[str]]] = [{} for _ in docs]
         if rows:

@@ -10,11 +10,14 @@ Pairing rules, stated and counted (never silent):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
 from xqg_bench.evaluate.rkt import query_hit, rkt_label, span_answers
+
+if TYPE_CHECKING:
+    from ir_measures import Qrel
 
 DEFAULT_MEASURES: tuple[str, ...] = ("R@100", "RR@10", "nDCG@10", "Success@5")
 # The official budgets (2000, 5000) plus budgets scaled to a ~900-passage corpus.
@@ -93,7 +96,7 @@ class QueryInfo(NamedTuple):
 def score_rankings(
     rankings: Rankings,
     queries: Sequence[QueryInfo],
-    qrels: Sequence[tuple[str, str, int]] | None,
+    qrels: Sequence[Qrel] | None,
     texts: TextLookup,
     measures: Sequence[str] = DEFAULT_MEASURES,
     budgets: Sequence[int] = DEFAULT_BUDGETS,
@@ -119,11 +122,11 @@ def score_rankings(
             if qid in rankings:
                 ranked = sorted(rankings[qid], key=lambda x: (-x[1], x[0]))
                 run[qid] = {d: float(len(ranked) - i) for i, (d, _s) in enumerate(ranked)}
-        qrel_objs = [ir_measures.Qrel(q, d, int(r)) for q, d, r in qrels if q in qset]
+        qrel_objs = [r for r in qrels if r.query_id in qset]
         got: dict[tuple[str, str], float] = {}
         for m in ir_measures.iter_calc(parsed, qrel_objs, run):
             got[(m.query_id, str(m.measure))] = float(m.value)
-        judged = {q for q, _d, _r in qrels}
+        judged = {r.query_id for r in qrels}
         for q in queries:
             if q.query_id not in judged:
                 continue  # no qrels: ir-measures measures are undefined for this query

@@ -10,7 +10,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from xqg_bench.datasets.records import XorDoc
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.signature import passage_seed
 from xqg_bench.spec import Param, Range
 
@@ -40,7 +41,7 @@ class QueryGenerator(ABC):
     spec: str
 
     @abstractmethod
-    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+    def generate(self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
         """For each doc, up to ``n`` queries per language (fewer only if the generator has fewer)."""
 
 

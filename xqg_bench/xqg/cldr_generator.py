@@ -12,51 +12,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from xqg_bench.datasets.cldr import Entity, gazetteer
-from xqg_bench.datasets.records import XorDoc
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
+from xqg_bench.datasets.cldr import Entity, gazetteer, templates
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator, passage_seed
-
-# Query templates per entity kind and language (none of them is a test-question template).
-TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
-    "territory": {
-        "ar": ("معلومات عن {x}", "ما هي أهم الحقائق عن {x}؟"),
-        "bn": ("{x} সম্পর্কে তথ্য", "{x} দেশের বিবরণ"),
-        "fi": ("Tietoa maasta {x}", "Kerro maasta {x}"),
-        "ja": ("{x}について", "{x}の概要"),
-        "ko": ("{x}에 대한 정보", "{x} 개요"),
-        "ru": ("Что известно о стране {x}?", "Информация о стране {x}"),
-        "te": ("{x} గురించి సమాచారం", "{x} దేశం వివరాలు"),
-    },
-    "city": {
-        "ar": ("مدينة {x}", "أين تقع {x}؟"),
-        "bn": ("{x} শহর", "{x} কোথায়?"),
-        "fi": ("Kaupunki {x}", "Missä {x} on?"),
-        "ja": ("{x}の街", "{x}はどこ？"),
-        "ko": ("{x} 도시", "{x} 위치"),
-        "ru": ("Город {x}", "Где находится {x}?"),
-        "te": ("{x} నగరం", "{x} ఎక్కడ ఉంది?"),
-    },
-    "currency": {
-        "ar": ("عملة {x}", "سعر صرف {x}"),
-        "bn": ("{x} মুদ্রা", "{x} বিনিময় হার"),
-        "fi": ("Valuutta {x}", "{x} vaihtokurssi"),
-        "ja": ("{x}の為替レート", "通貨{x}"),
-        "ko": ("{x} 환율", "통화 {x}"),
-        "ru": ("Курс валюты «{x}»", "Валюта «{x}»"),
-        "te": ("{x} మారకం రేటు", "{x} కరెన్సీ"),
-    },
-    "language": {
-        "ar": ("لغة {x}", "من يتحدث {x}؟"),
-        "bn": ("{x} ভাষা", "কারা {x} বলে?"),
-        "fi": ("Kieli {x}", "Kuka puhuu kieltä {x}?"),
-        "ja": ("{x}を話す人々", "言語：{x}"),
-        "ko": ("{x} 사용자", "언어 {x}"),
-        "ru": ("Кто говорит на языке «{x}»?", "Язык «{x}»"),
-        "te": ("{x} భాష", "{x} మాట్లాడేవారు"),
-    },
-}
-PAIR_TEMPLATE = "{city} ({territory})"  # a city with the territory it is in
 
 
 def mentioned_entities(text: str) -> list[Entity]:
@@ -70,20 +30,23 @@ def mentioned_entities(text: str) -> list[Entity]:
 
 
 def candidate_queries(entities: Sequence[Entity], lang: str) -> list[str]:
+    """Queries about the entities with the generator's templates (``cldr_templates.json``: per entity kind and
+    language, none of them a test-question template; a city with the territory it is in)."""
+    kinds, pair = templates()["generator"]["kinds"], templates()["generator"]["pair"]
     out: list[str] = []
     territories = {e.key: e for e in entities if e.kind == "territory"}
     for e in entities:
-        for template in TEMPLATES[e.kind][lang]:
+        for template in kinds[e.kind][lang]:
             out.append(template.format(x=e.names[lang]))
         if e.kind == "city" and e.territory in territories:
-            out.append(PAIR_TEMPLATE.format(city=e.names[lang], territory=territories[e.territory].names[lang]))
+            out.append(pair.format(city=e.names[lang], territory=territories[e.territory].names[lang]))
     return list(dict.fromkeys(out))  # de-duplicated, order kept
 
 
 class CldrGenerator(QueryGenerator):
     spec = "cldr(version=1)"
 
-    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+    def generate(self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
         out = []
         for doc in docs:
             entities = mentioned_entities(f"{doc.title}. {doc.text}")

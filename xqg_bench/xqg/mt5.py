@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xqg_bench.datasets.records import XorDoc
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.encoders.hf import damaged_model
 from xqg_bench.spec import format_spec
 from xqg_bench.xqg import LANGUAGE_NAMES
@@ -51,10 +52,10 @@ class MT5Generator(QueryGenerator):
             order=("model", "topk", "maxlen", "inlen"),
         )
 
-    def prompt(self, doc: XorDoc, lang: str) -> str:
+    def prompt(self, doc: DprW100Doc, lang: str) -> str:
         return PROMPT.format(language=LANGUAGE_NAMES[lang], title=doc.title, passage=doc.text)
 
-    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+    def generate(self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
         import torch
 
         for lang in langs:

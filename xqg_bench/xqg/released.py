@@ -14,7 +14,8 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 
-from xqg_bench.datasets.records import XorDoc
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.signature import file_md5
 from xqg_bench.spec import format_spec
 from xqg_bench.textfile import utf8_lines
@@ -93,7 +94,9 @@ class ReleasedQueries(QueryGenerator):
         content = hashlib.sha256(";".join(h).encode()).hexdigest()[:16]
         self.spec = format_spec("released", {"md5": content})
 
-    def check_request(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, allow_short: bool = False) -> None:
+    def check_request(
+        self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, allow_short: bool = False
+    ) -> None:
         """Before any work: every passage of the corpus has a record, and (unless ``allow_short``) at least
         ``n`` queries in each requested language; else ValueError naming the passage, file and line."""
         shortfall: dict[str, list[str]] = {}
@@ -117,7 +120,7 @@ class ReleasedQueries(QueryGenerator):
                 "(the used counts are reported)"
             )
 
-    def generate(self, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
+    def generate(self, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int) -> list[GeneratedQueries]:
         out = []
         for doc in docs:
             if doc.doc_id not in self._by_doc:

@@ -18,9 +18,10 @@ import json
 import os
 from collections.abc import Sequence
 
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.atomic import atomic_write_json, discard, job_dir, read_checked, read_json, write_checked
 from xqg_bench.datasets.docs import docs_fingerprint
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator
@@ -41,7 +42,7 @@ def my_shards(total: int, num_shards: int = 1, shard_id: int = 0) -> list[int]:
 
 
 def generation_signature(
-    generator: QueryGenerator, docs: Sequence[XorDoc], langs: Sequence[str], n: int, seed: int, shard_size: int
+    generator: QueryGenerator, docs: Sequence[DprW100Doc], langs: Sequence[str], n: int, seed: int, shard_size: int
 ) -> str:
     docs_fp = docs_fingerprint(docs)
     return make_signature(
@@ -63,7 +64,7 @@ def generated_dir(root: str, signature: str) -> str:
 
 def generate(
     generator: QueryGenerator,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     root: str,
     langs: Sequence[str],
     n: int,
@@ -110,7 +111,7 @@ def _records(data: bytes, path: str) -> list[dict]:
         raise ValueError(f"{path}: not JSONL ({type(e).__name__})") from None
 
 
-def _intact(out: str, i: int, chunk: Sequence[XorDoc] | None) -> bool:
+def _intact(out: str, i: int, chunk: Sequence[DprW100Doc] | None) -> bool:
     """Whether shard ``i`` is complete, matches its checksum and holds one record per passage of ``chunk``,
     in order (``chunk`` None: the checksum only); a damaged shard is named on stderr and removed."""
     path = os.path.join(out, shard_name(i))

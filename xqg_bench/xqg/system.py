@@ -6,8 +6,9 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
+
 from xqg_bench.atomic import read_json
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
 from xqg_bench.ingest import SuppliedQueries
@@ -33,7 +34,7 @@ class XqgConfig(NamedTuple):
 
 def build_xqg_index(
     encoder: Encoder,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     cache_root: str,
     cfg: XqgConfig,
     shard_size: int = DEFAULT_SHARD_SIZE,
