@@ -21,7 +21,6 @@ from xqg_bench.atomic import (
     read_json,
     slug,
 )
-from xqg_bench.compare import compare
 from xqg_bench.encoders import DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, PairingReport
 from xqg_bench.evaluate.predictions import predictions, write_predictions
@@ -36,7 +35,7 @@ from xqg_bench.runs import write_trec_run
 from xqg_bench.scoring import leaderboard, render_markdown, score_table
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, make_signature
-from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
+from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, check_test_options
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
@@ -345,8 +344,7 @@ def run_experiment(exp: Experiment, rt: Runtime | None = None) -> list[RunResult
     t0 = time.perf_counter()
     stages.reset()
     check_experiment(exp)  # specs, variants, measures, names: before any work
-    compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [],
-            exp.statistics.test, exp.statistics.correction)  # fmt: skip
+    check_test_options(exp.statistics.test, exp.statistics.correction)
     cache_root = os.path.join(rt.output_dir, "cache")
     resources = rt.resources(exp.shard_size)
     if rt.passage_embeddings and (len({s.encoder for s in exp.systems}) != 1 or len(exp.query_sets) != 1):
