@@ -20,14 +20,15 @@ from xqg_bench import regression
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
+from xqg_bench.experiment import DEFAULT_SEEDS
 from xqg_bench.index import INDEX_TYPE
 from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
-from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
+from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS, Runtime
 from xqg_bench.robustness import DEFAULT_MARGIN
 from xqg_bench.runs import check_run_files
 from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
-from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, option
-from xqg_bench.xqg import XQG_LANGS
+from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_OUTPUT_DIR, DEFAULT_SEED, DEFAULT_SHARD_SIZE, DEFAULT_THREADS, option
+from xqg_bench.xqg import XQG_LANGS, XQG_N
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
 
@@ -114,10 +115,23 @@ def _extra_queries_option(p: argparse.ArgumentParser) -> None:
 
 def _backend_options(p: argparse.ArgumentParser) -> None:
     b = p.add_argument_group("encoding backend")
-    b.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0], help="local (default) or ray actors")
-    b.add_argument("--ray-actors", type=_positive, default=2, help="Ray actors, one model copy each (default 2)")
-    b.add_argument("--ray-gpus-per-actor", type=float, default=0.0, help="GPUs per Ray actor (default 0; 1 on GPUs)")
-    b.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray instance)")
+    d = Runtime
+    b.add_argument("--backend", choices=BACKENDS, default=d.backend, help=f"{d.backend} (default) or ray actors")
+    b.add_argument(
+        "--ray-actors",
+        type=_positive,
+        default=d.ray_actors,
+        help=f"Ray actors, one model copy each (default {d.ray_actors})",
+    )
+    b.add_argument(
+        "--ray-gpus-per-actor",
+        type=float,
+        default=d.ray_gpus_per_actor,
+        help=f"GPUs per Ray actor (default {d.ray_gpus_per_actor:g}; 1 on GPUs)",
+    )
+    b.add_argument(
+        "--ray-address", default=d.ray_address, help="Ray cluster address (default: start a local Ray instance)"
+    )
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -143,8 +157,12 @@ def main_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help=encoder_help())
-    p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
-    p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
+    p.add_argument(
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"where runs, scores and caches go (default ./{DEFAULT_OUTPUT_DIR})",
+    )
+    p.add_argument("--depth", type=_positive, default=DEFAULT_DEPTH, help=f"hits per query (default {DEFAULT_DEPTH})")
     p.add_argument(
         "--measures",
         type=_csv,
@@ -168,9 +186,9 @@ def main_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--seeds",
         type=_positive,
-        default=3,
+        default=DEFAULT_SEEDS,
         help="draws of each seeded variant (seeds s, s+1, ...), averaged per query before the paired tests; "
-        "deterministic variants keep one draw (default 3)",
+        f"deterministic variants keep one draw (default {DEFAULT_SEEDS})",
     )
     v.add_argument(
         "--margin",
@@ -181,8 +199,10 @@ def main_parser() -> argparse.ArgumentParser:
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
     x.add_argument("--generator", default=DEFAULT_GENERATOR, help=generator_help())
-    x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
-    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
+    x.add_argument(
+        "--xqg-n", type=_positive, default=XQG_N, help=f"queries generated per language and passage (default {XQG_N})"
+    )
+    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help=f"languages (default {','.join(XQG_LANGS)})")
     x.add_argument(
         "--allow-short-queries",
         action="store_true",
@@ -201,7 +221,9 @@ def main_parser() -> argparse.ArgumentParser:
     _query_store_options(x)
     _stats_options(p)
     _backend_options(p)
-    p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
+    p.add_argument(
+        "--threads", type=_positive, default=DEFAULT_THREADS, help=f"FAISS search threads (default {DEFAULT_THREADS})"
+    )
     p.add_argument(
         "--shard-size",
         type=_positive,
@@ -228,7 +250,7 @@ def main_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--embeddings-format",
         choices=EMBEDDING_FORMATS,
-        default="npy",
+        default=Runtime.embeddings_format,
         help="tevatron (<stem>.npy + <stem>.ids.txt, converted from its pickles), pyserini (embeddings.jsonl, or "
         "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/ingest.py",
     )
@@ -414,8 +436,14 @@ def cmd_experiment(argv: Sequence[str]) -> int:
     )
     p.add_argument("file", help="experiment YAML file")
     p.add_argument("--dry-run", action="store_true", help="check the file and list what would run; run nothing")
-    p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
-    p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
+    p.add_argument(
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"where runs, scores and caches go (default ./{DEFAULT_OUTPUT_DIR})",
+    )
+    p.add_argument(
+        "--threads", type=_positive, default=DEFAULT_THREADS, help=f"FAISS search threads (default {DEFAULT_THREADS})"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     args = p.parse_args(argv)
@@ -489,7 +517,11 @@ def cmd_compare(argv: Sequence[str]) -> int:
     p.add_argument("--qrels", default=None, help="TREC qrels file to use instead of the dataset's")
     p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES, help=MEASURES_HELP)
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
-    p.add_argument("--output-dir", default="runs", help="where the leaderboard files go (default ./runs)")
+    p.add_argument(
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"where the leaderboard files go (default ./{DEFAULT_OUTPUT_DIR})",
+    )
     p.add_argument("--stem", default="compare", help="leaderboard file name stem (default compare)")
     _extra_queries_option(p)
     _stats_options(p, "paired tests of each system against the baselines")
@@ -694,7 +726,9 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     )
     p.add_argument("runs", nargs="+", help="TREC runs whose top passages are pooled")
     p.add_argument("--dataset", required=True, help="ir_datasets ID of the query set (questions and answers)")
-    p.add_argument("--depth", type=_positive, default=100, help="pool depth per run and query (default 100)")
+    p.add_argument(
+        "--depth", type=_positive, default=DEFAULT_DEPTH, help=f"pool depth per run and query (default {DEFAULT_DEPTH})"
+    )
     p.add_argument("--output", required=True, help="qrels file, e.g. qrels/xor-tydi-dev.derived.qrels")
     args = p.parse_args(argv)
     from xqg_bench.qrels import derive_qrels
@@ -769,14 +803,16 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
 def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m xqg_bench.run {prog}", description=description)
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID whose corpus is processed")
-    p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
+    p.add_argument(
+        "--output-dir", default=DEFAULT_OUTPUT_DIR, help="the output directory of the main run (caches go in cache/)"
+    )
     p.add_argument(
         "--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, help="passages per shard (same as the main run)"
     )
     p.add_argument("--num-shards", type=_positive, default=1, help="number of parallel jobs (e.g. one per GPU)")
     p.add_argument("--shard-id", type=int, default=0, help="this job's id in [0, num-shards)")
     p.add_argument("--generator", default=DEFAULT_GENERATOR, help="query generator spec (see the main --help)")
-    p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
+    p.add_argument("--xqg-n", type=_positive, default=XQG_N, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
     p.add_argument("--allow-short-queries", action="store_true", help="released queries: accept fewer than requested")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed")
