@@ -13,19 +13,19 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from xqg_bench import regression
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
+from xqg_bench.evaluate.rkt import OFFICIAL_BUDGETS
 from xqg_bench.experiment import DEFAULT_SEEDS
 from xqg_bench.index import INDEX_TYPE
 from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
 from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS, Runtime
 from xqg_bench.robustness import DEFAULT_MARGIN
-from xqg_bench.runs import check_run_files
 from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
 from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_OUTPUT_DIR, DEFAULT_SEED, DEFAULT_SHARD_SIZE, DEFAULT_THREADS, option
 from xqg_bench.xqg import XQG_LANGS, XQG_N
@@ -606,55 +606,20 @@ def cmd_perturb(argv: Sequence[str]) -> int:
         help="--report: perturb the questions of an XOR-Retrieve JSONL file (e.g. the real-question test fixture)",
     )  # fmt: skip
     args = p.parse_args(argv)
-    from xqg_bench.datasets.mini import NAME
-    from xqg_bench.datasets.mini_build import XOR_LANGS
-    from xqg_bench.perturb.families import parse_variant
-    from xqg_bench.perturb.registry import DEFAULT_VARIANTS, variant_ids
+    from xqg_bench.perturb import report
 
-    variants = tuple(parse_variant(v).spec for v in args.variants) if args.variants else DEFAULT_VARIANTS
-    bases = args.query_sets or [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
+    variants = report.variant_specs(args.variants)  # checked whatever the mode
     if args.list:
-        for ds_id in variant_ids(bases, variants):
+        for ds_id in report.listed_ids(args.query_sets, variants):
             print(ds_id)
         return 0
     if args.show:
-        from xqg_bench.datasets import load_dataset
-
-        queries = list(load_dataset(args.show).queries_iter())
-        if not queries or not hasattr(queries[0], "original_text"):
-            raise ValueError(f"{args.show} is not a variant ID; list them with `perturb --list`")
-        step = max(1, len(queries) // args.examples)
-        for q in queries[::step][: args.examples]:
-            print(f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}")
+        print("\n".join(map(report.format_example, report.examples(args.show, args.examples))))
         return 0
-    from xqg_bench.perturb.report import HEADER, Validity, format_row, validity, validity_of
-
-    def rows() -> Iterator[Validity]:
-        if args.questions:
-            from xqg_bench.datasets.xor_tydi import read_queries
-
-            qs = list(read_queries(args.questions, "train"))
-            for v in variants:
-                p_ = parse_variant(v)
-                out = [
-                    (q.lang, q.text, p_.apply(q.text, q.lang, q.query_id) if p_.applicable(q.lang) else q.text)
-                    for q in qs
-                ]
-                yield from (r for r in validity_of(f"{args.questions}/{v}", v, out) if r.applicable)
-            return
-        if args.report:
-            ids = args.report
-        elif args.query_sets:
-            ids = variant_ids(bases, variants)
-        else:
-            ids = [i for i in variant_ids(bases, variants) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
-        for ds_id in ids:
-            yield from validity(ds_id)
-
-    print(HEADER, flush=True)
+    print(report.HEADER, flush=True)
     n = bad = 0
-    for r in rows():  # printed as they come: a report over a large query set takes a while
-        print(format_row(r), flush=True)
+    for r in report.report_rows(args.report, args.query_sets, variants, args.questions):
+        print(report.format_row(r), flush=True)  # as they come: a report over a large query set takes a while
         n, bad = n + 1, bad + r.invalid
     print(f"{n} rows, {bad} invalid outputs")
     return 1 if bad else 0
@@ -708,15 +673,6 @@ def cmd_topics(argv: Sequence[str]) -> int:
     return 0
 
 
-def check_not_input(output: str, inputs: Sequence[str], flag: str = "--output") -> None:
-    """Refuse an output that is one of the inputs (it would be destroyed), before any work."""
-    from xqg_bench.atomic import same_file
-
-    for path in inputs:
-        if os.path.exists(path) and same_file(output, path):
-            raise ValueError(f"{flag} {output} is the input {path}: it would be overwritten; write to another file")
-
-
 def cmd_derive_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run derive-qrels",
@@ -733,9 +689,6 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     from xqg_bench.qrels import derive_qrels
 
-    check_run_files(args.runs)
-    check_not_input(args.output, args.runs)
-    check_not_input(args.output + ".json", args.runs, "--output's provenance file")
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
     return 0
@@ -757,33 +710,23 @@ def cmd_predictions(argv: Sequence[str]) -> int:
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--output", help="with --from-run: the predictions file to write (gzip if it ends in .gz)")
-    p.add_argument("--budgets", type=_budgets, default=(2000, 5000), help="R@kt token budgets (default 2000,5000)")
+    p.add_argument(
+        "--budgets",
+        type=_budgets,
+        default=OFFICIAL_BUDGETS,
+        help=f"R@kt token budgets (default {','.join(map(str, OFFICIAL_BUDGETS))})",
+    )
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.evaluate.predictions import dataset_answers, predictions, read_predictions, write_predictions
-    from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
+    from xqg_bench.evaluate.predictions import render_scores, score_predictions
+    from xqg_bench.scoring import run_predictions
 
     if args.from_run and not args.output:
         raise ValueError("--from-run needs --output")
     if args.from_run:
-        from xqg_bench.pipeline import load_query_set
-        from xqg_bench.runs import read_trec_run
-
-        check_not_input(args.output, [args.from_run])
-        qs = load_query_set(args.dataset)
-        rankings = read_trec_run(args.from_run)
-        qs.check_run(args.from_run, rankings, args.allow_extra_queries)
-        write_predictions(args.output, predictions(rankings, qs.queries, qs.text_lookup()))
-        print(args.output)
+        print(run_predictions(args.from_run, args.dataset, args.output, args.allow_extra_queries))
         return 0
-    preds = read_predictions(args.score)
-    gold = dataset_answers(args.dataset)  # questions and answers only: no corpus
-    for n in args.budgets:
-        res = evaluate_top_k_hit(preds, gold, n)
-        if not res:
-            raise ValueError(f"{args.score}: no prediction matches a question of {args.dataset} with answers")
-        per = ", ".join(f"{lang} {s.score:.2f} ({s.count})" for lang, s in sorted(res.items()))
-        print(f"{rkt_label(n)}: macro {macro_average(res):.2f} | {per}")
+    print("\n".join(render_scores(score_predictions(args.score, args.dataset, args.budgets))))
     return 0
 
 
@@ -791,10 +734,8 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels", help="where the qrels files go (default ./qrels)")
     args = p.parse_args(argv)
-    from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.qrels import export_qrels
 
-    ensure_output_dir(args.output_dir)
     for path in export_qrels(args.output_dir):
         print(path)
     return 0
@@ -914,8 +855,6 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     from xqg_bench.datasets.rehearsal import write_rehearsal
 
-    if os.path.exists(args.output):
-        raise ValueError(f"--output {args.output} exists; give a new directory")
     manifest = write_rehearsal(args.output, args.passages, args.questions, args.dim, args.seed)
     print(f"{args.output}: {manifest['passages']} passages, {manifest['questions']} questions, dim {manifest['dim']}")
     return 0
