@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -31,6 +30,7 @@ from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_OUTPUT_DIR, DEFAULT_SEED, DEFA
 from xqg_bench.xqg import XQG_LANGS, XQG_N
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
+from xqg_bench.xqg.system import XqgConfig
 
 DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
 MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
@@ -555,34 +555,14 @@ def cmd_regress(argv: Sequence[str]) -> int:
         "--dry-run", action="store_true", help="check each file and its command (options, specs, IDs), run nothing"
     )
     args = p.parse_args(argv)
-    import tempfile
-
     if args.dry_run:
-        for path in args.files:
-            cmd = regression.check_command(regression.load(path), path, main_parser())
-            print(f"{path}: valid: {shlex.join(['python', *cmd[1:]])}")
+        for line in regression.check_files(args.files, main_parser):
+            print(line)
         return 0
-
-    if args.skip_run and not args.output_dir:
-        raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
     failed = False
-    with tempfile.TemporaryDirectory(prefix="xqg-regress-") as tmp:
-        for path in args.files:
-            spec = regression.load(path)
-            out = args.output_dir or os.path.join(tmp, os.path.splitext(os.path.basename(path))[0])
-            if not args.skip_run:
-                regression.run_command(spec, out)
-            if args.pin:
-                regression.pin(spec, out, path)
-                print(f"{path}: expected scores pinned from {out}")
-                continue
-            grades = regression.grade(spec, out, path)
-            for g in grades:
-                got = "missing" if g.got is None else f"{g.got:.4f}"
-                print(f"{g.grade:5s} {path} {g.system} {g.measure} {g.lang}: expected {g.expected:.4f}, got {got}")
-            counts = {k: sum(g.grade == k for g in grades) for k in ("OK", "OKish", "FAIL")}
-            print(f"{path}: {counts['OK']} OK, {counts['OKish']} OKish, {counts['FAIL']} FAIL")
-            failed |= counts["FAIL"] > 0 or not grades
+    for outcome in regression.regress(args.files, args.output_dir, args.skip_run, args.pin):
+        print("\n".join(outcome.lines()))
+        failed |= outcome.failed
     return 1 if failed else 0
 
 
@@ -650,25 +630,11 @@ def cmd_topics(argv: Sequence[str]) -> int:
         f"default {DEFAULT_ENCODER})",
     )
     args = p.parse_args(argv)
-    from xqg_bench.atomic import atomic_open
-    from xqg_bench.datasets import load_dataset
-    from xqg_bench.encoded_queries import check_encoded_queries_dir, topic_text, write_encoded_queries
+    from xqg_bench.encoded_queries import write_topics
 
-    queries = list(load_dataset(args.dataset).queries_iter())
-    if args.encoded_queries:
-        from xqg_bench.encoders import load_encoder
-        from xqg_bench.search import check_queries
-
-        check_encoded_queries_dir(args.encoded_queries)
-        check_queries([q.query_id for q in queries], [q.text for q in queries])
-        encoder = load_encoder(args.encoder)  # a bad spec fails before anything is written
-        n = write_encoded_queries(
-            args.encoded_queries, [q.query_id for q in queries], [q.text for q in queries], encoder
-        )
-        print(f"{args.encoded_queries}: {n} encoded queries ({encoder.spec})")
-    with atomic_open(args.output, "w") as f:
-        for q in queries:
-            f.write(f"{q.query_id}\t{topic_text(q.text)}\n")
+    topics = write_topics(args.dataset, args.output, args.encoded_queries, args.encoder)
+    if topics.encoded is not None:
+        print(f"{args.encoded_queries}: {topics.encoded} encoded queries ({topics.encoder})")
     print(args.output)
     return 0
 
@@ -762,6 +728,13 @@ def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return p
 
 
+def _xqg_config(args: argparse.Namespace, **more: str) -> XqgConfig:
+    """The generation settings of a job's options (``generate``, ``encode --queries``)."""
+    return XqgConfig(
+        args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, allow_short=args.allow_short_queries, **more
+    )  # type: ignore[arg-type]
+
+
 def _ray_options(args: argparse.Namespace) -> dict:
     if args.backend != "ray":
         return {}
@@ -774,32 +747,13 @@ def cmd_generate(argv: Sequence[str]) -> int:
         "Generate queries for this job's shards (resumable). Shard i belongs to job i %% num-shards; when every "
         "shard exists the manifest is written (the merge). Then run the main command with the same options.",
     ).parse_args(argv)
-    import os
+    from xqg_bench.systems import generate_shards
 
-    from xqg_bench.atomic import ensure_output_dir
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.xqg.generators import load_generator
-    from xqg_bench.xqg.store import generate, read_manifest
-
-    docs = load_query_set(args.dataset).docs
-    gen = load_generator(args.generator, backend=args.backend, **_ray_options(args))
-    if hasattr(gen, "check_request"):  # precomputed queries: checked against the corpus before any write
-        gen.check_request(docs, tuple(args.xqg_langs), args.xqg_n, args.allow_short_queries)
-    ensure_output_dir(args.output_dir)
-    out = generate(
-        gen,
-        docs,
-        os.path.join(args.output_dir, "cache"),
-        tuple(args.xqg_langs),
-        args.xqg_n,
-        args.seed,
-        args.shard_size,
-        args.num_shards,
-        args.shard_id,
-        progress=not args.no_progress,
-    )
-    done = os.path.exists(os.path.join(out, "manifest.json"))
-    print(f"{out} ({'complete: ' + str(read_manifest(out)['queries']) + ' queries' if done else 'partial'})")
+    out, queries = generate_shards(
+        args.dataset, args.output_dir, _xqg_config(args), args.shard_size, args.num_shards, args.shard_id,
+        not args.no_progress, args.backend, _ray_options(args),
+    )  # fmt: skip
+    print(f"{out} ({'complete: ' + str(queries) + ' queries' if queries is not None else 'partial'})")
     return 0
 
 
@@ -812,31 +766,14 @@ def cmd_encode(argv: Sequence[str]) -> int:
     p.add_argument("--queries", action="store_true", help="also encode the generated queries (needs their manifest)")
     _query_store_options(p)
     args = p.parse_args(argv)
-    import os
+    from xqg_bench.systems import encode_shards
 
-    from xqg_bench.atomic import ensure_output_dir
-    from xqg_bench.encoders import load_encoder
-    from xqg_bench.index import encode_corpus
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.xqg.augment import encode_generated
-    from xqg_bench.xqg.generators import load_generator
-    from xqg_bench.xqg.store import generated_dir, generation_signature
-
-    docs = load_query_set(args.dataset).docs
-    enc = load_encoder(args.encoder, backend=args.backend, **_ray_options(args))
-    ensure_output_dir(args.output_dir)
-    root = os.path.join(args.output_dir, "cache")
-    progress = not args.no_progress
-    print(encode_corpus(enc, docs, root, args.shard_size, progress, args.num_shards, args.shard_id))
-    if args.queries:
-        gen = load_generator(args.generator)
-        sig = generation_signature(gen, docs, tuple(args.xqg_langs), args.xqg_n, args.seed, args.shard_size)
-        q_dir = generated_dir(root, sig)
-        print(
-            encode_generated(
-                enc, q_dir, root, args.num_shards, args.shard_id, progress, args.query_store, args.query_dtype
-            )
-        )
+    queries = _xqg_config(args, query_store=args.query_store, query_dtype=args.query_dtype) if args.queries else None
+    for path in encode_shards(
+        args.dataset, args.output_dir, args.encoder, args.shard_size, args.num_shards, args.shard_id,
+        not args.no_progress, args.backend, _ray_options(args), queries,
+    ):  # fmt: skip
+        print(path)
     return 0
 
 
