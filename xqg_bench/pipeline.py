@@ -319,10 +319,12 @@ def comparison_table(
     return out
 
 
-def run_pipeline(cfg: RunConfig, command: Sequence[str] = ()) -> RunResult:
+def run_pipeline(cfg: RunConfig, command: Sequence[str] = (), experiment: Experiment | None = None) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare.
-    ``command``: the argv that re-creates the outputs, shown in the HTML report (none: no command shown)."""
-    return run_experiment(cfg.experiment(), cfg.runtime(command))[0]
+    ``command``: the argv that re-creates the outputs, shown in the HTML report (none: no command shown);
+    ``experiment``: the run as a value read elsewhere (the packaged default file, the same value as the
+    default flags'), else ``cfg.experiment()``."""
+    return run_experiment(experiment or cfg.experiment(), cfg.runtime(command))[0]
 
 
 class _Prepared(NamedTuple):
@@ -485,6 +487,27 @@ def _run_query_set(
         results, comparison, files, 0.0, by_variant, robustness, key, {}, summary, qs.dataset_id, tuple(pairs),
         comparisons, board,
     )  # fmt: skip
+
+
+def render_result(res: RunResult, output_dir: str) -> str:
+    """What a run prints: the answer first (the question and verdict tables of :mod:`xqg_bench.report`; with
+    one system, its scores), then every file written, the experiment key, the stage times and the wall time."""
+    lines = []
+    if res.summary:
+        lines.append(res.summary)
+    else:  # one system: its scores
+        for name, sys_res in res.systems.items():
+            lines += [f"## {name}\n", render_markdown(sys_res.table, sys_res.signature, sys_res.pairing)]
+    lines.append("files:")
+    lines += [f"  {kind}: {path}" for kind, path in res.files.items()]
+    lines += [f"  {name}.{kind}: {path}" for name, r in res.systems.items() for kind, path in r.files.items()]
+    if res.variants:
+        lines.append(f"  perturbed conditions: {os.path.join(output_dir, 'variants')}/<condition>/ (runs, scores)")
+    lines.append(
+        f"experiment key: {res.key} (every output file of this configuration carries it; see {output_dir}/INDEX.md)"
+    )
+    lines += [stages.summary(res.stages), f"done in {res.seconds:.1f} s"]
+    return "\n".join(lines)
 
 
 def sweep_plot(per_query: pd.DataFrame, exp: Experiment, path: str, measures: Sequence[str] | None = None) -> bool:

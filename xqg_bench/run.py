@@ -387,43 +387,14 @@ def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
 
 def cmd_run(argv: Sequence[str]) -> int:
     args = main_parser().parse_args(argv)
-    from xqg_bench.pipeline import run_pipeline
+    from xqg_bench.experiment import default_experiment
+    from xqg_bench.pipeline import render_result, run_pipeline
 
     cfg = run_config(args)
     command = run_argv(replace(cfg, output_dir=os.path.basename(os.path.normpath(cfg.output_dir))))
-    if not argv:  # the packaged default experiment: the same value as these flags' defaults
-        from xqg_bench.experiment import default_experiment
-        from xqg_bench.pipeline import run_experiment
-
-        res = run_experiment(default_experiment(), cfg.runtime(command))[0]
-    else:
-        res = run_pipeline(cfg, command)
-    print_result(res, args.output_dir)
+    packaged = None if argv else default_experiment()  # no arguments: the packaged default experiment (same value)
+    print(render_result(run_pipeline(cfg, command, packaged), args.output_dir))
     return 0
-
-
-def print_result(res, output_dir: str) -> None:  # type: ignore[no-untyped-def]
-    from xqg_bench.pipeline import render_markdown
-
-    if res.summary:  # the answer first: the question and the verdict tables (xqg_bench.report)
-        print(res.summary)
-    else:  # one system: its scores
-        for name, sys_res in res.systems.items():
-            print(f"## {name}\n")
-            print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
-    print("files:")
-    for kind, path in res.files.items():
-        print(f"  {kind}: {path}")
-    for name, sys_res in res.systems.items():
-        for kind, path in sys_res.files.items():
-            print(f"  {name}.{kind}: {path}")
-    if res.variants:
-        print(f"  perturbed conditions: {os.path.join(output_dir, 'variants')}/<condition>/ (runs, scores)")
-    print(f"experiment key: {res.key} (every output file of this configuration carries it; see {output_dir}/INDEX.md)")
-    from xqg_bench.stages import summary
-
-    print(summary(res.stages))
-    print(f"done in {res.seconds:.1f} s")
 
 
 def cmd_experiment(argv: Sequence[str]) -> int:
@@ -448,7 +419,7 @@ def cmd_experiment(argv: Sequence[str]) -> int:
     _backend_options(p)
     args = p.parse_args(argv)
     from xqg_bench.experiment import load_experiment
-    from xqg_bench.pipeline import Runtime, run_experiment
+    from xqg_bench.pipeline import render_result, run_experiment
 
     exp = load_experiment(args.file)
     if args.dry_run:
@@ -460,7 +431,7 @@ def cmd_experiment(argv: Sequence[str]) -> int:
     )  # fmt: skip
     for res in run_experiment(exp, rt):
         print(f"# {res.dataset}\n")
-        print_result(res, args.output_dir)
+        print(render_result(res, args.output_dir))
     return 0
 
 
@@ -476,10 +447,7 @@ def cmd_datasets(argv: Sequence[str]) -> int:
         print(f"{xor_tydi.PINNED_FILE}: {len(pinned)} md5s pinned")
         return 0
     if args.checksums:
-        recorded = {**xor_tydi._recorded(), **{n: p.md5 for n, p in xor_tydi.PINNED.items()}}
-        for res in xor_tydi.RESOURCES.values():
-            state = "pinned" if res.name in xor_tydi.PINNED else "recorded" if res.name in recorded else "unknown"
-            print(f"{res.name}\t{recorded.get(res.name, '-')}\t{state}\t{res.url}")
+        print("\n".join(xor_tydi.checksum_lines()))
         return 0
     for ds_id in mini.dataset_ids() + xor_tydi.dataset_ids():
         print(ds_id)
