@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.robustness import DEFAULT_MARGIN
-from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
+from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
 from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig
@@ -334,9 +334,9 @@ def _statistics(p: _Problems, st: object) -> Statistics:
     _unknown_keys(p, st, ("test", "correction", "samples", "seed", "margin", "max_samples"), "statistics")
     d = Statistics()
     values = {k: st.get(k, getattr(d, k)) for k in ("test", "correction", "samples", "seed", "margin", "max_samples")}
-    if values["test"] not in ("randomization", "t", "wilcoxon"):
+    if values["test"] not in TESTS:
         p.add("statistics.test", f"{values['test']!r}: use randomization, t or wilcoxon")
-    if values["correction"] not in ("holm", "bonferroni", "bh", "none"):
+    if values["correction"] not in CORRECTIONS:
         p.add("statistics.correction", f"{values['correction']!r}: use holm, bonferroni, bh or none")
     if not (_type(p, "statistics.samples", values["samples"], int, "a positive integer") and values["samples"] > 0):
         values["samples"] = d.samples

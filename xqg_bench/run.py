@@ -3,8 +3,13 @@
 Subcommands: ``COMMANDS`` at the bottom of this module (name -> function, help), from which both the
 parser's list (``--help``) and the dispatch come; with no subcommand, the main command (``cmd_run``): encode,
 index, search, write TREC runs and score them, or with no arguments at all the packaged default experiment
-(xqg_bench/experiments/default.yaml).  ``score`` and ``compare`` parse their options, call one library function
-(xqg_bench/scoring.py, which the pipeline uses too) and print.
+(xqg_bench/experiments/default.yaml).  Every command parses its options, calls the library function that does
+the work (the pipeline and the tests call the same functions) and prints: ``score``/``compare``/``predictions
+--from-run`` -> xqg_bench/scoring.py, ``predictions --score`` -> evaluate/predictions.py, ``regress`` ->
+regression.py, ``perturb`` -> perturb/report.py, ``topics`` -> encoded_queries.py, ``derive-qrels``/``export-qrels``
+-> qrels.py, ``generate``/``encode`` -> systems.py, ``rehearsal`` -> datasets/rehearsal.py, the main command and
+``experiment`` -> pipeline.py.  The defaults the options show are the library's own (spec.py, experiment.py,
+Runtime), declared once.
 """
 
 from __future__ import annotations
