@@ -131,3 +131,16 @@ def test_file_modes_follow_the_umask(tmp_path):
 def test_bad_stems_are_refused(stem, needle):
     with pytest.raises(ValueError, match=needle):
         atomic.check_stem(stem)
+
+
+def test_check_not_input_refuses_an_output_that_is_an_input(tmp_path):
+    from xqg_bench.atomic import check_not_input
+
+    run = tmp_path / "a.trec"
+    run.write_text("x\n")
+    link = tmp_path / "link.trec"
+    link.symlink_to(run)
+    check_not_input(str(tmp_path / "b.trec"), [str(run), str(tmp_path / "missing.trec")])
+    for out in (run, link):
+        with pytest.raises(ValueError, match=f"--out {out} is the input {run}: it would be overwritten"):
+            check_not_input(str(out), [str(run)], "--out")

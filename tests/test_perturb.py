@@ -205,3 +205,27 @@ def test_random_text_is_perturbed_identically_in_two_processes(texts, tmp_path_f
         "for v in DEFAULT_VARIANTS for i, (lang, t) in enumerate(batch)], ensure_ascii=False))"
     )
     assert len(outputs_across_processes(code, str(path))) == 1
+
+
+def test_perturb_library_lists_shows_and_reports_without_the_cli():
+    from xqg_bench.perturb import report
+
+    assert report.listed_ids() == variant_ids(report.default_query_sets())
+    assert report.listed_ids(["xqg-bench:mini/dev/fi"], ["typo(n=2,seed=13,kind=keyboard)"]) == [
+        "xqg-bench:mini/dev/fi/typo(kind=keyboard,n=2,seed=13)"  # canonical spec
+    ]
+    with pytest.raises(ValueError, match="did you mean 'keyboard'"):
+        report.variant_specs(["typo(kind=keybord)"])
+    vid = "xqg-bench:mini/dev/ja/typo(kind=keyboard,n=1,seed=13)"
+    shown = report.examples(vid, 3)
+    assert len(shown) == 3 and len({q.query_id for q in shown}) == 3 and all(q.text != q.original_text for q in shown)
+    assert report.format_example(shown[0]).startswith(f"{shown[0].query_id} [ja]\n  original:  ")
+    with pytest.raises(ValueError, match="is not a variant ID"):
+        report.examples("xqg-bench:mini/dev/ja")
+    # default report: every default variant on each language of the dev set, never the whole set
+    variants = ("typo(kind=keyboard,n=1,seed=13)",)
+    rows = list(report.report_rows(variants=variants))
+    assert [r.lang for r in rows] == ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
+    assert [r.dataset_id for r in report.report_rows([vid])] == [vid]
+    whole = list(report.report_rows(query_sets=["xqg-bench:mini/dev"], variants=variants))
+    assert {r.dataset_id for r in whole} == {f"xqg-bench:mini/dev/{variants[0]}"} and len(whole) == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 
 import pytest
@@ -82,3 +83,47 @@ def test_running_it_needs_the_released_queries():
         regression.command_argv(spec, "out", env={})
     argv = regression.command_argv(spec, "out", env={"XQG_RELEASED_QUERIES": "/data/xqg"})
     assert "released(path=/data/xqg)" in argv and argv[-2:] == ["--output-dir", "out"]
+
+
+def _graded_file(tmp_path, got: float, expected: float = 50.0):
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    (out / "sys.scores.json").write_text(json.dumps({"table": {"ja": {"R@2kt": got, "n": 3}}}), encoding="utf-8")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(
+        "command: python -m xqg_bench.run --output-dir {output_dir}\n"
+        "scores: {sys: sys.scores.json}\n"
+        "tolerance: {ok: 0.01, okish: 0.5}\n"
+        f"expected: {{sys: {{R@2kt: {{ja: {expected}}}}}}}\n",
+        encoding="utf-8",
+    )
+    return str(path), str(out)
+
+
+@pytest.mark.parametrize(
+    ("got", "grade", "failed"), [(50.0, "OK", False), (50.3, "OKish", False), (52.0, "FAIL", True)]
+)
+def test_regress_grades_existing_outputs(tmp_path, got, grade, failed):
+    path, out = _graded_file(tmp_path, got)
+    [outcome] = regression.regress([path], out, skip_run=True)
+    assert [g.grade for g in outcome.grades] == [grade] and outcome.failed is failed
+    counts = {"OK": 0, "OKish": 0, "FAIL": 0} | {grade: 1}
+    assert outcome.lines() == [
+        f"{grade:5s} {path} sys R@2kt ja: expected 50.0000, got {got:.4f}",
+        f"{path}: {counts['OK']} OK, {counts['OKish']} OKish, {counts['FAIL']} FAIL",
+    ]
+
+
+def test_regress_pins_the_expected_scores_and_needs_an_output_dir_to_skip_the_run(tmp_path):
+    path, out = _graded_file(tmp_path, 61.25)
+    [outcome] = regression.regress([path], out, skip_run=True, pin_expected=True)
+    assert outcome.grades is None and not outcome.failed
+    assert outcome.lines() == [f"{path}: expected scores pinned from {out}"]
+    assert regression.load(path)["expected"] == {"sys": {"R@2kt": {"ja": 61.25}}}
+    with pytest.raises(ValueError, match="--skip-run needs --output-dir"):
+        next(regression.regress([path], None, skip_run=True))
+
+
+def test_check_files_gives_one_valid_line_per_file():
+    [line] = regression.check_files([PAPER], main_parser)
+    assert line.startswith(f"{PAPER}: valid: python -m xqg_bench.run ")

@@ -7,8 +7,11 @@ import pytest
 from scipy import stats
 
 from xqg_bench.significance import (
+    CORRECTIONS,
     STOP_HITS,
+    TESTS,
     bootstrap_ci,
+    check_test_options,
     cohens_dz,
     correct,
     paired_stats,
@@ -63,6 +66,29 @@ def test_holm_bonferroni_bh_equal_statsmodels():
     np.testing.assert_array_equal(correct(p, "none"), p)
     with pytest.raises(ValueError, match="unknown correction"):
         correct(p, "sidak-ish")
+
+
+def test_check_test_options_accepts_the_declared_choices_only():
+    for test in TESTS:
+        for correction in CORRECTIONS:
+            check_test_options(test, correction)
+    with pytest.raises(ValueError, match=r"unknown test 'ttest'; use one of \('t', 'wilcoxon', 'randomization'\)"):
+        check_test_options("ttest", "holm")
+    with pytest.raises(ValueError, match="unknown correction 'sidak'; use one of"):
+        check_test_options("t", "sidak")
+
+
+def test_an_experiment_with_an_unknown_test_fails_before_any_work(tmp_path):
+    from dataclasses import replace
+
+    from xqg_bench.experiment import Statistics
+    from xqg_bench.pipeline import RunConfig, Runtime, run_experiment
+
+    exp = replace(RunConfig(variants=()).experiment(), statistics=Statistics(test="ttest"))
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="unknown test 'ttest'"):
+        run_experiment(exp, Runtime(output_dir=str(out)))
+    assert not out.exists()
 
 
 def test_bootstrap_ci_covers_the_true_mean_at_the_nominal_rate():

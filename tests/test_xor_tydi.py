@@ -269,3 +269,39 @@ def test_the_real_train_file_loads_with_its_official_counts(tmp_path, monkeypatc
     assert len(ar) == 2574 and all(q.lang == "ar" for q in ar)
     typo = list(ir_datasets.load("xqg-bench:xor-tydi/train/ar/typo(kind=keyboard,n=1,seed=13)").queries_iter())
     assert len(typo) == 2574 and sum(q.text != q.original_text for q in typo) > 2500
+
+
+def test_library_functions_behind_derive_qrels_topics_and_predictions(mirror, tmp_path):
+    from xqg_bench.encoded_queries import write_topics
+    from xqg_bench.evaluate.predictions import render_scores, score_predictions
+    from xqg_bench.qrels import derive_qrels
+    from xqg_bench.scoring import run_predictions
+
+    dev = "xqg-bench:xor-tydi/dev"
+    run = tmp_path / "run.trec"
+    run.write_text("-1001 Q0 1 1 0.9 sys\n-1001 Q0 2 2 0.5 sys\n-3 Q0 1 1 0.9 sys\n-3 Q0 2 2 0.8 sys\n")
+    with pytest.raises(ValueError, match="run file .*missing.trec does not exist"):
+        derive_qrels([str(tmp_path / "missing.trec")], dev, 2, str(tmp_path / "q.qrels"))
+    with pytest.raises(ValueError, match="is the input"):
+        derive_qrels([str(run)], dev, 2, str(run))
+    assert derive_qrels([str(run)], dev, 1, str(tmp_path / "q.qrels"))["judged"] == 2
+    preds = tmp_path / "preds.json.gz"
+    assert run_predictions(str(run), dev, str(preds)) == str(preds)
+    scores = score_predictions(str(preds), dev, (5, 2000))
+    assert {n: {lang: s.count for lang, s in per.items()} for n, per in scores.items()} == {
+        5: {"ja": 1, "ru": 1}, 2000: {"ja": 1, "ru": 1}}  # fmt: skip
+    assert render_scores(scores) == [
+        "R@5t: macro 50.00 | ja 100.00 (1), ru 0.00 (1)",
+        "R@2kt: macro 100.00 | ja 100.00 (1), ru 100.00 (1)",
+    ]
+    topics = write_topics(dev, str(tmp_path / "t.tsv"))
+    assert topics.encoded is None and topics.queries == len((tmp_path / "t.tsv").read_text().splitlines()) > 0
+
+
+def test_checksum_lines_name_every_file_and_its_state(mirror):
+    lines = xor_tydi.checksum_lines()
+    assert len(lines) == len(xor_tydi.RESOURCES)
+    for line, res in zip(lines, xor_tydi.RESOURCES.values(), strict=True):
+        name, md5, state, url = line.split("\t")
+        assert (name, url) == (res.name, res.url) and state in ("pinned", "recorded", "unknown")
+        assert (md5 == "-") == (state == "unknown")

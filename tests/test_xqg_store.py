@@ -124,3 +124,15 @@ def test_sharded_cli_jobs_then_main_run_equal_a_single_run(tmp_path, tiny_models
     assert len(runs) == 2 and runs == sorted(f for f in os.listdir(split) if f.endswith(".trec"))
     for f in runs:
         assert filecmp.cmp(os.path.join(split, f), os.path.join(single, f), shallow=False)
+
+
+def test_generate_shards_is_partial_until_every_job_ran(tmp_path):
+    from xqg_bench.systems import generate_shards
+    from xqg_bench.xqg.system import XqgConfig
+
+    cfg = XqgConfig("cldr", ("ja",), 1)
+    out = str(tmp_path / "out")
+    first, queries = generate_shards("xqg-bench:mini/dev", out, cfg, 300, num_shards=2, shard_id=1, progress=False)
+    assert queries is None and first.startswith(os.path.join(out, "cache", "generated"))
+    again, queries = generate_shards("xqg-bench:mini/dev", out, cfg, 300, num_shards=2, shard_id=0, progress=False)
+    assert again == first and queries == read_manifest(first)["queries"] > 0

@@ -33,7 +33,7 @@ import socket
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO
 
@@ -385,6 +385,13 @@ def same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_not_input(output: str, inputs: Sequence[str], flag: str = "--output") -> None:
+    """Refuse an output that is one of the inputs (it would be destroyed), before any work."""
+    for path in inputs:
+        if os.path.exists(path) and same_file(output, path):
+            raise ValueError(f"{flag} {output} is the input {path}: it would be overwritten; write to another file")
 
 
 def ensure_output_dir(path: str, flag: str = "--output-dir") -> None:

@@ -28,13 +28,12 @@ import numpy as np
 import pandas as pd
 
 from xqg_bench.significance import (
-    CORRECTIONS,
     DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
     DEFAULT_TEST,
-    TESTS,
     bootstrap_matrix,
+    check_test_options,
     cohens_dz,
     correct,
     corrected_floor,
@@ -211,10 +210,7 @@ def compare(
     system), in that order) when given; all of them form one family for the correction.
     ``samples``: bootstrap resamples (and the least Monte Carlo draws); ``max_samples``: cap on the
     sequential Monte Carlo draws (default: enough for the family, :func:`samples_for_family`)."""
-    if test not in TESTS:
-        raise ValueError(f"unknown test {test!r}; use one of {TESTS}")
-    if correction not in CORRECTIONS:
-        raise ValueError(f"unknown correction {correction!r}; use one of {sorted(CORRECTIONS)}")
+    check_test_options(test, correction)
     df = per_query.copy()
     if "condition" not in df.columns:
         df["condition"] = "clean"

@@ -10,17 +10,22 @@ reads it (its own caches are ``.npy`` without pickle).
 The vectors are those the harness searches with: each query's own text encoded by the same
 encoder, so Pyserini's scores equal ours.  Topics files hold the text with whitespace runs
 collapsed to one space (a TSV line cannot hold tabs or newlines); that is the lookup key.
+:func:`write_topics` writes both for a registered query set (the ``topics`` command).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_dir
+from xqg_bench.atomic import atomic_dir, atomic_open
+from xqg_bench.datasets import load_dataset
+from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
+from xqg_bench.search import check_queries
 
 
 def topic_text(text: str) -> str:
@@ -68,3 +73,28 @@ def write_encoded_queries(
     with atomic_dir(path) as tmp:
         frame.to_pickle(os.path.join(tmp, "embedding.pkl"))
     return len(frame)
+
+
+class Topics(NamedTuple):
+    path: str  # the topics TSV
+    queries: int
+    encoded: int | None = None  # rows of the encoded-queries file, when one was written
+    encoder: str | None = None  # the canonical spec of the encoder that wrote it
+
+
+def write_topics(dataset_id: str, path: str, encoded_dir: str | None = None, encoder: str = DEFAULT_ENCODER) -> Topics:
+    """A query set (any registered ID, variants included) as a Pyserini topics TSV (query id, text); with
+    ``encoded_dir``, first the query vectors of ``encoder`` in Pyserini's encoded-queries format there
+    (the directory name, the queries and the encoder spec are checked before anything is written)."""
+    queries = list(load_dataset(dataset_id).queries_iter())
+    ids, texts = [q.query_id for q in queries], [q.text for q in queries]
+    out = Topics(path, len(queries))
+    if encoded_dir:
+        check_encoded_queries_dir(encoded_dir)
+        check_queries(ids, texts)
+        enc = load_encoder(encoder)  # a bad spec fails before anything is written
+        out = out._replace(encoded=write_encoded_queries(encoded_dir, ids, texts, enc), encoder=enc.spec)
+    with atomic_open(path, "w") as f:
+        for qid, text in zip(ids, texts, strict=True):
+            f.write(f"{qid}\t{topic_text(text)}\n")
+    return out

@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.robustness import DEFAULT_MARGIN
-from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
-from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
+from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
+from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig
 from xqg_bench.xqg.system import DEFAULT_GENERATOR, XqgConfig
@@ -52,6 +52,7 @@ EACH_VS_BASE = "each-vs-base"
 SWEEPABLE = ("alpha", "n", "use_n", "agg")  # augmentation keys a list sweeps over, in name order
 _SYSTEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _RKT = re.compile(r"^R@(\d+)(k?)t$")
+DEFAULT_SEEDS = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,11 @@ class Experiment:
     systems: tuple[SystemDecl, ...]
     pairings: tuple[tuple[str, str], ...]  # (baseline, system), tested in this order
     variants: tuple[str, ...] = ()  # perturbed query conditions besides clean
-    seeds: int = 3  # draws of each seeded variant, averaged per query
+    seeds: int = DEFAULT_SEEDS  # draws of each seeded variant, averaged per query
     measures: tuple[str, ...] = DEFAULT_MEASURES  # ir-measures
     budgets: tuple[int, ...] = DEFAULT_BUDGETS  # R@kt token budgets
     statistics: Statistics = Statistics()
-    depth: int = 100
+    depth: int = DEFAULT_DEPTH
     shard_size: int = DEFAULT_SHARD_SIZE
     predictions: str = "json"  # json | json.gz | none
     variant_predictions: bool = False
@@ -266,11 +267,11 @@ def experiment_from_dict(data: object, source: str = "<dict>", lines: Mapping[st
     pairings = _pairings(p, data.get("compare", EACH_VS_BASE), systems)
     cond = data.get("conditions", {}) or {}
     variants: tuple[str, ...] = ()
-    seeds = 3
+    seeds = DEFAULT_SEEDS
     if _type(p, "conditions", cond, dict, "a mapping {variants: [...], seeds: N}"):
         _unknown_keys(p, cond, ("variants", "seeds"), "conditions")
         variants = _str_list(p, "conditions.variants", cond.get("variants", [])) or ()
-        seeds = cond.get("seeds", 3)
+        seeds = cond.get("seeds", DEFAULT_SEEDS)
         if not (_type(p, "conditions.seeds", seeds, int, "a positive integer") and seeds >= 1):
             p.add("conditions.seeds", "must be at least 1 (draws of each seeded variant, averaged per query)")
             seeds = 1
@@ -283,10 +284,10 @@ def experiment_from_dict(data: object, source: str = "<dict>", lines: Mapping[st
             p.add("measures", "empty; list ir-measures measures and/or R@kt budgets, e.g. [R@2kt, nDCG@10]")
     stats = _statistics(p, data.get("statistics", {}) or {})
     search = data.get("search", {}) or {}
-    depth, shard = 100, DEFAULT_SHARD_SIZE
+    depth, shard = DEFAULT_DEPTH, DEFAULT_SHARD_SIZE
     if _type(p, "search", search, dict, "a mapping {depth: N, shard_size: N}"):
         _unknown_keys(p, search, ("depth", "shard_size"), "search")
-        depth, shard = search.get("depth", 100), search.get("shard_size", DEFAULT_SHARD_SIZE)
+        depth, shard = search.get("depth", DEFAULT_DEPTH), search.get("shard_size", DEFAULT_SHARD_SIZE)
         for key, v in (("depth", depth), ("shard_size", shard)):
             if not (_type(p, f"search.{key}", v, int, "a positive integer") and v > 0):
                 p.add(f"search.{key}", "must be a positive integer")
@@ -333,9 +334,9 @@ def _statistics(p: _Problems, st: object) -> Statistics:
     _unknown_keys(p, st, ("test", "correction", "samples", "seed", "margin", "max_samples"), "statistics")
     d = Statistics()
     values = {k: st.get(k, getattr(d, k)) for k in ("test", "correction", "samples", "seed", "margin", "max_samples")}
-    if values["test"] not in ("randomization", "t", "wilcoxon"):
+    if values["test"] not in TESTS:
         p.add("statistics.test", f"{values['test']!r}: use randomization, t or wilcoxon")
-    if values["correction"] not in ("holm", "bonferroni", "bh", "none"):
+    if values["correction"] not in CORRECTIONS:
         p.add("statistics.correction", f"{values['correction']!r}: use holm, bonferroni, bh or none")
     if not (_type(p, "statistics.samples", values["samples"], int, "a positive integer") and values["samples"] > 0):
         values["samples"] = d.samples

@@ -21,12 +21,13 @@ from xqg_bench.atomic import (
     read_json,
     slug,
 )
-from xqg_bench.compare import compare
-from xqg_bench.encoders import DEFAULT_ENCODER
+from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, PairingReport
+from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.experiment import Experiment, Statistics, SystemDecl, check_experiment
+from xqg_bench.experiment import DEFAULT_SEEDS, Experiment, Statistics, SystemDecl, check_experiment
+from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
 from xqg_bench.ingest import SuppliedQueries
 from xqg_bench.perturb.families import parse_variant
 from xqg_bench.query_sets import DEFAULT_DATASET, QuerySet, fingerprint, load_query_set
@@ -37,8 +38,15 @@ from xqg_bench.runs import write_trec_run
 from xqg_bench.scoring import leaderboard, render_markdown, score_table
 from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 from xqg_bench.signature import cache_key, file_md5, make_signature
-from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST
-from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
+from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, check_test_options
+from xqg_bench.spec import (
+    DEFAULT_DEPTH,
+    DEFAULT_INDEX_TYPE,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_SEED,
+    DEFAULT_SHARD_SIZE,
+    DEFAULT_THREADS,
+)
 from xqg_bench.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.stages import stage
 from xqg_bench.systems import Resources, System, file_labels, make_system
@@ -121,18 +129,18 @@ def save_variant_set(base: QuerySet, vqs: QuerySet, spec: str, cache_root: str) 
 class Runtime:
     """How a run is carried out; nothing here changes an output byte (so none of it is in a signature)."""
 
-    output_dir: str = "runs"
-    threads: int = 2
+    output_dir: str = DEFAULT_OUTPUT_DIR
+    threads: int = DEFAULT_THREADS
     progress: bool = True
-    backend: str = "local"  # local | ray
+    backend: str = BACKENDS[0]  # local | ray
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
     ray_address: str | None = None
     passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
-    embeddings_format: str = "npy"  # tevatron | pyserini | npy
+    embeddings_format: str = EMBEDDING_FORMATS[-1]  # tevatron | pyserini | npy
     command: tuple[str, ...] = ()  # the command that re-creates the outputs, shown in the HTML report
     query_embeddings: str | None = None  # generated-query embeddings (or sums) made elsewhere (xqg_bench.ingest)
-    query_embeddings_format: str = "npy"  # tevatron | pyserini | npy
+    query_embeddings_format: str = EMBEDDING_FORMATS[-1]  # tevatron | pyserini | npy
 
     def resources(self, shard_size: int) -> Resources:
         ray = {"actors": self.ray_actors, "gpus_per_actor": self.ray_gpus_per_actor, "address": self.ray_address}
@@ -146,11 +154,11 @@ class RunConfig:
 
     dataset: str = DEFAULT_DATASET
     encoder: str = DEFAULT_ENCODER
-    output_dir: str = "runs"
-    depth: int = 100
+    output_dir: str = Runtime.output_dir
+    depth: int = DEFAULT_DEPTH
     measures: tuple[str, ...] = DEFAULT_MEASURES
     budgets: tuple[int, ...] = DEFAULT_BUDGETS
-    threads: int = 2
+    threads: int = Runtime.threads
     shard_size: int = DEFAULT_SHARD_SIZE
     index_type: str = DEFAULT_INDEX_TYPE  # a faiss.index_factory string: Flat, IVF4096,PQ96, HNSW32, ...
     progress: bool = True
@@ -160,19 +168,19 @@ class RunConfig:
     correction: str = DEFAULT_CORRECTION  # holm | bonferroni | bh | none
     samples: int = DEFAULT_SAMPLES  # randomisation / bootstrap resamples
     stats_seed: int = DEFAULT_SEED
-    seeds: int = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
+    seeds: int = DEFAULT_SEEDS  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
     margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
-    backend: str = "local"  # local | ray
-    ray_actors: int = 2
-    ray_gpus_per_actor: float = 0.0
-    ray_address: str | None = None
-    predictions: str = "json"  # json | json.gz | none: the official prediction file of every clean-query run
+    backend: str = Runtime.backend  # local | ray
+    ray_actors: int = Runtime.ray_actors
+    ray_gpus_per_actor: float = Runtime.ray_gpus_per_actor
+    ray_address: str | None = Runtime.ray_address
+    predictions: str = PREDICTION_FORMATS[0]  # json | json.gz | none: the prediction file of every clean-query run
     variant_predictions: bool = False  # prediction files for the perturbed conditions' runs too
-    passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
-    embeddings_format: str = "npy"  # tevatron | pyserini | npy
-    query_embeddings: str | None = None  # generated-query embeddings (or sums) made elsewhere (xqg_bench.ingest)
-    query_embeddings_format: str = "npy"  # tevatron | pyserini | npy
+    passage_embeddings: str | None = Runtime.passage_embeddings  # embeddings made elsewhere (xqg_bench.ingest)
+    embeddings_format: str = Runtime.embeddings_format  # tevatron | pyserini | npy
+    query_embeddings: str | None = Runtime.query_embeddings  # generated-query embeddings (or sums) made elsewhere
+    query_embeddings_format: str = Runtime.query_embeddings_format  # tevatron | pyserini | npy
 
     def experiment(self) -> Experiment:
         systems = [SystemDecl("baseline", self.encoder, self.index_type)]
@@ -317,10 +325,12 @@ def comparison_table(
     return out
 
 
-def run_pipeline(cfg: RunConfig, command: Sequence[str] = ()) -> RunResult:
+def run_pipeline(cfg: RunConfig, command: Sequence[str] = (), experiment: Experiment | None = None) -> RunResult:
     """Baseline (and, unless ``cfg.xqg`` is None, +xQG): index, search, write runs, score, compare.
-    ``command``: the argv that re-creates the outputs, shown in the HTML report (none: no command shown)."""
-    return run_experiment(cfg.experiment(), cfg.runtime(command))[0]
+    ``command``: the argv that re-creates the outputs, shown in the HTML report (none: no command shown);
+    ``experiment``: the run as a value read elsewhere (the packaged default file, the same value as the
+    default flags'), else ``cfg.experiment()``."""
+    return run_experiment(experiment or cfg.experiment(), cfg.runtime(command))[0]
 
 
 class _Prepared(NamedTuple):
@@ -351,8 +361,7 @@ def run_experiment(exp: Experiment, rt: Runtime | None = None) -> list[RunResult
     t0 = time.perf_counter()
     stages.reset()
     check_experiment(exp)  # specs, variants, measures, names: before any work
-    compare(pd.DataFrame(columns=["system", "query_id", "lang", "measure", "value"]), [], [],
-            exp.statistics.test, exp.statistics.correction)  # fmt: skip
+    check_test_options(exp.statistics.test, exp.statistics.correction)
     cache_root = os.path.join(rt.output_dir, "cache")
     resources = rt.resources(exp.shard_size)
     if rt.passage_embeddings and (len({s.encoder for s in exp.systems}) != 1 or len(exp.query_sets) != 1):
@@ -510,6 +519,27 @@ def _run_query_set(
         results, comparison, files, 0.0, by_variant, robustness, key, {}, summary, qs.dataset_id, tuple(pairs),
         comparisons, board,
     )  # fmt: skip
+
+
+def render_result(res: RunResult, output_dir: str) -> str:
+    """What a run prints: the answer first (the question and verdict tables of :mod:`xqg_bench.report`; with
+    one system, its scores), then every file written, the experiment key, the stage times and the wall time."""
+    lines = []
+    if res.summary:
+        lines.append(res.summary)
+    else:  # one system: its scores
+        for name, sys_res in res.systems.items():
+            lines += [f"## {name}\n", render_markdown(sys_res.table, sys_res.signature, sys_res.pairing)]
+    lines.append("files:")
+    lines += [f"  {kind}: {path}" for kind, path in res.files.items()]
+    lines += [f"  {name}.{kind}: {path}" for name, r in res.systems.items() for kind, path in r.files.items()]
+    if res.variants:
+        lines.append(f"  perturbed conditions: {os.path.join(output_dir, 'variants')}/<condition>/ (runs, scores)")
+    lines.append(
+        f"experiment key: {res.key} (every output file of this configuration carries it; see {output_dir}/INDEX.md)"
+    )
+    lines += [stages.summary(res.stages), f"done in {res.seconds:.1f} s"]
+    return "\n".join(lines)
 
 
 def sweep_plot(per_query: pd.DataFrame, exp: Experiment, path: str, measures: Sequence[str] | None = None) -> bool:

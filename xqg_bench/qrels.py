@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from xqg_bench.atomic import atomic_open, atomic_write_json
+from xqg_bench.atomic import atomic_open, atomic_write_json, check_not_input, ensure_output_dir
 from xqg_bench.datasets import load_dataset
 from xqg_bench.datasets.records import span_answers
-from xqg_bench.runs import read_trec_run
+from xqg_bench.runs import check_run_files, read_trec_run
 from xqg_bench.signature import file_md5
 from xqg_bench.textfile import check_ids, utf8_lines
 from xqg_bench.tokenizer import joined_tokens
@@ -24,6 +24,8 @@ def qrels_filename(dataset_id: str) -> str:
 
 
 def export_qrels(output_dir: str = "qrels") -> list[str]:
+    """Write the TREC qrels of the shipped query sets into ``output_dir`` (created if needed); their paths."""
+    ensure_output_dir(output_dir)
     paths = []
     for ds_id in SHIPPED:
         path = os.path.join(output_dir, qrels_filename(ds_id))
@@ -69,7 +71,11 @@ DERIVATION_RULE = (
 def derive_qrels(run_paths: list[str], dataset_id: str, depth: int, output: str) -> dict:
     """Answer-derived qrels: pool the top ``depth`` passages of every run per query and judge each
     by the official matching rule.  Writes TREC qrels (1 and 0 judgments) and ``<output>.json``
-    with the provenance (dataset, runs and their md5, depth, rule, counts)."""
+    with the provenance (dataset, runs and their md5, depth, rule, counts).  Missing runs, and an output
+    (or its provenance file) that is one of the runs, are refused before any work."""
+    check_run_files(run_paths)
+    check_not_input(output, run_paths)
+    check_not_input(output + ".json", run_paths, "--output's provenance file")
     if depth < 1:
         raise ValueError(f"pool depth must be >= 1, got {depth}")
     ds = load_dataset(dataset_id)

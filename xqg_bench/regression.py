@@ -7,6 +7,8 @@ directory of downloaded files on a GPU node).  ``python -m xqg_bench.run regress
 (unless ``--skip-run``), reads the scores and grades every (system, measure, language):
 OK (|diff| <= ok), OKish (<= okish) or FAIL; any FAIL exits non-zero.  ``--pin`` rewrites the
 expected scores from the current outputs (for maintainers, after a deliberate change).
+:func:`regress` does all of it for several files (the ``regress`` command), :func:`check_files` the
+dry run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from xqg_bench.atomic import atomic_write_text
@@ -31,6 +35,33 @@ class Grade(NamedTuple):
     expected: float
     got: float | None
     grade: str  # OK | OKish | FAIL
+
+
+class Outcome(NamedTuple):
+    """One regression file done: its grades, or None when its expected scores were pinned instead."""
+
+    path: str
+    output_dir: str
+    grades: list[Grade] | None
+
+    @property
+    def failed(self) -> bool:
+        """Any FAIL, or nothing graded at all."""
+        return self.grades is not None and (not self.grades or any(g.grade == "FAIL" for g in self.grades))
+
+    def lines(self) -> list[str]:
+        """One line per grade and a count line (or the pinning line)."""
+        if self.grades is None:
+            return [f"{self.path}: expected scores pinned from {self.output_dir}"]
+        lines = []
+        for g in self.grades:
+            got = "missing" if g.got is None else f"{g.got:.4f}"
+            lines.append(
+                f"{g.grade:5s} {self.path} {g.system} {g.measure} {g.lang}: expected {g.expected:.4f}, got {got}"
+            )
+        counts = {k: sum(g.grade == k for g in self.grades) for k in ("OK", "OKish", "FAIL")}
+        lines.append(f"{self.path}: {counts['OK']} OK, {counts['OKish']} OKish, {counts['FAIL']} FAIL")
+        return lines
 
 
 def load(path: str) -> dict:
@@ -154,3 +185,32 @@ def pin(spec: dict, output_dir: str, path: str) -> None:
         expected[system] = {m: {lang: round(float(row[m]), 4) for lang, row in table.items()} for m in measures}
     spec = dict(spec, expected=expected)
     atomic_write_text(path, yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120))
+
+
+def regress(
+    paths: Sequence[str], output_dir: str | None = None, skip_run: bool = False, pin_expected: bool = False
+) -> Iterator[Outcome]:
+    """Each regression file in turn: run its command (unless ``skip_run``) into ``output_dir`` (default: a
+    temporary directory per file, removed afterwards), then grade its scores, or with ``pin_expected``
+    rewrite its expected scores from them.  Outcomes come as each file is done."""
+    if skip_run and not output_dir:
+        raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
+    with tempfile.TemporaryDirectory(prefix="xqg-regress-") as tmp:
+        for path in paths:
+            spec = load(path)
+            out = output_dir or os.path.join(tmp, os.path.splitext(os.path.basename(path))[0])
+            if not skip_run:
+                run_command(spec, out)
+            if pin_expected:
+                pin(spec, out, path)
+                yield Outcome(path, out, None)
+            else:
+                yield Outcome(path, out, grade(spec, out, path))
+
+
+def check_files(paths: Sequence[str], parser: Callable[[], argparse.ArgumentParser]) -> Iterator[str]:
+    """The dry run of each file (:func:`check_command` with a fresh ``parser()``), a line each as it passes:
+    ``FILE: valid: python -m xqg_bench.run ...``."""
+    for path in paths:
+        argv = check_command(load(path), path, parser())
+        yield f"{path}: valid: {shlex.join(['python', *argv[1:]])}"

@@ -3,33 +3,39 @@
 Subcommands: ``COMMANDS`` at the bottom of this module (name -> function, help), from which both the
 parser's list (``--help``) and the dispatch come; with no subcommand, the main command (``cmd_run``): encode,
 index, search, write TREC runs and score them, or with no arguments at all the packaged default experiment
-(xqg_bench/experiments/default.yaml).  ``score`` and ``compare`` parse their options, call one library function
-(xqg_bench/scoring.py, which the pipeline uses too) and print.
+(xqg_bench/experiments/default.yaml).  Every command parses its options, calls the library function that does
+the work (the pipeline and the tests call the same functions) and prints: ``score``/``compare``/``predictions
+--from-run`` -> xqg_bench/scoring.py, ``predictions --score`` -> evaluate/predictions.py, ``regress`` ->
+regression.py, ``perturb`` -> perturb/report.py, ``topics`` -> encoded_queries.py, ``derive-qrels``/``export-qrels``
+-> qrels.py, ``generate``/``encode`` -> systems.py, ``rehearsal`` -> datasets/rehearsal.py, the main command and
+``experiment`` -> pipeline.py.  The defaults the options show are the library's own (spec.py, experiment.py,
+Runtime), declared once.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from xqg_bench import regression
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
+from xqg_bench.evaluate.rkt import OFFICIAL_BUDGETS
+from xqg_bench.experiment import DEFAULT_SEEDS
 from xqg_bench.index import INDEX_TYPE
 from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
-from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS
+from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS, Runtime
 from xqg_bench.robustness import DEFAULT_MARGIN
-from xqg_bench.runs import check_run_files
 from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
-from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, option
-from xqg_bench.xqg import XQG_LANGS
+from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_OUTPUT_DIR, DEFAULT_SEED, DEFAULT_SHARD_SIZE, DEFAULT_THREADS, option
+from xqg_bench.xqg import XQG_LANGS, XQG_N
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
+from xqg_bench.xqg.system import XqgConfig
 
 DATASET_HELP = f"ir_datasets ID of a query set (default {DEFAULT_DATASET}; e.g. {DEFAULT_DATASET}/ja)"
 MEASURES_HELP = f"ir-measures measures, comma-separated (default {','.join(DEFAULT_MEASURES)})"
@@ -114,10 +120,23 @@ def _extra_queries_option(p: argparse.ArgumentParser) -> None:
 
 def _backend_options(p: argparse.ArgumentParser) -> None:
     b = p.add_argument_group("encoding backend")
-    b.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0], help="local (default) or ray actors")
-    b.add_argument("--ray-actors", type=_positive, default=2, help="Ray actors, one model copy each (default 2)")
-    b.add_argument("--ray-gpus-per-actor", type=float, default=0.0, help="GPUs per Ray actor (default 0; 1 on GPUs)")
-    b.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray instance)")
+    d = Runtime
+    b.add_argument("--backend", choices=BACKENDS, default=d.backend, help=f"{d.backend} (default) or ray actors")
+    b.add_argument(
+        "--ray-actors",
+        type=_positive,
+        default=d.ray_actors,
+        help=f"Ray actors, one model copy each (default {d.ray_actors})",
+    )
+    b.add_argument(
+        "--ray-gpus-per-actor",
+        type=float,
+        default=d.ray_gpus_per_actor,
+        help=f"GPUs per Ray actor (default {d.ray_gpus_per_actor:g}; 1 on GPUs)",
+    )
+    b.add_argument(
+        "--ray-address", default=d.ray_address, help="Ray cluster address (default: start a local Ray instance)"
+    )
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -143,8 +162,12 @@ def main_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help=encoder_help())
-    p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
-    p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
+    p.add_argument(
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"where runs, scores and caches go (default ./{DEFAULT_OUTPUT_DIR})",
+    )
+    p.add_argument("--depth", type=_positive, default=DEFAULT_DEPTH, help=f"hits per query (default {DEFAULT_DEPTH})")
     p.add_argument(
         "--measures",
         type=_csv,
@@ -168,9 +191,9 @@ def main_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--seeds",
         type=_positive,
-        default=3,
+        default=DEFAULT_SEEDS,
         help="draws of each seeded variant (seeds s, s+1, ...), averaged per query before the paired tests; "
-        "deterministic variants keep one draw (default 3)",
+        f"deterministic variants keep one draw (default {DEFAULT_SEEDS})",
     )
     v.add_argument(
         "--margin",
@@ -181,8 +204,10 @@ def main_parser() -> argparse.ArgumentParser:
     x = p.add_argument_group("xQG (cross-lingual query generation + passage-embedding augmentation)")
     x.add_argument("--no-xqg", action="store_true", help="run the baseline only")
     x.add_argument("--generator", default=DEFAULT_GENERATOR, help=generator_help())
-    x.add_argument("--xqg-n", type=_positive, default=5, help="queries generated per language and passage (default 5)")
-    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages (default ar,bn,fi,ja,ko,ru,te)")
+    x.add_argument(
+        "--xqg-n", type=_positive, default=XQG_N, help=f"queries generated per language and passage (default {XQG_N})"
+    )
+    x.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help=f"languages (default {','.join(XQG_LANGS)})")
     x.add_argument(
         "--allow-short-queries",
         action="store_true",
@@ -201,7 +226,9 @@ def main_parser() -> argparse.ArgumentParser:
     _query_store_options(x)
     _stats_options(p)
     _backend_options(p)
-    p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
+    p.add_argument(
+        "--threads", type=_positive, default=DEFAULT_THREADS, help=f"FAISS search threads (default {DEFAULT_THREADS})"
+    )
     p.add_argument(
         "--shard-size",
         type=_positive,
@@ -228,7 +255,7 @@ def main_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--embeddings-format",
         choices=EMBEDDING_FORMATS,
-        default="npy",
+        default=Runtime.embeddings_format,
         help="tevatron (<stem>.npy + <stem>.ids.txt, converted from its pickles), pyserini (embeddings.jsonl, or "
         "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/ingest.py",
     )
@@ -377,43 +404,14 @@ def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
 
 def cmd_run(argv: Sequence[str]) -> int:
     args = main_parser().parse_args(argv)
-    from xqg_bench.pipeline import run_pipeline
+    from xqg_bench.experiment import default_experiment
+    from xqg_bench.pipeline import render_result, run_pipeline
 
     cfg = run_config(args)
     command = run_argv(replace(cfg, output_dir=os.path.basename(os.path.normpath(cfg.output_dir))))
-    if not argv:  # the packaged default experiment: the same value as these flags' defaults
-        from xqg_bench.experiment import default_experiment
-        from xqg_bench.pipeline import run_experiment
-
-        res = run_experiment(default_experiment(), cfg.runtime(command))[0]
-    else:
-        res = run_pipeline(cfg, command)
-    print_result(res, args.output_dir)
+    packaged = None if argv else default_experiment()  # no arguments: the packaged default experiment (same value)
+    print(render_result(run_pipeline(cfg, command, packaged), args.output_dir))
     return 0
-
-
-def print_result(res, output_dir: str) -> None:  # type: ignore[no-untyped-def]
-    from xqg_bench.pipeline import render_markdown
-
-    if res.summary:  # the answer first: the question and the verdict tables (xqg_bench.report)
-        print(res.summary)
-    else:  # one system: its scores
-        for name, sys_res in res.systems.items():
-            print(f"## {name}\n")
-            print(render_markdown(sys_res.table, sys_res.signature, sys_res.pairing))
-    print("files:")
-    for kind, path in res.files.items():
-        print(f"  {kind}: {path}")
-    for name, sys_res in res.systems.items():
-        for kind, path in sys_res.files.items():
-            print(f"  {name}.{kind}: {path}")
-    if res.variants:
-        print(f"  perturbed conditions: {os.path.join(output_dir, 'variants')}/<condition>/ (runs, scores)")
-    print(f"experiment key: {res.key} (every output file of this configuration carries it; see {output_dir}/INDEX.md)")
-    from xqg_bench.stages import summary
-
-    print(summary(res.stages))
-    print(f"done in {res.seconds:.1f} s")
 
 
 def cmd_experiment(argv: Sequence[str]) -> int:
@@ -426,13 +424,19 @@ def cmd_experiment(argv: Sequence[str]) -> int:
     )
     p.add_argument("file", help="experiment YAML file")
     p.add_argument("--dry-run", action="store_true", help="check the file and list what would run; run nothing")
-    p.add_argument("--output-dir", default="runs", help="where runs, scores and caches go (default ./runs)")
-    p.add_argument("--threads", type=_positive, default=2, help="FAISS search threads (default 2)")
+    p.add_argument(
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"where runs, scores and caches go (default ./{DEFAULT_OUTPUT_DIR})",
+    )
+    p.add_argument(
+        "--threads", type=_positive, default=DEFAULT_THREADS, help=f"FAISS search threads (default {DEFAULT_THREADS})"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     args = p.parse_args(argv)
     from xqg_bench.experiment import load_experiment
-    from xqg_bench.pipeline import Runtime, run_experiment
+    from xqg_bench.pipeline import render_result, run_experiment
 
     exp = load_experiment(args.file)
     if args.dry_run:
@@ -444,7 +448,7 @@ def cmd_experiment(argv: Sequence[str]) -> int:
     )  # fmt: skip
     for res in run_experiment(exp, rt):
         print(f"# {res.dataset}\n")
-        print_result(res, args.output_dir)
+        print(render_result(res, args.output_dir))
     return 0
 
 
@@ -460,10 +464,7 @@ def cmd_datasets(argv: Sequence[str]) -> int:
         print(f"{xor_tydi.PINNED_FILE}: {len(pinned)} md5s pinned")
         return 0
     if args.checksums:
-        recorded = {**xor_tydi._recorded(), **{n: p.md5 for n, p in xor_tydi.PINNED.items()}}
-        for res in xor_tydi.RESOURCES.values():
-            state = "pinned" if res.name in xor_tydi.PINNED else "recorded" if res.name in recorded else "unknown"
-            print(f"{res.name}\t{recorded.get(res.name, '-')}\t{state}\t{res.url}")
+        print("\n".join(xor_tydi.checksum_lines()))
         return 0
     for ds_id in mini.dataset_ids() + xor_tydi.dataset_ids():
         print(ds_id)
@@ -501,7 +502,11 @@ def cmd_compare(argv: Sequence[str]) -> int:
     p.add_argument("--qrels", default=None, help="TREC qrels file to use instead of the dataset's")
     p.add_argument("--measures", type=_csv, default=DEFAULT_MEASURES, help=MEASURES_HELP)
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
-    p.add_argument("--output-dir", default="runs", help="where the leaderboard files go (default ./runs)")
+    p.add_argument(
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"where the leaderboard files go (default ./{DEFAULT_OUTPUT_DIR})",
+    )
     p.add_argument("--stem", default="compare", help="leaderboard file name stem (default compare)")
     _extra_queries_option(p)
     _stats_options(p, "paired tests of each system against the baselines")
@@ -535,34 +540,14 @@ def cmd_regress(argv: Sequence[str]) -> int:
         "--dry-run", action="store_true", help="check each file and its command (options, specs, IDs), run nothing"
     )
     args = p.parse_args(argv)
-    import tempfile
-
     if args.dry_run:
-        for path in args.files:
-            cmd = regression.check_command(regression.load(path), path, main_parser())
-            print(f"{path}: valid: {shlex.join(['python', *cmd[1:]])}")
+        for line in regression.check_files(args.files, main_parser):
+            print(line)
         return 0
-
-    if args.skip_run and not args.output_dir:
-        raise ValueError("--skip-run needs --output-dir (the outputs to grade)")
     failed = False
-    with tempfile.TemporaryDirectory(prefix="xqg-regress-") as tmp:
-        for path in args.files:
-            spec = regression.load(path)
-            out = args.output_dir or os.path.join(tmp, os.path.splitext(os.path.basename(path))[0])
-            if not args.skip_run:
-                regression.run_command(spec, out)
-            if args.pin:
-                regression.pin(spec, out, path)
-                print(f"{path}: expected scores pinned from {out}")
-                continue
-            grades = regression.grade(spec, out, path)
-            for g in grades:
-                got = "missing" if g.got is None else f"{g.got:.4f}"
-                print(f"{g.grade:5s} {path} {g.system} {g.measure} {g.lang}: expected {g.expected:.4f}, got {got}")
-            counts = {k: sum(g.grade == k for g in grades) for k in ("OK", "OKish", "FAIL")}
-            print(f"{path}: {counts['OK']} OK, {counts['OKish']} OKish, {counts['FAIL']} FAIL")
-            failed |= counts["FAIL"] > 0 or not grades
+    for outcome in regression.regress(args.files, args.output_dir, args.skip_run, args.pin):
+        print("\n".join(outcome.lines()))
+        failed |= outcome.failed
     return 1 if failed else 0
 
 
@@ -586,55 +571,20 @@ def cmd_perturb(argv: Sequence[str]) -> int:
         help="--report: perturb the questions of an XOR-Retrieve JSONL file (e.g. the real-question test fixture)",
     )  # fmt: skip
     args = p.parse_args(argv)
-    from xqg_bench.datasets.mini import NAME
-    from xqg_bench.datasets.mini_build import XOR_LANGS
-    from xqg_bench.perturb.families import parse_variant
-    from xqg_bench.perturb.registry import DEFAULT_VARIANTS, variant_ids
+    from xqg_bench.perturb import report
 
-    variants = tuple(parse_variant(v).spec for v in args.variants) if args.variants else DEFAULT_VARIANTS
-    bases = args.query_sets or [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
+    variants = report.variant_specs(args.variants)  # checked whatever the mode
     if args.list:
-        for ds_id in variant_ids(bases, variants):
+        for ds_id in report.listed_ids(args.query_sets, variants):
             print(ds_id)
         return 0
     if args.show:
-        from xqg_bench.datasets import load_dataset
-
-        queries = list(load_dataset(args.show).queries_iter())
-        if not queries or not hasattr(queries[0], "original_text"):
-            raise ValueError(f"{args.show} is not a variant ID; list them with `perturb --list`")
-        step = max(1, len(queries) // args.examples)
-        for q in queries[::step][: args.examples]:
-            print(f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}")
+        print("\n".join(map(report.format_example, report.examples(args.show, args.examples))))
         return 0
-    from xqg_bench.perturb.report import HEADER, Validity, format_row, validity, validity_of
-
-    def rows() -> Iterator[Validity]:
-        if args.questions:
-            from xqg_bench.datasets.xor_tydi import read_queries
-
-            qs = list(read_queries(args.questions, "train"))
-            for v in variants:
-                p_ = parse_variant(v)
-                out = [
-                    (q.lang, q.text, p_.apply(q.text, q.lang, q.query_id) if p_.applicable(q.lang) else q.text)
-                    for q in qs
-                ]
-                yield from (r for r in validity_of(f"{args.questions}/{v}", v, out) if r.applicable)
-            return
-        if args.report:
-            ids = args.report
-        elif args.query_sets:
-            ids = variant_ids(bases, variants)
-        else:
-            ids = [i for i in variant_ids(bases, variants) if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
-        for ds_id in ids:
-            yield from validity(ds_id)
-
-    print(HEADER, flush=True)
+    print(report.HEADER, flush=True)
     n = bad = 0
-    for r in rows():  # printed as they come: a report over a large query set takes a while
-        print(format_row(r), flush=True)
+    for r in report.report_rows(args.report, args.query_sets, variants, args.questions):
+        print(report.format_row(r), flush=True)  # as they come: a report over a large query set takes a while
         n, bad = n + 1, bad + r.invalid
     print(f"{n} rows, {bad} invalid outputs")
     return 1 if bad else 0
@@ -665,36 +615,13 @@ def cmd_topics(argv: Sequence[str]) -> int:
         f"default {DEFAULT_ENCODER})",
     )
     args = p.parse_args(argv)
-    from xqg_bench.atomic import atomic_open
-    from xqg_bench.datasets import load_dataset
-    from xqg_bench.encoded_queries import check_encoded_queries_dir, topic_text, write_encoded_queries
+    from xqg_bench.encoded_queries import write_topics
 
-    queries = list(load_dataset(args.dataset).queries_iter())
-    if args.encoded_queries:
-        from xqg_bench.encoders import load_encoder
-        from xqg_bench.search import check_queries
-
-        check_encoded_queries_dir(args.encoded_queries)
-        check_queries([q.query_id for q in queries], [q.text for q in queries])
-        encoder = load_encoder(args.encoder)  # a bad spec fails before anything is written
-        n = write_encoded_queries(
-            args.encoded_queries, [q.query_id for q in queries], [q.text for q in queries], encoder
-        )
-        print(f"{args.encoded_queries}: {n} encoded queries ({encoder.spec})")
-    with atomic_open(args.output, "w") as f:
-        for q in queries:
-            f.write(f"{q.query_id}\t{topic_text(q.text)}\n")
+    topics = write_topics(args.dataset, args.output, args.encoded_queries, args.encoder)
+    if topics.encoded is not None:
+        print(f"{args.encoded_queries}: {topics.encoded} encoded queries ({topics.encoder})")
     print(args.output)
     return 0
-
-
-def check_not_input(output: str, inputs: Sequence[str], flag: str = "--output") -> None:
-    """Refuse an output that is one of the inputs (it would be destroyed), before any work."""
-    from xqg_bench.atomic import same_file
-
-    for path in inputs:
-        if os.path.exists(path) and same_file(output, path):
-            raise ValueError(f"{flag} {output} is the input {path}: it would be overwritten; write to another file")
 
 
 def cmd_derive_qrels(argv: Sequence[str]) -> int:
@@ -706,14 +633,13 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     )
     p.add_argument("runs", nargs="+", help="TREC runs whose top passages are pooled")
     p.add_argument("--dataset", required=True, help="ir_datasets ID of the query set (questions and answers)")
-    p.add_argument("--depth", type=_positive, default=100, help="pool depth per run and query (default 100)")
+    p.add_argument(
+        "--depth", type=_positive, default=DEFAULT_DEPTH, help=f"pool depth per run and query (default {DEFAULT_DEPTH})"
+    )
     p.add_argument("--output", required=True, help="qrels file, e.g. qrels/xor-tydi-dev.derived.qrels")
     args = p.parse_args(argv)
     from xqg_bench.qrels import derive_qrels
 
-    check_run_files(args.runs)
-    check_not_input(args.output, args.runs)
-    check_not_input(args.output + ".json", args.runs, "--output's provenance file")
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
     return 0
@@ -735,33 +661,23 @@ def cmd_predictions(argv: Sequence[str]) -> int:
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help=DATASET_HELP)
     p.add_argument("--output", help="with --from-run: the predictions file to write (gzip if it ends in .gz)")
-    p.add_argument("--budgets", type=_budgets, default=(2000, 5000), help="R@kt token budgets (default 2000,5000)")
+    p.add_argument(
+        "--budgets",
+        type=_budgets,
+        default=OFFICIAL_BUDGETS,
+        help=f"R@kt token budgets (default {','.join(map(str, OFFICIAL_BUDGETS))})",
+    )
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.evaluate.predictions import dataset_answers, predictions, read_predictions, write_predictions
-    from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, rkt_label
+    from xqg_bench.evaluate.predictions import render_scores, score_predictions
+    from xqg_bench.scoring import run_predictions
 
     if args.from_run and not args.output:
         raise ValueError("--from-run needs --output")
     if args.from_run:
-        from xqg_bench.pipeline import load_query_set
-        from xqg_bench.runs import read_trec_run
-
-        check_not_input(args.output, [args.from_run])
-        qs = load_query_set(args.dataset)
-        rankings = read_trec_run(args.from_run)
-        qs.check_run(args.from_run, rankings, args.allow_extra_queries)
-        write_predictions(args.output, predictions(rankings, qs.queries, qs.text_lookup()))
-        print(args.output)
+        print(run_predictions(args.from_run, args.dataset, args.output, args.allow_extra_queries))
         return 0
-    preds = read_predictions(args.score)
-    gold = dataset_answers(args.dataset)  # questions and answers only: no corpus
-    for n in args.budgets:
-        res = evaluate_top_k_hit(preds, gold, n)
-        if not res:
-            raise ValueError(f"{args.score}: no prediction matches a question of {args.dataset} with answers")
-        per = ", ".join(f"{lang} {s.score:.2f} ({s.count})" for lang, s in sorted(res.items()))
-        print(f"{rkt_label(n)}: macro {macro_average(res):.2f} | {per}")
+    print("\n".join(render_scores(score_predictions(args.score, args.dataset, args.budgets))))
     return 0
 
 
@@ -769,10 +685,8 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels", help="where the qrels files go (default ./qrels)")
     args = p.parse_args(argv)
-    from xqg_bench.atomic import ensure_output_dir
     from xqg_bench.qrels import export_qrels
 
-    ensure_output_dir(args.output_dir)
     for path in export_qrels(args.output_dir):
         print(path)
     return 0
@@ -781,20 +695,29 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
 def _job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m xqg_bench.run {prog}", description=description)
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID whose corpus is processed")
-    p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
+    p.add_argument(
+        "--output-dir", default=DEFAULT_OUTPUT_DIR, help="the output directory of the main run (caches go in cache/)"
+    )
     p.add_argument(
         "--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, help="passages per shard (same as the main run)"
     )
     p.add_argument("--num-shards", type=_positive, default=1, help="number of parallel jobs (e.g. one per GPU)")
     p.add_argument("--shard-id", type=int, default=0, help="this job's id in [0, num-shards)")
     p.add_argument("--generator", default=DEFAULT_GENERATOR, help="query generator spec (see the main --help)")
-    p.add_argument("--xqg-n", type=_positive, default=5, help="queries per language and passage")
+    p.add_argument("--xqg-n", type=_positive, default=XQG_N, help="queries per language and passage")
     p.add_argument("--xqg-langs", type=_csv, default=XQG_LANGS, help="languages to generate")
     p.add_argument("--allow-short-queries", action="store_true", help="released queries: accept fewer than requested")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     return p
+
+
+def _xqg_config(args: argparse.Namespace, **more: str) -> XqgConfig:
+    """The generation settings of a job's options (``generate``, ``encode --queries``)."""
+    return XqgConfig(
+        args.generator, tuple(args.xqg_langs), args.xqg_n, args.seed, allow_short=args.allow_short_queries, **more
+    )  # type: ignore[arg-type]
 
 
 def _ray_options(args: argparse.Namespace) -> dict:
@@ -809,32 +732,13 @@ def cmd_generate(argv: Sequence[str]) -> int:
         "Generate queries for this job's shards (resumable). Shard i belongs to job i %% num-shards; when every "
         "shard exists the manifest is written (the merge). Then run the main command with the same options.",
     ).parse_args(argv)
-    import os
+    from xqg_bench.systems import generate_shards
 
-    from xqg_bench.atomic import ensure_output_dir
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.xqg.generators import load_generator
-    from xqg_bench.xqg.store import generate, read_manifest
-
-    docs = load_query_set(args.dataset).docs
-    gen = load_generator(args.generator, backend=args.backend, **_ray_options(args))
-    if hasattr(gen, "check_request"):  # precomputed queries: checked against the corpus before any write
-        gen.check_request(docs, tuple(args.xqg_langs), args.xqg_n, args.allow_short_queries)
-    ensure_output_dir(args.output_dir)
-    out = generate(
-        gen,
-        docs,
-        os.path.join(args.output_dir, "cache"),
-        tuple(args.xqg_langs),
-        args.xqg_n,
-        args.seed,
-        args.shard_size,
-        args.num_shards,
-        args.shard_id,
-        progress=not args.no_progress,
-    )
-    done = os.path.exists(os.path.join(out, "manifest.json"))
-    print(f"{out} ({'complete: ' + str(read_manifest(out)['queries']) + ' queries' if done else 'partial'})")
+    out, queries = generate_shards(
+        args.dataset, args.output_dir, _xqg_config(args), args.shard_size, args.num_shards, args.shard_id,
+        not args.no_progress, args.backend, _ray_options(args),
+    )  # fmt: skip
+    print(f"{out} ({'complete: ' + str(queries) + ' queries' if queries is not None else 'partial'})")
     return 0
 
 
@@ -847,31 +751,14 @@ def cmd_encode(argv: Sequence[str]) -> int:
     p.add_argument("--queries", action="store_true", help="also encode the generated queries (needs their manifest)")
     _query_store_options(p)
     args = p.parse_args(argv)
-    import os
+    from xqg_bench.systems import encode_shards
 
-    from xqg_bench.atomic import ensure_output_dir
-    from xqg_bench.encoders import load_encoder
-    from xqg_bench.index import encode_corpus
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.xqg.augment import encode_generated
-    from xqg_bench.xqg.generators import load_generator
-    from xqg_bench.xqg.store import generated_dir, generation_signature
-
-    docs = load_query_set(args.dataset).docs
-    enc = load_encoder(args.encoder, backend=args.backend, **_ray_options(args))
-    ensure_output_dir(args.output_dir)
-    root = os.path.join(args.output_dir, "cache")
-    progress = not args.no_progress
-    print(encode_corpus(enc, docs, root, args.shard_size, progress, args.num_shards, args.shard_id))
-    if args.queries:
-        gen = load_generator(args.generator)
-        sig = generation_signature(gen, docs, tuple(args.xqg_langs), args.xqg_n, args.seed, args.shard_size)
-        q_dir = generated_dir(root, sig)
-        print(
-            encode_generated(
-                enc, q_dir, root, args.num_shards, args.shard_id, progress, args.query_store, args.query_dtype
-            )
-        )
+    queries = _xqg_config(args, query_store=args.query_store, query_dtype=args.query_dtype) if args.queries else None
+    for path in encode_shards(
+        args.dataset, args.output_dir, args.encoder, args.shard_size, args.num_shards, args.shard_id,
+        not args.no_progress, args.backend, _ray_options(args), queries,
+    ):  # fmt: skip
+        print(path)
     return 0
 
 
@@ -890,8 +777,6 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     from xqg_bench.datasets.rehearsal import write_rehearsal
 
-    if os.path.exists(args.output):
-        raise ValueError(f"--output {args.output} exists; give a new directory")
     manifest = write_rehearsal(args.output, args.passages, args.questions, args.dim, args.seed)
     print(f"{args.output}: {manifest['passages']} passages, {manifest['questions']} questions, dim {manifest['dim']}")
     return 0

@@ -4,7 +4,8 @@
 - :func:`score_table`: rankings -> per-query scores, the per-language table and the pairing counts;
 - :func:`score_run`: a TREC run file (made by any tool), checked against a query set, scored;
 - :func:`leaderboard`: per-query scores of several systems -> one family of paired tests -> leaderboard files;
-- :func:`compare_runs`: TREC run files against baseline runs -> :func:`leaderboard`.
+- :func:`compare_runs`: TREC run files against baseline runs -> :func:`leaderboard`;
+- :func:`run_predictions`: a TREC run file, checked against a query set -> the official predictions file.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
-from xqg_bench.atomic import check_stem, ensure_output_dir
+from xqg_bench.atomic import check_not_input, check_stem, ensure_output_dir
 from xqg_bench.compare import compare
 from xqg_bench.evaluate.measures import PairingReport, QueryInfo, TextLookup, language_table, score_rankings
+from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.experiment import Statistics
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
@@ -145,6 +147,17 @@ def compare_runs(
         sigs[name] = scored.signature
     baseline_names = [os.path.splitext(os.path.basename(b))[0] for b in baselines]
     return leaderboard(pd.concat(frames, ignore_index=True), sigs, statistics, output_dir, stem, baseline_names)
+
+
+def run_predictions(path: str, dataset: str, output: str, allow_extra_queries: bool = False) -> str:
+    """Write the official XOR-Retrieve predictions file ``output`` (gzip if it ends in ``.gz``) of a TREC run
+    file, checked against a registered query set (its corpus gives the passage texts); returns ``output``."""
+    check_not_input(output, [path])
+    qs = load_query_set(dataset)
+    rankings = read_trec_run(path)
+    qs.check_run(path, rankings, allow_extra_queries)
+    write_predictions(output, predictions(rankings, qs.queries, qs.text_lookup()))
+    return output
 
 
 def render_markdown(table: pd.DataFrame, signature: str, pairing: PairingReport) -> str:

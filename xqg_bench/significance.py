@@ -50,6 +50,20 @@ RESOLUTION = 20  # smallest attainable Bonferroni-corrected p = alpha / RESOLUTI
 _CHUNK = 4096
 
 
+def check_correction(correction: str) -> None:
+    """ValueError naming the declared corrections unless ``correction`` is one of them."""
+    if correction not in CORRECTIONS:
+        raise ValueError(f"unknown correction {correction!r}; use one of {sorted(CORRECTIONS)}")
+
+
+def check_test_options(test: str, correction: str) -> None:
+    """The paired test and the correction against the declared choices (``TESTS``, ``CORRECTIONS``), before any
+    work: ValueError naming the unknown value and the choices."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; use one of {TESTS}")
+    check_correction(correction)
+
+
 class PairedStats(NamedTuple):
     n: int
     mean_baseline: float
@@ -388,8 +402,7 @@ def paired_stats(
 def correct(p_values: np.ndarray | list[float], method: str = DEFAULT_CORRECTION) -> np.ndarray:
     """Adjusted p-values across a family (statsmodels' multipletests); ``none`` returns them as is.
     Non-finite p-values (rows without a test) stay nan and are not counted in the family."""
-    if method not in CORRECTIONS:
-        raise ValueError(f"unknown correction {method!r}; use one of {sorted(CORRECTIONS)}")
+    check_correction(method)
     p = np.asarray(p_values, dtype=np.float64)
     if CORRECTIONS[method] is None or len(p) == 0:
         return p

@@ -33,6 +33,9 @@ from ir_measures.measures.base import ParamInfo
 DEFAULT_SEED = 13  # everything seeded: variants, query generation, the statistics' resamples
 DEFAULT_SHARD_SIZE = 256  # passages per shard of embeddings, generated queries and jobs
 DEFAULT_INDEX_TYPE = "Flat"  # exact inner-product search (a faiss.index_factory string)
+DEFAULT_DEPTH = 100  # hits per query: searched, scored, and pooled for derived qrels
+DEFAULT_THREADS = 2  # FAISS search threads
+DEFAULT_OUTPUT_DIR = "runs"  # where runs, scores and caches go
 
 _NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
 _FORBIDDEN = set("(),= \t\n")

@@ -6,25 +6,33 @@ share lives in :class:`Resources`: one encoder object per encoder spec (so every
 same query encoder reads one query-embedding cache, ``cache/queries``), one generator per spec;
 passage embeddings are cached on disk under the encoder's signature (``cache/embeddings``), so
 every system with the same encoder encodes the corpus once, with or without an augmentation.
+
+The same caches can be filled by sharded jobs beforehand (one per GPU or node, each resumable):
+:func:`generate_shards` generates an xQG system's queries, :func:`encode_shards` encodes the passages
+(and the generated queries); a run with the same settings then finds everything cached.
 """
 
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from xqg_bench.atomic import slug
+from xqg_bench.atomic import ensure_output_dir, slug
 from xqg_bench.encoders import load_encoder
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.encoders.cache import CachedQueryEncoder
 from xqg_bench.experiment import SystemDecl
-from xqg_bench.index import IndexInfo, build_index, check_index_type
+from xqg_bench.index import IndexInfo, build_index, check_index_type, encode_corpus
 from xqg_bench.ingest import SuppliedQueries
+from xqg_bench.query_sets import load_query_set
 from xqg_bench.search import cached_search
 from xqg_bench.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.stages import stage
+from xqg_bench.xqg.augment import encode_generated
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
+from xqg_bench.xqg.store import generate, generated_dir, generation_signature, read_manifest
+from xqg_bench.xqg.system import XqgConfig
 
 
 class Resources:
@@ -204,3 +212,61 @@ def shared_encoders(systems: Sequence[System]) -> dict[str, list[str]]:
 
 def index_dir_of(system: System, out_dir: str) -> str:
     return os.path.relpath(system.index_path, out_dir)
+
+
+# ---------------------------------------------------------------------------------------------- sharded jobs
+
+
+def generate_shards(
+    dataset: str,
+    output_dir: str,
+    xqg: XqgConfig,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    num_shards: int = 1,
+    shard_id: int = 0,
+    progress: bool = True,
+    backend: str = "local",
+    ray_options: dict | None = None,
+) -> tuple[str, int | None]:
+    """Generate ``xqg``'s queries for this job's shards of ``dataset``'s corpus into ``<output_dir>/cache``
+    (resumable; shard i belongs to job ``i % num_shards``; precomputed queries are checked against the corpus
+    before any write).  Returns the directory and, once every shard exists (the manifest is written), the
+    number of queries (None: partial)."""
+    docs = load_query_set(dataset).docs
+    gen = load_generator(xqg.generator, backend=backend, **(ray_options or {}))
+    if hasattr(gen, "check_request"):  # precomputed queries: checked against the corpus before any write
+        gen.check_request(docs, xqg.langs, xqg.n, xqg.allow_short)  # type: ignore[attr-defined]
+    ensure_output_dir(output_dir)
+    root = os.path.join(output_dir, "cache")
+    out = generate(gen, docs, root, xqg.langs, xqg.n, xqg.seed, shard_size, num_shards, shard_id, progress=progress)
+    done = os.path.exists(os.path.join(out, "manifest.json"))
+    return out, read_manifest(out)["queries"] if done else None
+
+
+def encode_shards(
+    dataset: str,
+    output_dir: str,
+    encoder: str,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    num_shards: int = 1,
+    shard_id: int = 0,
+    progress: bool = True,
+    backend: str = "local",
+    ray_options: dict | None = None,
+    queries: XqgConfig | None = None,
+) -> Iterator[str]:
+    """Encode this job's shards of ``dataset``'s passages into ``<output_dir>/cache`` and, with ``queries``,
+    of the queries generated with those settings (their manifest must exist; resumable).  Yields each
+    embedding directory as it is done: the passages', then the generated queries'."""
+    docs = load_query_set(dataset).docs
+    enc = load_encoder(encoder, backend=backend, **(ray_options or {}))
+    ensure_output_dir(output_dir)
+    root = os.path.join(output_dir, "cache")
+    yield encode_corpus(enc, docs, root, shard_size, progress, num_shards, shard_id)
+    if queries is not None:
+        gen = load_generator(queries.generator)  # only its signature: the queries are on disk
+        sig = generation_signature(gen, docs, queries.langs, queries.n, queries.seed, shard_size)
+        q_dir = generated_dir(root, sig)
+        yield encode_generated(
+            enc, q_dir, root, num_shards, shard_id, progress, queries.query_store, queries.query_dtype
+        )

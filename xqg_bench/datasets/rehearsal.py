@@ -64,7 +64,10 @@ def write_rehearsal(
     seed: int = DEFAULT_SEED,
     shard_size: int = BLOCK,
 ) -> dict:
-    """Write the rehearsal corpus, questions and embeddings into ``out_dir`` (built under a temp name)."""
+    """Write the rehearsal corpus, questions and embeddings into ``out_dir``, a new directory (built under a
+    temp name); the manifest (counts, dimension, seed, ...)."""
+    if os.path.exists(out_dir):
+        raise ValueError(f"--output {out_dir} exists; give a new directory")
     if passages < 1 or questions < 1 or questions > passages:
         raise ValueError(f"need 1 <= questions <= passages, got {questions} questions for {passages} passages")
     rng_q = np.random.default_rng([seed, 1])

@@ -101,6 +101,17 @@ def pin_checksums() -> dict[str, Pin]:
     return pinned
 
 
+def checksum_lines() -> list[str]:
+    """One line per XOR-TyDi file: name, md5 (pinned, else recorded at first use, else ``-``), its state
+    (pinned | recorded | unknown) and URL, tab-separated (``datasets --checksums``)."""
+    recorded = {**_recorded(), **{n: p.md5 for n, p in PINNED.items()}}
+    lines = []
+    for res in RESOURCES.values():
+        state = "pinned" if res.name in PINNED else "recorded" if res.name in recorded else "unknown"
+        lines.append(f"{res.name}\t{recorded.get(res.name, '-')}\t{state}\t{res.url}")
+    return lines
+
+
 def data_dir() -> str:
     home = os.environ.get("IR_DATASETS_HOME", os.path.expanduser("~/.ir_datasets"))
     return os.path.join(home, "xqg-bench", "xor-tydi")

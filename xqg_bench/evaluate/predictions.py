@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from xqg_bench.atomic import atomic_open
 from xqg_bench.datasets import load_dataset
 from xqg_bench.evaluate.measures import QueryInfo, Rankings, TextLookup
-from xqg_bench.evaluate.rkt import Prediction
+from xqg_bench.evaluate.rkt import OFFICIAL_BUDGETS, LangScore, Prediction, evaluate_top_k_hit, macro_average, rkt_label
 from xqg_bench.textfile import read_utf8
 
 FORMATS = ("json", "json.gz", "none")  # how the pipeline writes its prediction files
@@ -152,3 +152,27 @@ def dataset_answers(dataset_id: str) -> dict[str, list[str]]:
     if not ds.has_queries():
         raise ValueError(f"{dataset_id!r} has no questions to score predictions against; name a query set")
     return {q.query_id: list(getattr(q, "answers", ())) for q in ds.queries_iter()}
+
+
+def score_predictions(
+    path: str, dataset_id: str, budgets: Sequence[int] = OFFICIAL_BUDGETS
+) -> dict[int, dict[str, LangScore]]:
+    """The official R@kt of a predictions file, per budget and language, against a registered query set's
+    answers (its questions only: no corpus).  ValueError when no prediction matches a question with answers."""
+    preds = read_predictions(path)
+    gold = dataset_answers(dataset_id)
+    out = {}
+    for n in budgets:
+        out[n] = evaluate_top_k_hit(preds, gold, n)
+        if not out[n]:
+            raise ValueError(f"{path}: no prediction matches a question of {dataset_id} with answers")
+    return out
+
+
+def render_scores(scores: Mapping[int, Mapping[str, LangScore]]) -> list[str]:
+    """One line per budget: ``R@2kt: macro 61.23 | ar 60.00 (10), ...`` (score and questions counted)."""
+    lines = []
+    for n, res in scores.items():
+        per = ", ".join(f"{lang} {s.score:.2f} ({s.count})" for lang, s in sorted(res.items()))
+        lines.append(f"{rkt_label(n)}: macro {macro_average(res):.2f} | {per}")
+    return lines

@@ -1,14 +1,20 @@
 """Validity report of a perturbed query set, per language: how many questions the variant applies to
 and changed, how many net edits it made against the ``n`` it was asked for, and what it broke
-(the classes of ``xqg_bench.perturb.validate``)."""
+(the classes of ``xqg_bench.perturb.validate``); and the listing and side-by-side examples of
+variant IDs (the ``perturb`` command: ``listed_ids``, ``examples``, ``report_rows``)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from xqg_bench.datasets import load_dataset
+from xqg_bench.datasets.mini import NAME
+from xqg_bench.datasets.mini_build import XOR_LANGS
+from xqg_bench.datasets.xor_tydi import read_queries
 from xqg_bench.perturb.families import parse_variant
+from xqg_bench.perturb.registry import DEFAULT_VARIANTS, PerturbedQuery, variant_ids
 from xqg_bench.perturb.text import graphemes, script_of
 from xqg_bench.perturb.validate import introduced, net_edits
 
@@ -96,3 +102,63 @@ def format_row(v: Validity) -> str:
         f"| {v.dataset_id} | {v.lang} | {v.queries} | {v.applicable} | {v.changed} | {v.mean_net_edits:.2f} "
         f"| {v.requested or '-'} | {exact} | {v.script_preserved}/{v.applicable} | {v.invalid} | {classes} |"
     )
+
+
+# ------------------------------------------------------------------------------- listing, examples, report
+
+
+def default_query_sets() -> list[str]:
+    """The query sets variants are listed and reported on by default: the embedded dev set, whole and per language."""
+    return [f"{NAME}/dev"] + [f"{NAME}/dev/{lang}" for lang in XOR_LANGS]
+
+
+def variant_specs(variants: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The canonical strings of ``variants`` (ValueError naming a bad one); default: the default variants."""
+    return tuple(parse_variant(v).spec for v in variants) if variants else DEFAULT_VARIANTS
+
+
+def listed_ids(query_sets: Sequence[str] | None = None, variants: Sequence[str] | None = None) -> list[str]:
+    """Every loadable variant ID: each variant (default: the default ones) of each query set (default:
+    :func:`default_query_sets`) whose language it applies to."""
+    return variant_ids(list(query_sets or default_query_sets()), variant_specs(variants))
+
+
+def examples(dataset_id: str, count: int = 8) -> list[PerturbedQuery]:
+    """``count`` questions of a variant ID spread evenly over it (original and perturbed text side by side)."""
+    queries = list(load_dataset(dataset_id).queries_iter())
+    if not queries or not hasattr(queries[0], "original_text"):
+        raise ValueError(f"{dataset_id} is not a variant ID; list them with `perturb --list`")
+    step = max(1, len(queries) // count)
+    return queries[::step][:count]
+
+
+def format_example(q: PerturbedQuery) -> str:
+    return f"{q.query_id} [{q.lang}]\n  original:  {q.original_text}\n  perturbed: {q.text}"
+
+
+def report_rows(
+    ids: Sequence[str] | None = None,
+    query_sets: Sequence[str] | None = None,
+    variants: Sequence[str] | None = None,
+    questions: str | None = None,
+) -> Iterator[Validity]:
+    """Validity rows, as they are computed (a report over a large query set takes a while): of the variant
+    ``ids``; else of every variant of ``query_sets``; else of every variant of each embedded dev language.
+    With ``questions`` (an XOR-Retrieve JSONL file): of each variant applied to its questions instead (rows
+    of the languages it applies to)."""
+    specs = variant_specs(variants)
+    if questions:
+        qs = list(read_queries(questions, "train"))
+        for v in specs:
+            p = parse_variant(v)
+            out = [
+                (q.lang, q.text, p.apply(q.text, q.lang, q.query_id) if p.applicable(q.lang) else q.text) for q in qs
+            ]
+            yield from (r for r in validity_of(f"{questions}/{v}", v, out) if r.applicable)
+        return
+    if not ids:
+        ids = listed_ids(query_sets, specs)
+        if not query_sets:  # per language only (the whole dev set repeats them)
+            ids = [i for i in ids if i.startswith(f"{NAME}/dev/") and i.count("/") == 3]
+    for ds_id in ids:
+        yield from validity(ds_id)

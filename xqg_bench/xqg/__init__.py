@@ -6,6 +6,7 @@ Pyserini-layout index like the baseline's.
 """
 
 XQG_LANGS: tuple[str, ...] = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
+XQG_N = 5  # queries generated per language and passage (the paper's 5)
 LANGUAGE_NAMES: dict[str, str] = {
     "ar": "Arabic",
     "bn": "Bengali",

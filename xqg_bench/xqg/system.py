@@ -15,7 +15,7 @@ from xqg_bench.ingest import SuppliedQueries
 from xqg_bench.signature import cache_key, make_signature
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.stages import stage
-from xqg_bench.xqg import XQG_LANGS
+from xqg_bench.xqg import XQG_LANGS, XQG_N
 from xqg_bench.xqg.augment import QUERY_DTYPES, QUERY_STORES, AugmentConfig, augment, encode_generated
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, QueryGenerator, load_generator
 from xqg_bench.xqg.store import generate, read_manifest
@@ -24,7 +24,7 @@ from xqg_bench.xqg.store import generate, read_manifest
 class XqgConfig(NamedTuple):
     generator: str = DEFAULT_GENERATOR
     langs: tuple[str, ...] = XQG_LANGS  # languages to generate
-    n: int = 5  # queries per language and passage (the paper's 5)
+    n: int = XQG_N  # queries per language and passage
     seed: int = DEFAULT_SEED
     augment: AugmentConfig = AugmentConfig()
     query_store: str = QUERY_STORES[0]  # queries (every embedding) | sums (per passage and language)
