@@ -867,7 +867,7 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run rehearsal",
         description="Write N synthetic passages in the enwiki_20190201_w100.tsv format (under another name), "
-        "questions with planted answers in the official dev JSONL format, and random embeddings in the npy "
+        "questions with planted answers in the official dev JSONL format, and topic-clustered embeddings in the npy "
         "ingest layout: every full-scale stage can then run offline (see benchmarks/scale.py).",
     )
     p.add_argument("--passages", type=_positive, required=True)
@@ -901,7 +901,7 @@ COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "encode": (cmd_encode, "encode passages (and --queries generated queries) for some shards, resumable"),
     "rehearsal": (
         cmd_rehearsal,
-        "a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)",
+        "a synthetic corpus in XOR-TyDi's formats + clustered embeddings (scale rehearsals)",
     ),
 }
 
