@@ -142,9 +142,8 @@ elif stage == "augment":
     save()
 elif stage.startswith("index:"):
     from xqg_bench.index import write_index_streamed
-    ids = docs().ids()
-    with open(os.path.join(data, "embeddings", "docids.txt")) as f:
-        doc_ids = [line.rstrip("\n") for line in f]
+    from xqg_bench.textfile import LineFile
+    doc_ids = LineFile(os.path.join(data, "embeddings", "docids.txt"))  # memory-mapped: no string per id
     write_index_streamed(os.path.join(root, "indexes", stage[6:]), state["aug_dir"], doc_ids, {"signature": stage},
                          arg)
 elif stage.startswith("search:"):

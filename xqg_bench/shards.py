@@ -19,6 +19,7 @@ merges (``merge_topk``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from xqg_bench.atomic import atomic_dir, atomic_write_json
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import INDEX_FORMAT, load_vectors
 from xqg_bench.search import Rankings, check_queries, exact_topk, select_topk
+from xqg_bench.textfile import LineFile
 
 SHARDED_FORMAT = "xqg-bench-sharded-flat-ip-v1"
 
@@ -50,6 +52,7 @@ def write_sharded_index(index_dir: str, emb_dir: str, doc_ids: Sequence[str], pa
             f"parts must be in [1, {blocks}]: whole blocks of {block} rows (FAISS search blocks), got {parts}"
         )
     bounds = [min(n, round(i * blocks / parts) * block) for i in range(parts + 1)]
+    ids = iter(doc_ids)  # read once, part by part (no list of every id)
     shard = 0
     pending = np.zeros((0, dim), np.float32)
     with atomic_dir(index_dir) as tmp:
@@ -67,7 +70,7 @@ def write_sharded_index(index_dir: str, emb_dir: str, doc_ids: Sequence[str], pa
             os.makedirs(part_dir)
             faiss.write_index(index, os.path.join(part_dir, "index"))
             with open(os.path.join(part_dir, "docid"), "w", encoding="utf-8") as f:
-                f.writelines(f"{d}\n" for d in doc_ids[start:stop])
+                f.writelines(f"{d}\n" for d in itertools.islice(ids, stop - start))
             atomic_write_json(
                 os.path.join(part_dir, "meta.json"),
                 {**meta, "format": INDEX_FORMAT, "count": stop - start, "dim": dim, "part": p, "first_row": start},
@@ -79,15 +82,14 @@ def write_sharded_index(index_dir: str, emb_dir: str, doc_ids: Sequence[str], pa
 
 
 def search_part(
-    part_dir: str, queries: np.ndarray, k: int, threads: int = 2, docids: np.ndarray | None = None
+    part_dir: str, queries: np.ndarray, k: int, threads: int = 2, docids: Sequence[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(scores, local rows) of one part's top ``k`` (ties at the cut by docid), with ``search``'s FAISS settings."""
     import faiss
 
     index = faiss.read_index(os.path.join(part_dir, "index"))
     if docids is None:
-        with open(os.path.join(part_dir, "docid"), encoding="utf-8") as f:
-            docids = np.array([line.rstrip("\n") for line in f], dtype=object)
+        docids = LineFile(os.path.join(part_dir, "docid"))
     threads_before, blas_before = faiss.omp_get_max_threads(), faiss.cvar.distance_compute_blas_threshold
     faiss.omp_set_num_threads(threads)
     faiss.cvar.distance_compute_blas_threshold = 0
@@ -99,13 +101,39 @@ def search_part(
 
 
 def merge_topk(
-    results: Sequence[tuple[np.ndarray, np.ndarray]], first_rows: Sequence[int], k: int, docids: np.ndarray
+    results: Sequence[tuple[np.ndarray, np.ndarray]], first_rows: Sequence[int], k: int, docids: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Merge per-part (scores, local rows) into the global top ``k``: by score, an exact tie at rank k
     cut by docid (``docids``: global row -> docid); ``-1`` rows (no hit) last."""
     scores = np.concatenate([s for s, _r in results], axis=1)
     rows = np.concatenate([np.where(r >= 0, r + off, -1) for (_s, r), off in zip(results, first_rows, strict=True)], 1)
     return select_topk(scores, rows, docids, k)
+
+
+class PartIds(Sequence[str]):
+    """Global row -> doc id over the parts' ``docid`` files (each a ``LineFile``: no string per id held),
+    indexable by a row or an array of rows, as ``Rankings`` and ``select_topk`` index doc ids."""
+
+    def __init__(self, parts: Sequence[LineFile], first_rows: Sequence[int]) -> None:
+        self.parts = list(parts)
+        self.first_rows = np.array(first_rows, dtype=np.int64)
+        self.count = int(self.first_rows[-1]) + len(self.parts[-1]) if self.parts else 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if isinstance(i, np.ndarray):
+            out = np.empty(i.shape, dtype=object)
+            out.flat[:] = [self[j] for j in i.ravel().tolist()]
+            return out
+        j = int(i) + (len(self) if int(i) < 0 else 0)
+        if not 0 <= j < len(self):
+            raise IndexError(f"row {i} out of range for {len(self)} rows")
+        p = int(np.searchsorted(self.first_rows, j, side="right")) - 1
+        return self.parts[p][j - int(self.first_rows[p])]
 
 
 def search_sharded(
@@ -133,17 +161,11 @@ def search_sharded(
             f"{faiss.cvar.distance_compute_blas_database_bs}: set faiss.cvar.distance_compute_blas_database_bs back"
         )
     part_dirs = [os.path.join(index_dir, f"part-{p:05d}") for p in range(meta["parts"])]
-    docids: list[str] = []
-    for d in part_dirs:
-        with open(os.path.join(d, "docid"), encoding="utf-8") as f:
-            docids.extend(line.rstrip("\n") for line in f)
     k = min(depth, meta["count"])
     q = np.ascontiguousarray(encoder.encode_queries(list(query_texts)), dtype=np.float32)
-    docid_array = np.array(docids, dtype=object)
-    bounds = [*meta["first_rows"], meta["count"]]
-    per_part = [  # one part's vectors in memory at a time
-        search_part(d, q, k, threads, docid_array[bounds[p] : bounds[p + 1]]) for p, d in enumerate(part_dirs)
-    ]
+    part_ids = [LineFile(os.path.join(d, "docid")) for d in part_dirs]
+    docid_array = PartIds(part_ids, meta["first_rows"])
+    per_part = [search_part(d, q, k, threads, ids) for d, ids in zip(part_dirs, part_ids, strict=True)]
     out = Rankings(docid_array)
     for start in range(0, len(query_ids), batch_size):
         sl = slice(start, start + batch_size)
