@@ -232,3 +232,39 @@ def test_streamed_build_takes_ids_from_a_file_or_a_generator(tmp_path):
         with pytest.raises(ValueError, match=message):
             write_index_streamed(str(tmp_path / "bad"), str(emb_dir), source, {"signature": "x"})
         assert not (tmp_path / "bad").exists()
+
+
+def _search_argv(tiny_models, tmp_path, run: str, *extra: str) -> list[str]:
+    out = str(tmp_path / "out")
+    model = f"hf(model={tiny_models['bert']})"
+    argv = ["search", "--dataset", "xqg-bench:mini/dev", "--encoder", model, "--output-dir", out, "--no-progress"]
+    return [*argv, "--run", str(tmp_path / run), *extra]
+
+
+def test_cli_sharded_search_writes_the_unsharded_run(tiny_models, tmp_path, small_blocks):
+    from xqg_bench.run import main
+
+    assert main(_search_argv(tiny_models, tmp_path, "whole.trec")) == 0
+    whole = (tmp_path / "whole.trec").read_bytes()
+    assert whole.count(b"\n") == 420 * 100
+    assert main(_search_argv(tiny_models, tmp_path, "parts.trec", "--parts", "3")) == 0
+    assert (tmp_path / "parts.trec").read_bytes() == whole
+    [sharded] = os.listdir(tmp_path / "out" / "cache" / "sharded")
+    meta = (tmp_path / "out" / "cache" / "sharded" / sharded / "part-00002" / "meta.json").read_text()
+    assert '"first_row": 640' in meta  # 909 rows in blocks of 128: parts at rows 0, 256, 640
+    assert main(_search_argv(tiny_models, tmp_path, "again.trec", "--parts", "3")) == 0  # the parts reused
+    assert (tmp_path / "again.trec").read_bytes() == whole
+
+
+def test_ray_sharded_search_writes_the_unsharded_run(tiny_models, tmp_path, small_blocks):
+    """The parts searched as Ray tasks (a local Ray instance, one CPU; FAISS's block size set in each task)."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+    from xqg_bench.run import main
+
+    assert main(_search_argv(tiny_models, tmp_path, "whole.trec")) == 0
+    ray.init(num_cpus=1, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
+    try:
+        assert main(_search_argv(tiny_models, tmp_path, "ray.trec", "--parts", "5", "--backend", "ray")) == 0
+    finally:
+        ray.shutdown()
+    assert (tmp_path / "ray.trec").read_bytes() == (tmp_path / "whole.trec").read_bytes()

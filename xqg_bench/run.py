@@ -885,6 +885,43 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_search(argv: Sequence[str]) -> int:
+    p = _job_parser(
+        "search",
+        "Search the query set with the encoder's index, whole or in --parts parts searched "
+        "one by one (or as Ray tasks: --backend ray) and merged exactly: the same TREC run either way.",
+    )
+    p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
+    p.add_argument("--parts", type=_positive, default=1, help="index parts (whole blocks of 1024 passages; default 1)")
+    p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
+    p.add_argument("--run", required=True, help="the TREC run file to write")
+    args = p.parse_args(argv)
+    from xqg_bench.atomic import ensure_output_dir, slug
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.runs import write_trec_run
+    from xqg_bench.shards import search_corpus
+
+    qs, enc = load_query_set(args.dataset), load_encoder(args.encoder)
+    ensure_output_dir(args.output_dir)
+    ids, ray = [q.query_id for q in qs.queries], args.backend == "ray"
+    ranked = search_corpus(
+        enc,
+        qs.docs,
+        ids,
+        [qs.texts[q] for q in ids],
+        os.path.join(args.output_dir, "cache"),
+        args.parts,
+        args.depth,
+        args.shard_size,
+        ray,
+        args.ray_address,
+        not args.no_progress,
+    )
+    write_trec_run(args.run, ranked, tag=slug(f"xqg-bench.{enc.spec}"))
+    return 0
+
+
 # name -> (function, help): the subcommands, in the order --help lists them; main() dispatches on it
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "experiment": (cmd_experiment, "run an experiment file (YAML: query sets x systems x conditions, pairings)"),
@@ -899,6 +936,7 @@ COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "export-qrels": (cmd_export_qrels, "write the TREC qrels of the shipped query sets (default: ./qrels)"),
     "generate": (cmd_generate, "generate xQG queries for some shards (--num-shards/--shard-id), resumable"),
     "encode": (cmd_encode, "encode passages (and --queries generated queries) for some shards, resumable"),
+    "search": (cmd_search, "search with the index whole or in parts (one by one or on Ray), merged exactly"),
     "rehearsal": (
         cmd_rehearsal,
         "a synthetic corpus in XOR-TyDi's formats + clustered embeddings (scale rehearsals)",
