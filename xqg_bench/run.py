@@ -886,11 +886,16 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
 
 
 def cmd_search(argv: Sequence[str]) -> int:
-    p = _job_parser(
-        "search",
-        "Search the query set with the encoder's index, whole or in --parts parts searched "
-        "one by one (or as Ray tasks: --backend ray) and merged exactly: the same TREC run either way.",
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run search",
+        description="Search the query set with the encoder's index, whole or in --parts parts searched one by one "
+        "(or as Ray tasks: --backend ray) and merged exactly: the same TREC run either way.",
     )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID of the query set")
+    p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
+    p.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, help="passages per embedding shard")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _backend_options(p)
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
     p.add_argument("--parts", type=_positive, default=1, help="index parts (whole blocks of 1024 passages; default 1)")
     p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
