@@ -4,7 +4,9 @@
                                [--index-types Flat,IVF-PQ,HNSW32] [--output scale.json]
 
 For each size N it writes a rehearsal corpus (``python -m xqg_bench.run rehearsal``: the
-enwiki_20190201_w100.tsv format, questions with planted answers, random embeddings) and runs each
+enwiki_20190201_w100.tsv format, questions with planted answers, embeddings clustered around
+round(2 sqrt(N)) topic centres, questions in their gold passage's topic: see
+``xqg_bench.datasets.rehearsal``) and runs each
 stage in a fresh process, measuring that process's wall time and peak RSS (``os.wait4``):
 
   rehearsal   write the corpus, questions and embeddings (set-up; streamed)
@@ -22,7 +24,9 @@ size: time b = 1 assumed, said so; RSS not extrapolated), extrapolates to XOR-Ty
 approximate index type, the recall of the Flat top-100 and the change in R@2kt/R@5kt against Flat.
 IVF-PQ means ``IVF<nlist>,PQ<dim/8>`` with nlist the power of two nearest 4 sqrt(N); FAISS's default
 search parameters are kept (nprobe 1, efSearch 16), as the harness uses them.  The corpus is
-synthetic: its R@kt values measure the pipeline, not a retriever.
+synthetic: its R@kt values measure the pipeline, not a retriever, and the approximate indexes'
+recall depends on how clustered the synthetic vectors are (a model of real embeddings' structure,
+printed with the table), not measured on real embeddings.
 """
 
 from __future__ import annotations
@@ -138,9 +142,8 @@ elif stage == "augment":
     save()
 elif stage.startswith("index:"):
     from xqg_bench.index import write_index_streamed
-    ids = docs().ids()
-    with open(os.path.join(data, "embeddings", "docids.txt")) as f:
-        doc_ids = [line.rstrip("\n") for line in f]
+    from xqg_bench.textfile import LineFile
+    doc_ids = LineFile(os.path.join(data, "embeddings", "docids.txt"))  # memory-mapped: no string per id
     write_index_streamed(os.path.join(root, "indexes", stage[6:]), state["aug_dir"], doc_ids, {"signature": stage},
                          arg)
 elif stage.startswith("search:"):
@@ -263,7 +266,14 @@ def main() -> None:
                     "dR@5kt": r["R@5kt"] - state["rkt:Flat"]["R@5kt"],
                 }
             flat_bytes = os.path.getsize(os.path.join(root, "indexes", "Flat", "index"))
-            results[n] = {"stages": res, "quality": quality, "flat_index_mib": flat_bytes / 2**20}
+            with open(os.path.join(root, "data", "manifest.json"), encoding="utf-8") as f:
+                embeddings = json.load(f)["embeddings"]
+            results[n] = {
+                "stages": res,
+                "quality": quality,
+                "flat_index_mib": flat_bytes / 2**20,
+                "embeddings": embeddings,
+            }
     finally:
         if not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
@@ -293,7 +303,9 @@ def main() -> None:
         f"(overhead {peak - flat:,.0f} MiB over the index)"
     )
     print("\n## Approximate indexes against Flat (recall of the exact top-100; R@kt change in points)\n")
-    print("| N | index | type | recall@100 of Flat | R@2kt | ΔR@2kt | R@5kt | ΔR@5kt |")
+    for n in sizes:
+        print(f"Rehearsal embeddings at N={n:,}: {results[n]['embeddings']}")
+    print("\n| N | index | type | recall@100 of Flat | R@2kt | ΔR@2kt | R@5kt | ΔR@5kt |")
     print("|---:|---|---|---:|---:|---:|---:|---:|")
     for n in sizes:
         for k, q in results[n]["quality"].items():

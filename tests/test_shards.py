@@ -175,3 +175,96 @@ def test_missing_hits_are_not_ties():
     probe = Probe()
     scores, rows = exact_topk(probe, np.zeros((1, 4), np.float32), 10, np.array([str(i) for i in range(10)]))
     assert probe.asked == [26] and rows[0, :3].tolist() == [7, 8, 9] and (rows[0, 3:] == -1).all()
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+def test_linefile_reads_docids_as_pyserini_does(tmp_path, monkeypatch, chunk):
+    """Line starts found chunk by chunk (a multi-byte character split across chunks), a last line without
+    a newline, rows looked up one by one or as an array; not UTF-8: UnicodeDecodeError when opened."""
+    from pyserini.search.faiss import FaissSearcher
+
+    from xqg_bench.textfile import LineFile
+
+    monkeypatch.setattr(LineFile, "CHUNK", chunk)
+    path = tmp_path / "docid"
+    path.write_bytes("a1\nélan\n東京-3\n\nz\n".encode() + b"last")
+    want = FaissSearcher.load_docids(str(path))
+    ids = LineFile(str(path))
+    assert len(ids) == len(want) == 6 and list(ids) == want and ids[-1] == "last" and ids[1:3] == want[1:3]
+    assert ids[np.array([[2, 0], [5, 1]])].tolist() == [[want[2], want[0]], [want[5], want[1]]]
+    with pytest.raises(IndexError):
+        ids[6]
+    path.write_bytes(b"a\nb\n")
+    assert list(LineFile(str(path))) == ["a", "b"] and len(LineFile(str(path))) == 2
+    path.write_bytes(b"")
+    assert len(LineFile(str(path))) == 0
+    path.write_bytes(b"ok\nbad\xe5\n")
+    with pytest.raises(UnicodeDecodeError):
+        LineFile(str(path))
+
+
+def test_streamed_build_takes_ids_from_a_file_or_a_generator(tmp_path):
+    """The same index directory from a list of ids, a generator and a LineFile (no list of every id);
+    a wrong count, a duplicate or a bad id is named and nothing is written."""
+    from xqg_bench.index import write_index_streamed
+    from xqg_bench.textfile import LineFile
+
+    rng = np.random.default_rng(6)
+    emb = rng.standard_normal((300, 8)).astype(np.float32)
+    emb_dir = tmp_path / "emb"
+    os.makedirs(emb_dir)
+    save_npy_checked(str(emb_dir / "shard-00000.npy"), emb)
+    atomic_write_json(str(emb_dir / "meta.json"), {"signature": "x", "count": 300, "dim": 8, "shards": 1})
+    ids = [f"d{i}" for i in range(300)]
+    (tmp_path / "ids.txt").write_text("".join(f"{d}\n" for d in ids))
+    write_index(str(tmp_path / "mem"), emb, ids, {"signature": "x"})
+    sources = {"gen": (d for d in ids), "file": LineFile(str(tmp_path / "ids.txt"))}
+    for name, source in sources.items():
+        write_index_streamed(str(tmp_path / name), str(emb_dir), source, {"signature": "x"})
+        for f in ("index", "docid", "meta.json"):
+            assert (tmp_path / "mem" / f).read_bytes() == (tmp_path / name / f).read_bytes(), (name, f)
+    bad = {
+        "299 doc ids for 300 embeddings": (d for d in ids[:299]),
+        "doc id 'd7' appears twice": (d for d in ids[:299] + ["d7"]),
+        "doc id 'd 1' is empty or contains whitespace": (d for d in ["d 1", *ids[1:]]),
+    }
+    for message, source in bad.items():
+        with pytest.raises(ValueError, match=message):
+            write_index_streamed(str(tmp_path / "bad"), str(emb_dir), source, {"signature": "x"})
+        assert not (tmp_path / "bad").exists()
+
+
+def _search_argv(tiny_models, tmp_path, run: str, *extra: str) -> list[str]:
+    out = str(tmp_path / "out")
+    model = f"hf(model={tiny_models['bert']})"
+    argv = ["search", "--dataset", "xqg-bench:mini/dev", "--encoder", model, "--output-dir", out, "--no-progress"]
+    return [*argv, "--run", str(tmp_path / run), *extra]
+
+
+def test_cli_sharded_search_writes_the_unsharded_run(tiny_models, tmp_path, small_blocks):
+    from xqg_bench.run import main
+
+    assert main(_search_argv(tiny_models, tmp_path, "whole.trec")) == 0
+    whole = (tmp_path / "whole.trec").read_bytes()
+    assert whole.count(b"\n") == 420 * 100
+    assert main(_search_argv(tiny_models, tmp_path, "parts.trec", "--parts", "3")) == 0
+    assert (tmp_path / "parts.trec").read_bytes() == whole
+    [sharded] = os.listdir(tmp_path / "out" / "cache" / "sharded")
+    meta = (tmp_path / "out" / "cache" / "sharded" / sharded / "part-00002" / "meta.json").read_text()
+    assert '"first_row": 640' in meta  # 909 rows in blocks of 128: parts at rows 0, 256, 640
+    assert main(_search_argv(tiny_models, tmp_path, "again.trec", "--parts", "3")) == 0  # the parts reused
+    assert (tmp_path / "again.trec").read_bytes() == whole
+
+
+def test_ray_sharded_search_writes_the_unsharded_run(tiny_models, tmp_path, small_blocks):
+    """The parts searched as Ray tasks (a local Ray instance, one CPU; FAISS's block size set in each task)."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+    from xqg_bench.run import main
+
+    assert main(_search_argv(tiny_models, tmp_path, "whole.trec")) == 0
+    ray.init(num_cpus=1, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
+    try:
+        assert main(_search_argv(tiny_models, tmp_path, "ray.trec", "--parts", "5", "--backend", "ray")) == 0
+    finally:
+        ray.shutdown()
+    assert (tmp_path / "ray.trec").read_bytes() == (tmp_path / "whole.trec").read_bytes()

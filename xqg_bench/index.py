@@ -11,9 +11,10 @@ killed job resumes from the shards already on disk and the merged result is the 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
 from typing import NamedTuple
 
 import numpy as np
@@ -38,6 +39,7 @@ from xqg_bench.encoders.base import Encoder
 from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
 from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE, Check, Param
 from xqg_bench.stages import stage
+from xqg_bench.textfile import LineFile
 
 INDEX_FORMAT = "pyserini-faiss-flat-ip-v1"
 
@@ -323,56 +325,102 @@ def build_index(
         emb_dir = encode_corpus(encoder, docs, cache_root, shard_size, progress)
     meta = {"signature": sig, "encoder": encoder.spec}
     with stage("index"):
-        return write_index_from_cache(index_dir, emb_dir, [d.doc_id for d in docs], meta, index_type)
+        return write_index_from_cache(index_dir, emb_dir, (d.doc_id for d in docs), meta, index_type)
 
 
 def write_index_from_cache(
-    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
+    index_dir: str, emb_dir: str, doc_ids: Iterable[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> IndexInfo:
     """``write_index`` over an embedding cache directory: streamed shard by shard (peak memory = the
     index + one shard, the same index file) except for HNSW, whose graph depends on how vectors are
     batched, so it is still built from the whole array as before."""
     if "HNSW" in index_type:
-        return write_index(index_dir, load_embeddings(emb_dir), doc_ids, meta, index_type)
+        ids = doc_ids if isinstance(doc_ids, Sequence) else list(doc_ids)
+        return write_index(index_dir, load_embeddings(emb_dir), ids, meta, index_type)
     written = write_index_streamed(index_dir, emb_dir, doc_ids, meta, index_type)
     return IndexInfo(index_dir, written["signature"], written["count"], written["dim"])
 
 
-def _id_hashes(doc_ids: Sequence[str]) -> np.ndarray:
-    """64-bit hashes of the doc ids (8 bytes each instead of a Python string per id)."""
-    return np.array(
-        [int.from_bytes(hashlib.blake2b(d.encode("utf-8"), digest_size=8).digest(), "little") for d in doc_ids],
-        dtype=np.uint64,
-    )
+ID_HASH_BLOCK = 1 << 16  # doc ids hashed at a time
+
+
+def _id_hash(d: str) -> int:
+    return int.from_bytes(hashlib.blake2b(d.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _write_docids(path: str, doc_ids: Iterable[str]) -> tuple[int, str, np.ndarray]:
+    """Write ``doc_ids`` to ``path`` one a line in a single pass, holding no Python string per id: (count,
+    ``fingerprint_lines`` of the ids, their 64-bit hashes).  An empty id or one with whitespace raises ValueError."""
+    h = hashlib.sha256()
+    blocks: list[np.ndarray] = []
+    count = 0
+    with open(path, "w", encoding="utf-8") as f:
+        it = iter(doc_ids)
+        while block := list(itertools.islice(it, ID_HASH_BLOCK)):
+            bad = next((d for d in block if not d or any(c.isspace() for c in d)), None)
+            if bad is not None:
+                raise ValueError(f"doc id {bad!r} is empty or contains whitespace; TREC runs cannot carry it")
+            text = "".join(f"{d}\n" for d in block)
+            f.write(text)
+            h.update(text.encode("utf-8"))
+            blocks.append(np.fromiter((_id_hash(d) for d in block), dtype=np.uint64, count=len(block)))
+            count += len(block)
+    return count, h.hexdigest(), np.concatenate(blocks) if blocks else np.zeros(0, np.uint64)
+
+
+def _check_unique(hashes: np.ndarray, docid_path: str) -> None:
+    """Refuse a doc id written twice to ``docid_path``: duplicates are found through the 64-bit hashes and
+    confirmed on the file's lines (read memory-mapped, only on a hash collision)."""
+    ordered = np.sort(hashes)
+    twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(twice):
+        return
+    ids = LineFile(docid_path)
+    rows = np.flatnonzero(np.isin(hashes, twice))
+    seen: set[str] = set()
+    for d in ids[rows].tolist():
+        if d in seen:
+            raise ValueError(f"doc id {d!r} appears twice in the corpus: an index needs one vector per doc id")
+        seen.add(d)
 
 
 def write_index_streamed(
-    index_dir: str, emb_dir: str, doc_ids: Sequence[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
+    index_dir: str, emb_dir: str, doc_ids: Iterable[str], meta: dict, index_type: str = DEFAULT_INDEX_TYPE
 ) -> dict:
     """``index.write_index`` over the embedding cache without loading it whole: trained (IVF/PQ) on
     the same evenly spaced sample, vectors added one cache shard at a time, so peak memory is the
     index itself plus one shard and the sample (not the index plus a full copy of the embeddings).
     Flat and IVF indexes come out identical to ``write_index``'s; HNSW adds in batches, so its graph
-    can differ from a one-shot build.  Duplicate ids are found through 64-bit hashes (then checked
-    by string), not a set of every id."""
+    can differ from a one-shot build.  ``doc_ids`` (any iterable: a list, a ``LineFile``, a generator)
+    is read once, straight into the ``docid`` file: no Python string is held per id; duplicates are
+    found through 64-bit hashes (8 bytes an id), then checked on the written file."""
     import faiss
 
     with open(os.path.join(emb_dir, "meta.json"), encoding="utf-8") as f:
         emeta = json.load(f)
     n, dim, shards = int(emeta["count"]), int(emeta["dim"]), int(emeta["shards"])
-    if len(doc_ids) != n:
+    if isinstance(doc_ids, Sized) and len(doc_ids) != n:
         raise ValueError(f"{len(doc_ids)} doc ids for {n} embeddings")
-    hashes = _id_hashes(doc_ids)
-    order = np.argsort(hashes, kind="stable")
-    same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
-    for j in same.tolist():
-        a, b = doc_ids[int(order[j])], doc_ids[int(order[j + 1])]
-        if a == b:
-            raise ValueError(f"doc id {a!r} appears twice in the corpus: an index needs one vector per doc id")
-    del hashes, order
-    bad = next((d for d in doc_ids if not d or any(c.isspace() for c in d)), None)
-    if bad is not None:
-        raise ValueError(f"doc id {bad!r} is empty or contains whitespace; TREC runs cannot carry it")
+    with atomic_dir(index_dir) as tmp:
+        count, fingerprint, hashes = _write_docids(os.path.join(tmp, "docid"), doc_ids)
+        if count != n:
+            raise ValueError(f"{count} doc ids for {n} embeddings")
+        _check_unique(hashes, os.path.join(tmp, "docid"))
+        del hashes
+        index = _streamed_index(emb_dir, n, dim, shards, index_type)
+        meta = dict(meta, format=INDEX_FORMAT, index_type=index_type, count=n, dim=dim, docids=fingerprint)
+        faiss.write_index(index, os.path.join(tmp, "index"))
+        meta["index_sha256"] = file_sha256(os.path.join(tmp, "index"))  # as write_index records it
+        atomic_write_json(os.path.join(tmp, "meta.json"), meta)
+    return meta
+
+
+def _streamed_index(emb_dir: str, n: int, dim: int, shards: int, index_type: str):  # type: ignore[no-untyped-def]
+    """The FAISS index of ``write_index_streamed``: trained on the sample ``write_index`` trains on, filled
+    one cache shard at a time."""
+    import faiss
+
     paths = [os.path.join(emb_dir, f"shard-{i:05d}.npy") for i in range(shards)]
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)  # deterministic training and adding
@@ -398,11 +446,4 @@ def write_index_streamed(
             index.add(np.ascontiguousarray(load_vectors(p, dim), dtype=np.float32))
     finally:
         faiss.omp_set_num_threads(threads)
-    meta = dict(meta, format=INDEX_FORMAT, index_type=index_type, count=n, dim=dim, docids=fingerprint_lines(doc_ids))
-    with atomic_dir(index_dir) as tmp:
-        faiss.write_index(index, os.path.join(tmp, "index"))
-        meta["index_sha256"] = file_sha256(os.path.join(tmp, "index"))  # as write_index records it
-        with open(os.path.join(tmp, "docid"), "w", encoding="utf-8") as f:
-            f.writelines(f"{d}\n" for d in doc_ids)
-        atomic_write_json(os.path.join(tmp, "meta.json"), meta)
-    return meta
+    return index

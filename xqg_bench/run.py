@@ -766,7 +766,7 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="python -m xqg_bench.run rehearsal",
         description="Write N synthetic passages in the enwiki_20190201_w100.tsv format (under another name), "
-        "questions with planted answers in the official dev JSONL format, and random embeddings in the npy "
+        "questions with planted answers in the official dev JSONL format, and topic-clustered embeddings in the npy "
         "ingest layout: every full-scale stage can then run offline (see benchmarks/scale.py).",
     )
     p.add_argument("--passages", type=_positive, required=True)
@@ -779,6 +779,48 @@ def cmd_rehearsal(argv: Sequence[str]) -> int:
 
     manifest = write_rehearsal(args.output, args.passages, args.questions, args.dim, args.seed)
     print(f"{args.output}: {manifest['passages']} passages, {manifest['questions']} questions, dim {manifest['dim']}")
+    return 0
+
+
+def cmd_search(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m xqg_bench.run search",
+        description="Search the query set with the encoder's index, whole or in --parts parts searched one by one "
+        "(or as Ray tasks: --backend ray) and merged exactly: the same TREC run either way.",
+    )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID of the query set")
+    p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
+    p.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, help="passages per embedding shard")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _backend_options(p)
+    p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
+    p.add_argument("--parts", type=_positive, default=1, help="index parts (whole blocks of 1024 passages; default 1)")
+    p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
+    p.add_argument("--run", required=True, help="the TREC run file to write")
+    args = p.parse_args(argv)
+    from xqg_bench.atomic import ensure_output_dir, slug
+    from xqg_bench.encoders import load_encoder
+    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.runs import write_trec_run
+    from xqg_bench.shards import search_corpus
+
+    qs, enc = load_query_set(args.dataset), load_encoder(args.encoder)
+    ensure_output_dir(args.output_dir)
+    ids, ray = [q.query_id for q in qs.queries], args.backend == "ray"
+    ranked = search_corpus(
+        enc,
+        qs.docs,
+        ids,
+        [qs.texts[q] for q in ids],
+        os.path.join(args.output_dir, "cache"),
+        args.parts,
+        args.depth,
+        args.shard_size,
+        ray,
+        args.ray_address,
+        not args.no_progress,
+    )
+    write_trec_run(args.run, ranked, tag=slug(f"xqg-bench.{enc.spec}"))
     return 0
 
 
@@ -796,9 +838,10 @@ COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "export-qrels": (cmd_export_qrels, "write the TREC qrels of the shipped query sets (default: ./qrels)"),
     "generate": (cmd_generate, "generate xQG queries for some shards (--num-shards/--shard-id), resumable"),
     "encode": (cmd_encode, "encode passages (and --queries generated queries) for some shards, resumable"),
+    "search": (cmd_search, "search with the index whole or in parts (one by one or on Ray), merged exactly"),
     "rehearsal": (
         cmd_rehearsal,
-        "a synthetic corpus in XOR-TyDi's formats + random embeddings (scale rehearsals)",
+        "a synthetic corpus in XOR-TyDi's formats + clustered embeddings (scale rehearsals)",
     ),
 }
 

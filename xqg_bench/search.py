@@ -16,6 +16,7 @@ import numpy as np
 from xqg_bench.atomic import load_npy_checked, save_npy_checked
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.jvm import pyserini_encode, pyserini_faiss
+from xqg_bench.textfile import LineFile
 
 Ranking = list[tuple[str, float]]
 
@@ -49,7 +50,12 @@ def _searcher_class():  # type: ignore[no-untyped-def]
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.docid_array = np.array(self.docids, dtype=object)  # row -> docid, for bulk look-ups
+            self.docid_array = self.docids  # row -> docid, also for arrays of rows (the top-k hits)
+
+        @staticmethod
+        def load_docids(docid_path: str) -> LineFile:  # type: ignore[override]
+            """The docid file as Pyserini reads it, memory-mapped: a string only for the rows looked up."""
+            return LineFile(docid_path)
 
         def batch_search_arrays(self, queries: Sequence[str], k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
             """(scores, rows) of ``index.search`` on the encoded queries, as ``batch_search`` computes them,
@@ -77,7 +83,7 @@ def _searcher_class():  # type: ignore[no-untyped-def]
 TIE_PAD = 16  # extra hits fetched so that a tie group at rank k is seen whole (more fetched when it is longer)
 
 
-def exact_topk(index, queries: np.ndarray, k: int, docids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def exact_topk(index, queries: np.ndarray, k: int, docids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     """``index.search(queries, k)``, except that exactly tied scores across rank k are cut by docid
     (the harness's (-score, docid) order) instead of by the order FAISS's heap met the rows, which
     depends on how the corpus is split.  Hits stay in FAISS's score order otherwise."""
@@ -92,7 +98,7 @@ def exact_topk(index, queries: np.ndarray, k: int, docids: np.ndarray) -> tuple[
     return select_topk(scores, rows, docids, k)
 
 
-def select_topk(scores: np.ndarray, rows: np.ndarray, docids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def select_topk(scores: np.ndarray, rows: np.ndarray, docids: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     """The first ``k`` of candidate hits (each row's candidates hold any tie group at rank k whole):
     by score, and across an exact tie at rank k by docid; ``-1`` rows (no hit) last."""
     missing = rows < 0
@@ -188,7 +194,7 @@ def cached_search(
     paths = os.path.join(where, "scores.npy"), os.path.join(where, "rows.npy")
     scores, rows = (load_npy_checked(p) for p in paths)
     if scores is not None and rows is not None and scores.shape == rows.shape and len(scores) == len(query_ids):
-        docids = np.array(_pyserini_docids(os.path.join(index_dir, "docid")), dtype=object)
+        docids = LineFile(os.path.join(index_dir, "docid"))
         if rows.max(initial=-1) < len(docids):
             out = Rankings(docids)
             out.add(query_ids, scores, rows)
@@ -198,12 +204,6 @@ def cached_search(
     for path, arr in zip(paths, out.arrays(), strict=True):
         save_npy_checked(path, arr)
     return out
-
-
-def _pyserini_docids(path: str) -> list[str]:
-    """The doc ids of an index directory as Pyserini's ``FaissSearcher.load_docids`` reads them."""
-    with open(path) as f:
-        return [line.rstrip() for line in f.readlines()]
 
 
 def check_queries(query_ids: Sequence[str], query_texts: Sequence[str]) -> None:
@@ -245,8 +245,8 @@ class Rankings(Mapping[str, Ranking]):
     [(docid, score), ...] when read, ordered by (-score, docid).  FAISS returns hits by score, so
     only queries with tied scores are re-sorted; ``-1`` rows (no hit) are dropped, as Pyserini does."""
 
-    def __init__(self, docids: np.ndarray) -> None:
-        self._docids = docids  # object array: row -> docid
+    def __init__(self, docids: Sequence[str]) -> None:
+        self._docids = docids  # row -> docid: a LineFile or an object array (indexable by an array of rows)
         self._batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # scores, rows, in order
         self._where: dict[str, tuple[int, int]] = {}  # qid -> (batch, row)
 
