@@ -229,3 +229,13 @@ def test_perturb_library_lists_shows_and_reports_without_the_cli():
     assert [r.dataset_id for r in report.report_rows([vid])] == [vid]
     whole = list(report.report_rows(query_sets=["xqg-bench:mini/dev"], variants=variants))
     assert {r.dataset_id for r in whole} == {f"xqg-bench:mini/dev/{variants[0]}"} and len(whole) == 7
+
+
+def test_a_mark_carried_by_a_space_counts_as_detached():
+    # found by the property test above: a word split at the space would start with the mark
+    from xqg_bench.perturb.text import broken_clusters
+
+    assert broken_clusters(" \u09c3\u09ac") and not broken_clusters("\u09ac\u09c3 \u09ac")
+    for v in ("word(kind=drop,n=1,seed=13)", "word(kind=swap,n=1,seed=13)", "word(kind=dup,n=1,seed=13)"):
+        out = parse_variant(v).apply(" \u09c3\u09ac", "bn", "q1")
+        assert out == parse_variant(v).apply(" \u09c3\u09ac", "bn", "q1")

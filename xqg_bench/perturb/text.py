@@ -24,8 +24,14 @@ def is_letter_cluster(cluster: str) -> bool:
 
 
 def broken_clusters(text: str) -> list[str]:
-    """Clusters that start with a combining mark (a detached mark: invalid output)."""
-    return [g for g in graphemes(text) if unicodedata.category(g[0]).startswith("M")]
+    """Clusters that start with a combining mark, or a mark carried by a space (a detached mark: invalid output;
+    a word split at that space would start with the mark)."""
+    return [
+        g
+        for g in graphemes(text)
+        if unicodedata.category(g[0]).startswith("M")
+        or (g[0].isspace() and len(g) > 1 and unicodedata.category(g[1]).startswith("M"))
+    ]
 
 
 def script_of(ch: str) -> str:
