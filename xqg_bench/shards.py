@@ -25,9 +25,9 @@ import os
 from collections.abc import Iterable, Sequence, Sized
 
 import numpy as np
+from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.atomic import atomic_dir, atomic_write_json
-from xqg_bench.datasets.records import XorDoc
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.index import INDEX_FORMAT, build_index, encode_corpus, index_fields, load_vectors
 from xqg_bench.search import Rankings, check_queries, exact_topk, search, select_topk
@@ -217,7 +217,7 @@ def _search_parts_on_ray(
 
 
 def sharded_index(
-    encoder: Encoder, docs: Sequence[XorDoc], cache_root: str, parts: int, shard_size: int, progress: bool = True
+    encoder: Encoder, docs: Sequence[DprW100Doc], cache_root: str, parts: int, shard_size: int, progress: bool = True
 ) -> str:
     """The encoder's passage embeddings (cached, as for the main run) as a ``parts``-part flat index under
     ``cache_root/sharded/<key>``, reused when its meta.json and every part are in place."""
@@ -240,7 +240,7 @@ def sharded_index(
 
 def search_corpus(
     encoder: Encoder,
-    docs: Sequence[XorDoc],
+    docs: Sequence[DprW100Doc],
     query_ids: Sequence[str],
     query_texts: Sequence[str],
     cache_root: str,
