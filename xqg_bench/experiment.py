@@ -38,8 +38,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
-from xqg_bench.evaluate.rkt import rkt_label
+from xqg_bench.evaluate.measures import DEFAULT_MEASURE_NAMES, RKT, with_budgets
 from xqg_bench.robustness import DEFAULT_MARGIN
 from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
 from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
@@ -51,7 +50,6 @@ DEFAULT_EXPERIMENT = os.path.join(os.path.dirname(__file__), "experiments", "def
 EACH_VS_BASE = "each-vs-base"
 SWEEPABLE = ("alpha", "n", "use_n", "agg")  # augmentation keys a list sweeps over, in name order
 _SYSTEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-_RKT = re.compile(r"^R@(\d+)(k?)t$")
 DEFAULT_SEEDS = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
 
 
@@ -87,8 +85,7 @@ class Experiment:
     pairings: tuple[tuple[str, str], ...]  # (baseline, system), tested in this order
     variants: tuple[str, ...] = ()  # perturbed query conditions besides clean
     seeds: int = DEFAULT_SEEDS  # draws of each seeded variant, averaged per query
-    measures: tuple[str, ...] = DEFAULT_MEASURES  # ir-measures
-    budgets: tuple[int, ...] = DEFAULT_BUDGETS  # R@kt token budgets
+    measures: tuple[str, ...] = DEFAULT_MEASURE_NAMES  # R@kt (R@2kt, ...) and ir-measures, in table order
     statistics: Statistics = Statistics()
     depth: int = DEFAULT_DEPTH
     shard_size: int = DEFAULT_SHARD_SIZE
@@ -99,9 +96,10 @@ class Experiment:
     def system(self, name: str) -> SystemDecl:
         return next(s for s in self.systems if s.name == name)
 
-    def measure_labels(self) -> list[str]:
-        """Column order of every table: R@kt budgets, then the ir-measures measures."""
-        return [rkt_label(b) for b in self.budgets] + list(self.measures)
+    @property
+    def budgets(self) -> tuple[int, ...]:
+        """R@kt's token budgets, from the measures."""
+        return tuple(b for b in (RKT.parse(m) for m in self.measures) if b is not None)
 
     def describe(self) -> str:
         """What a run would do, without doing it (``experiment FILE --dry-run``)."""
@@ -134,7 +132,7 @@ class Experiment:
         st = self.statistics
         lines += [
             "",
-            f"measures: {', '.join(self.measure_labels())}",
+            f"measures: {', '.join(self.measures)}",
             f"statistics: {st.test}, {st.correction}-corrected over every pairing, measure, condition and language "
             f"of a query set; {st.samples} resamples, seed {st.seed}, equivalence margin {st.margin} x clean gain",
             f"search: depth {self.depth}, shard size {self.shard_size}; predictions {self.predictions}",
@@ -275,11 +273,10 @@ def experiment_from_dict(data: object, source: str = "<dict>", lines: Mapping[st
         if not (_type(p, "conditions.seeds", seeds, int, "a positive integer") and seeds >= 1):
             p.add("conditions.seeds", "must be at least 1 (draws of each seeded variant, averaged per query)")
             seeds = 1
-    measures, budgets = DEFAULT_MEASURES, DEFAULT_BUDGETS
+    measures = DEFAULT_MEASURE_NAMES
     if "measures" in data:
         listed = _str_list(p, "measures", data["measures"]) or ()
-        budgets = tuple(_budget(m) for m in listed if _RKT.match(m))
-        measures = tuple(m for m in listed if not _RKT.match(m))
+        measures = measure_list(listed)
         if not listed:
             p.add("measures", "empty; list ir-measures measures and/or R@kt budgets, e.g. [R@2kt, nDCG@10]")
     stats = _statistics(p, data.get("statistics", {}) or {})
@@ -309,7 +306,6 @@ def experiment_from_dict(data: object, source: str = "<dict>", lines: Mapping[st
         variants=variants,
         seeds=seeds,
         measures=measures,
-        budgets=budgets,
         statistics=stats,
         depth=depth,
         shard_size=shard,
@@ -321,10 +317,14 @@ def experiment_from_dict(data: object, source: str = "<dict>", lines: Mapping[st
     return exp
 
 
-def _budget(label: str) -> int:
-    m = _RKT.match(label)
-    assert m
-    return int(m.group(1)) * (1000 if m.group(2) else 1)
+def measure_list(names: Sequence[str], budgets: Sequence[int] = ()) -> tuple[str, ...]:
+    """A declared measure list (plus R@kt at each of ``budgets``, the ``--budgets`` flag) as an experiment holds
+    it: canonical names in table order (:func:`~xqg_bench.evaluate.measures.with_budgets`); as given when a name
+    is unknown (``check_experiment`` names it)."""
+    try:
+        return with_budgets(names, budgets)
+    except ValueError:
+        return (*(RKT.name(b) for b in budgets), *names)
 
 
 def _statistics(p: _Problems, st: object) -> Statistics:

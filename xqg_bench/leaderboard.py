@@ -18,6 +18,7 @@ import pandas as pd
 
 from xqg_bench.atomic import output_path, publish_set
 from xqg_bench.compare import stats_signature
+from xqg_bench.evaluate.measures import format_value as _fmt
 
 COLUMNS = [
     "measure", "condition", "lang", "baseline", "system", "n", "mean_baseline", "mean_system", "delta",
@@ -45,10 +46,6 @@ def leaderboard_frame(result: pd.DataFrame, signatures: Mapping[object, str]) ->
         for b, s, c in zip(df["baseline"], df["system"], df["condition"], strict=True)
     ]
     return df[COLUMNS]
-
-
-def _fmt(measure: str, v: float) -> str:
-    return f"{v:.2f}" if measure.startswith("R@") and measure.endswith("t") else f"{v:.4f}"
 
 
 def _display(df: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -22,11 +22,11 @@ from xqg_bench.atomic import (
     slug,
 )
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER
-from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, PairingReport
+from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, RKT, PairingReport, format_value
 from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.predictions import predictions, write_predictions
 from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.experiment import DEFAULT_SEEDS, Experiment, Statistics, SystemDecl, check_experiment
+from xqg_bench.experiment import DEFAULT_SEEDS, Experiment, Statistics, SystemDecl, check_experiment, measure_list
 from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
 from xqg_bench.ingest import SuppliedQueries
 from xqg_bench.perturb.families import parse_variant
@@ -193,8 +193,7 @@ class RunConfig:
             pairings=(("baseline", "xqg"),) if self.xqg is not None else (),
             variants=tuple(self.variants),
             seeds=self.seeds,
-            measures=tuple(self.measures),
-            budgets=tuple(self.budgets),
+            measures=measure_list(self.measures, self.budgets),
             statistics=Statistics(
                 self.test, self.correction, self.samples, self.stats_seed, self.margin, self.max_samples
             ),
@@ -250,16 +249,16 @@ class RunResult:
         return next(iter(self.systems.values())).table
 
 
-def score_signature(qs: QuerySet, system_spec: str, index_sig: str, cfg: Experiment | RunConfig, run_md5: str) -> str:
+def score_signature(qs: QuerySet, system_spec: str, index_sig: str, exp: Experiment, run_md5: str) -> str:
     return make_signature(
         {
             "data": qs.dataset_id,
             "data_fp": qs.fingerprint[:16],
             "system": system_spec,
             "index": cache_key(index_sig),
-            "depth": cfg.depth,
-            "measures": ",".join(cfg.measures),
-            "rkt": ",".join(str(b) for b in cfg.budgets) + f"/{TOKENIZER_SIGNATURE}",
+            "depth": exp.depth,
+            "measures": ",".join(m for m in exp.measures if RKT.parse(m) is None),
+            "rkt": ",".join(str(b) for b in exp.budgets) + f"/{TOKENIZER_SIGNATURE}",
             "run_md5": run_md5,
             "version": f"xqg-bench-{__version__}",
         }
@@ -282,7 +281,7 @@ def run_system(
     run_path = output_path(out_dir, f"{stem}.trec")
     on_disk = write_trec_run(run_path, rankings, tag=slug(f"xqg-bench.{system.spec}"))  # scored as written
     lookup = qs.text_lookup()
-    per_query, table, pairing = score_table(on_disk, qs.queries, qs.qrels, lookup, exp.measures, exp.budgets)
+    per_query, table, pairing = score_table(on_disk, qs.queries, qs.qrels, lookup, exp.measures)
     run_md5 = file_md5(run_path)
     sig = score_signature(qs, system.spec, system.index_signature, exp, run_md5)
     per_query = per_query.assign(system=system.name, condition=condition, signature=sig)
@@ -450,7 +449,7 @@ def _run_query_set(
     pairs = list(exp.pairings)
     if pairs:
         single = _default_shape(exp)
-        measures = exp.measure_labels()
+        measures = exp.measures
         sections = []
         for b, s in pairs:
             labels2 = ("baseline", "+xQG") if single else (b, s)
@@ -555,7 +554,7 @@ def sweep_plot(per_query: pd.DataFrame, exp: Experiment, path: str, measures: Se
     keys = [k for k in ("alpha", "n", "use_n") if any(k in dict(d.sweep) for d in swept)]
     if not keys:
         return False
-    measures = [m for m in (measures or exp.measure_labels()) if m in set(per_query["measure"])]
+    measures = [m for m in (measures or exp.measures) if m in set(per_query["measure"])]
     clean = per_query[per_query["condition"] == "clean"]
     means = clean.groupby(["system", "measure", "lang"])["value"].mean().groupby(["system", "measure"]).mean()
     fig, axes = plt.subplots(len(measures), len(keys), figsize=(5 * len(keys), 3.6 * len(measures)), squeeze=False)
@@ -653,7 +652,7 @@ def experiment_signature(exp: Experiment, qs: QuerySet, systems: Sequence[System
     fields.update(
         {
             "depth": exp.depth,
-            "measures": ",".join(exp.measures),
+            "measures": ",".join(m for m in exp.measures if RKT.parse(m) is None),
             "budgets": ",".join(str(b) for b in exp.budgets),
         }
     )
@@ -766,9 +765,7 @@ def render_comparison(
     lines = [heading, ""]
     for m in dict.fromkeys(c[0] for c in comparison.columns):
         sub = comparison[m].copy()
-        pct = m.startswith("R@") and m.endswith("t")
-        fmt = (lambda v: f"{v:.2f}") if pct else (lambda v: f"{v:.4f}")
-        sub = sub.apply(lambda col, f=fmt: col.map(f))
+        sub = sub.apply(lambda col, m=m: col.map(lambda v: format_value(m, v)))
         lines += [f"## {m}", "", sub.to_markdown(), ""]
     if not record:  # the compared system has no augmentation
         lines += [f"{name}: `{res.signature}`" for name, res in systems.items()]

@@ -27,6 +27,7 @@ import pandas as pd
 
 from xqg_bench.atomic import atomic_write_text, output_path
 from xqg_bench.compare import ALL, MICRO, OK
+from xqg_bench.evaluate.measures import decimals, is_percent
 from xqg_bench.labels import condition_key, condition_label, system_label
 from xqg_bench.leaderboard import _display
 from xqg_bench.leaderboard import _legend as board_legend
@@ -154,16 +155,12 @@ def _by_condition(g: pd.DataFrame) -> dict[str, dict[str, dict]]:
 # formatting
 
 
-def is_percent(measure: str) -> bool:
-    return measure.startswith("R@") and measure.endswith("t")
-
-
 def fmt(measure: str, v: float, sign: bool = False) -> str:
-    """R@kt: percentages with 2 decimals; other measures in [0, 1] with 3; a value that rounds to zero is
-    ``0.00`` (never ``-0.00``); ``sign``: ``+`` before a positive value."""
+    """With the measure's compact number of digits (R@kt: percentages with 2; other measures in [0, 1] with 3); a
+    value that rounds to zero is ``0.00`` (never ``-0.00``); ``sign``: ``+`` before a positive value."""
     if v is None or not math.isfinite(v):
         return "–"
-    text = f"{v:.{2 if is_percent(measure) else 3}f}"
+    text = f"{v:.{decimals(measure, compact=True)}f}"
     if not text.strip("-0."):
         return text.lstrip("-")
     return "+" + text if sign and v > 0 else text

@@ -37,6 +37,8 @@ import pandas as pd
 
 from xqg_bench.atomic import atomic_open, output_path, publish_set
 from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
+from xqg_bench.evaluate.measures import format_value as _fmt
+from xqg_bench.evaluate.measures import is_percent
 from xqg_bench.labels import family_label, system_label
 from xqg_bench.significance import (
     DEFAULT_CORRECTION,
@@ -378,12 +380,6 @@ def with_seed_spread(robust: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame
     return out
 
 
-def _fmt(measure: str, v: float) -> str:
-    if not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return f"{v:.2f}" if measure.startswith("R@") and measure.endswith("t") else f"{v:.4f}"
-
-
 def _ci(measure: str, r: pd.Series, name: str) -> str:
     return f"{_fmt(measure, r[name])} [{_fmt(measure, r[name + '_ci_low'])}, {_fmt(measure, r[name + '_ci_high'])}]"
 
@@ -640,7 +636,7 @@ def severity_figure(
             if kind == "gain":
                 ax.axhline(0, color="0.3", linewidth=0.8, linestyle="--")
             ax.set_xticks(xs, [f"{int(x)}" if axis == "n" else f"{x:g}" for x in xs])
-            unit = " (%)" if measure.startswith("R@") and measure.endswith("t") else ""
+            unit = " (%)" if is_percent(measure) else ""
             ax.set_title(f"{measure}{unit}" if kind == "score" else f"{measure}: gain over the baseline")
             ax.set_xlabel(f"{name} per question (0 = clean)" if axis == "n" else f"{name}: rate (0 = clean)")
             ax.grid(alpha=0.3)

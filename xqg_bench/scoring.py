@@ -18,9 +18,17 @@ import pandas as pd
 
 from xqg_bench.atomic import check_not_input, check_stem, ensure_output_dir
 from xqg_bench.compare import compare
-from xqg_bench.evaluate.measures import PairingReport, QueryInfo, TextLookup, language_table, score_rankings
+from xqg_bench.evaluate.measures import (
+    PairingReport,
+    QueryInfo,
+    TextLookup,
+    format_value,
+    language_table,
+    measure_names,
+    score_rankings,
+    with_budgets,
+)
 from xqg_bench.evaluate.predictions import predictions, write_predictions
-from xqg_bench.evaluate.rkt import rkt_label
 from xqg_bench.experiment import Statistics
 from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
 from xqg_bench.qrels import read_qrels
@@ -35,24 +43,19 @@ if TYPE_CHECKING:
 Rankings = dict[str, list[tuple[str, float]]]
 
 
-def measure_labels(measures: Sequence[str], budgets: Sequence[int]) -> list[str]:
-    """Column order of every table: R@kt budgets, then the ir-measures measures."""
-    return [rkt_label(b) for b in budgets] + list(measures)
-
-
 def score_table(
     rankings: Rankings,
     queries: Sequence[QueryInfo],
     qrels: Sequence[Qrel] | None,
     lookup: TextLookup,
     measures: Sequence[str],
-    budgets: Sequence[int],
 ) -> tuple[pd.DataFrame, pd.DataFrame, PairingReport]:
-    """Per-query scores, the per-language table (columns in :func:`measure_labels` order) and the pairing
-    counts (queries, missing from the run, extra in it, not counted by R@kt)."""
+    """Per-query scores of every measure of ``measures`` (R@kt included, e.g. ``R@2kt``), the per-language table
+    (columns in :func:`~xqg_bench.evaluate.measures.measure_names` order) and the pairing counts (queries,
+    missing from the run, extra in it, not counted by R@kt)."""
     with stage("score"):
-        per_query, pairing = score_rankings(rankings, queries, qrels, lookup, measures, budgets)
-    return per_query, language_table(per_query, measure_labels(measures, budgets)), pairing
+        per_query, pairing = score_rankings(rankings, queries, qrels, lookup, measures)
+    return per_query, language_table(per_query, measure_names(measures)), pairing
 
 
 def run_signature(qs: QuerySet, run_path: str) -> str:
@@ -61,7 +64,7 @@ def run_signature(qs: QuerySet, run_path: str) -> str:
 
 
 class ScoredRun(NamedTuple):
-    table: pd.DataFrame  # per language, columns in measure_labels order
+    table: pd.DataFrame  # per language, columns in measure_names order
     signature: str
     pairing: PairingReport
     per_query: pd.DataFrame
@@ -69,21 +72,23 @@ class ScoredRun(NamedTuple):
 
 
 def score_run(
-    path: str, dataset: str, measures: Sequence[str], budgets: Sequence[int], allow_extra_queries: bool = False
+    path: str, dataset: str, measures: Sequence[str], budgets: Sequence[int] = (), allow_extra_queries: bool = False
 ) -> ScoredRun:
-    """Score a TREC run file against a registered query set; fails naming file, line and ID when the run
-    holds a query or passage the set lacks (queries outside it are ignored with ``allow_extra_queries``)."""
+    """Score a TREC run file against a registered query set on ``measures`` plus R@kt at each of ``budgets`` (the
+    ``--budgets`` flag; ``measures`` may name R@kt too); fails naming file, line and ID when the run holds a
+    query or passage the set lacks (queries outside it are ignored with ``allow_extra_queries``)."""
+    measures = with_budgets(measures, budgets)
     check_run_files([path])
     qs = load_query_set(dataset)
     rankings = read_trec_run(path)
     qs.check_run(path, rankings, allow_extra_queries)
-    return _score_checked(path, rankings, qs, measures, budgets, qs.qrels)
+    return _score_checked(path, rankings, qs, measures, qs.qrels)
 
 
 def _score_checked(
-    path: str, rankings: Rankings, qs: QuerySet, measures: Sequence[str], budgets: Sequence[int], qrels: list | None
+    path: str, rankings: Rankings, qs: QuerySet, measures: Sequence[str], qrels: list | None
 ) -> ScoredRun:
-    per_query, table, pairing = score_table(rankings, qs.queries, qrels, qs.text_lookup(), measures, budgets)
+    per_query, table, pairing = score_table(rankings, qs.queries, qrels, qs.text_lookup(), measures)
     return ScoredRun(table, run_signature(qs, path), pairing, per_query, rankings)
 
 
@@ -121,8 +126,10 @@ def compare_runs(
     allow_extra_queries: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Paired tests of TREC runs (``paths``; each named by its file name) against the ``baselines`` runs on a
-    registered query set (``qrels_path``: a TREC qrels file instead of its qrels): every input is checked
-    before anything is written; returns the leaderboard and its files."""
+    registered query set (``qrels_path``: a TREC qrels file instead of its qrels), on ``measures`` plus R@kt at
+    each of ``budgets`` (may be empty): every input is checked before anything is written; returns the
+    leaderboard and its files."""
+    measures = with_budgets(measures, budgets)  # a bad measure name fails here, before anything is written
     paths = list(dict.fromkeys([*baselines, *paths]))
     if len(paths) == len(set(baselines)):
         raise ValueError("give at least one system run besides the --baseline runs")
@@ -141,7 +148,7 @@ def compare_runs(
     ensure_output_dir(output_dir)  # after every input is checked: nothing is created on bad input
     frames, sigs = [], {}
     for name, path in zip(names, paths, strict=True):
-        scored = _score_checked(path, runs[path], qs, measures, budgets, qrels)
+        scored = _score_checked(path, runs[path], qs, measures, qrels)
         # a query the run lacks: no row for any measure, so compare() zero-fills it and counts it in `missing`
         frames.append(scored.per_query[scored.per_query["query_id"].isin(runs[path])].assign(system=name))
         sigs[name] = scored.signature
@@ -166,10 +173,8 @@ def render_markdown(table: pd.DataFrame, signature: str, pairing: PairingReport)
     for col in fmt.columns:
         if col == "n":
             fmt[col] = fmt[col].map(lambda v: f"{int(v)}")
-        elif col.startswith("R@") and col.endswith("t"):
-            fmt[col] = fmt[col].map(lambda v: f"{v:.2f}")
         else:
-            fmt[col] = fmt[col].map(lambda v: f"{v:.4f}")
+            fmt[col] = fmt[col].map(lambda v, m=col: format_value(m, v))
     lines = [fmt.to_markdown(), "", f"signature: `{signature}`", ""]
     lines.append(
         f"queries: {pairing.queries}; missing from run (scored 0 by ir-measures measures, not counted by R@kt): "
