@@ -11,8 +11,9 @@ the harness's own systems (``xqg_bench.systems``: cached passage and generated-q
 augmentation, ``build_index``, ``cached_search``) with FAISS's default search parameters (nprobe 1,
 efSearch 16), as a run with ``--index-type`` uses them; runs are scored by the default run's scoring
 (``xqg_bench.scoring.score_table``: R@kt macro-averaged over languages, the tables' ``avg`` row).  Printed
-per query set, system and index: the recall of the Flat top-100 (``xqg_bench.runs.recall_of_reference``),
-R@2kt and R@5kt and their change against Flat, in points.
+per query set, system and index: the mean number of passages a question gets back (an IVF index searched
+with nprobe 1 returns only the probed list: fewer than the depth on a small corpus), the recall of the Flat
+top-100 (``xqg_bench.runs.recall_of_reference``), R@2kt and R@5kt and their change against Flat, in points.
 
 Embeddings, indexes and search results are cached under ``--work`` (default ``approximate-mini``; its
 ``cache`` directory has the layout of a run's ``<output-dir>/cache``, so a second invocation, or one pointed
@@ -78,6 +79,7 @@ def measure(
             if reference is None:
                 reference = on_disk
             row = {"query_set": qs.dataset_id, "system": decl.name, "index": kind}
+            row["returned"] = sum(len(on_disk.get(q, [])) for q in qids) / max(1, len(qids))
             row[f"recall@{exp.depth}_of_flat"] = recall_of_reference(reference, on_disk, exp.depth)
             for b in BUDGETS:
                 label = rkt_label(b)
@@ -96,12 +98,12 @@ def measure(
 
 def markdown(rows: list[dict], depth: int) -> str:
     labels = [rkt_label(b) for b in BUDGETS]
-    head = ["query set", "system", "index", f"recall@{depth} of Flat"]
+    head = ["query set", "system", "index", "passages returned", f"recall@{depth} of Flat"]
     for label in labels:
         head += [label, f"Δ{label}"]
     lines = ["| " + " | ".join(head) + " |", "|---|---|---|" + "---:|" * (len(head) - 3)]
     for r in rows:
-        cells = [r["query_set"], r["system"], r["index"], f"{r[f'recall@{depth}_of_flat']:.4f}"]
+        cells = [r["query_set"], r["system"], r["index"], f"{r['returned']:.1f}", f"{r[f'recall@{depth}_of_flat']:.4f}"]
         for label in labels:
             cells += [f"{r[label]:.2f}", f"{r['d' + label]:+.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
