@@ -15,9 +15,10 @@ per query set, system and index: the mean number of passages a question gets bac
 with nprobe 1 returns only the probed list: fewer than the depth on a small corpus), the recall of the Flat
 top-100 (``xqg_bench.runs.recall_of_reference``), R@2kt and R@5kt and their change against Flat, in points.
 
-Embeddings, indexes and search results are cached under ``--work`` (default ``approximate-mini``; its
-``cache`` directory has the layout of a run's ``<output-dir>/cache``, so a second invocation, or one pointed
-at a default run's output directory with ``--cache-dir``, encodes nothing).  The corpus is small (909
+Embeddings, indexes and search results are cached under ``--work`` (default ``approximate-mini``): a second
+invocation encodes nothing.  The cache is the systems' own (``Resources``: the same layout and signatures as a
+run's ``<output-dir>/cache``), so ``--cache-dir RUN/cache`` reads the embeddings a default run with the same
+settings left there (and adds its indexes to it).  The corpus is small (909
 passages): what the table shows is how the index types behave on real embeddings at this size, not their
 recall at 18.2M passages (see ``benchmarks/scale.py`` for the rehearsal corpus at 100k and 1M).
 """
