@@ -175,16 +175,11 @@ elif stage.startswith("rkt:"):
     state[stage] = out
     save()
 elif stage == "quality":  # recall of the Flat top-100 by each other index (here: the parent stays small)
-    from xqg_bench.runs import read_trec_run
+    from xqg_bench.runs import read_trec_run, recall_of_reference
     exact = read_trec_run(os.path.join(root, "run-Flat.trec"))
     for kind in arg.split(","):
         approx = read_trec_run(os.path.join(root, f"run-{kind}.trec"))
-        total = 0.0
-        for qid, hits in exact.items():
-            want = {d for d, _s in hits[:100]}
-            got = {d for d, _s in approx.get(qid, [])[:100]}
-            total += len(want & got) / max(1, len(want))
-        state[f"recall:{kind}"] = total / max(1, len(exact))
+        state[f"recall:{kind}"] = recall_of_reference(exact, approx, 100)
     save()
 else:
     raise SystemExit(f"unknown stage {stage}")

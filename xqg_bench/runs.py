@@ -90,3 +90,20 @@ def read_trec_run(path: str) -> dict[str, list[tuple[str, float]]]:
     for ranking in out.values():
         ranking.sort(key=lambda x: (-x[1], x[0]))
     return out
+
+
+def recall_of_reference(
+    reference: Mapping[str, Sequence[tuple[str, float]]], other: Mapping[str, Sequence[tuple[str, float]]], depth: int
+) -> float:
+    """How much of a reference ranking (exact search) another ranking (an approximate index) finds: the mean,
+    over the reference's queries, of |top-depth(reference) & top-depth(other)| / |top-depth(reference)| (a query
+    the other run lacks counts 0; an empty reference ranking counts 0).  Rankings in rank order (as read or
+    written by this module)."""
+    if not reference:
+        raise ValueError("the reference run has no queries")
+    total = 0.0
+    for qid, hits in reference.items():
+        want = {d for d, _s in hits[:depth]}
+        got = {d for d, _s in other.get(qid, [])[:depth]}
+        total += len(want & got) / max(1, len(want))
+    return total / len(reference)
