@@ -74,7 +74,9 @@ def measure(
             path = os.path.join(work, "runs", slug(f"{qs.dataset_id}.{decl.name}.{kind}") + ".trec")
             os.makedirs(os.path.dirname(path), exist_ok=True)
             on_disk = write_trec_run(path, ranked, tag=slug(f"xqg-bench.{system.spec}"))  # scored as written
-            _pq, table, _pairing = score_table(on_disk, qs.queries, None, qs.text_lookup(), (), BUDGETS)
+            _pq, table, _pairing = score_table(
+                on_disk, qs.queries, None, qs.text_lookup(), [rkt_label(b) for b in BUDGETS]
+            )
             if reference is None:
                 reference = on_disk
             row = {"query_set": qs.dataset_id, "system": decl.name, "index": kind}

@@ -66,7 +66,7 @@ def test_scoring_path_define_form_and_official_script_agree():
         "q3": [("d4", 1.0)],
         "q4": [("d2", 3.0), ("d3", 1.0)],
     }
-    qrels = [("q1", "d2", 1), ("q2", "d3", 1), ("q4", "d9", 1)]
+    qrels = [ir_measures.Qrel("q1", "d2", 1), ir_measures.Qrel("q2", "d3", 1), ir_measures.Qrel("q4", "d9", 1)]
     names = ["R@5t", "R@6t", "R@2kt", "RR@10"]
     df, pairing = score_rankings(rankings, queries, qrels, lookup, names)
     got = {(r.query_id, r.measure): r.value for r in df.itertuples()}
