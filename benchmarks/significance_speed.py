@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from xqg_bench.significance import signflip_pvalues
+from xqg_bench.statistics.significance import signflip_pvalues
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", default=os.path.normpath(DEFAULT_OUTPUT))
     args = ap.parse_args(argv)
 
-    from xqg_bench.atomic import atomic_write_text
+    from xqg_bench.core.atomic import atomic_write_text
     from xqg_bench.perturb.align import build
     from xqg_bench.perturb.families import STOPWORDS
 

@@ -16,7 +16,7 @@ from ir_datasets.util import LocalDownload
 from ir_measures import Qrel
 
 from xqg_bench.datasets import load_dataset
-from xqg_bench.pipeline import RunConfig, load_query_set, run_pipeline
+from xqg_bench.experiment.pipeline import RunConfig, load_query_set, run_pipeline
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASE = "tiny-irds-test"

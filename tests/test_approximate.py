@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from xqg_bench.runs import recall_of_reference
-from xqg_bench.scoring import score_run
+from xqg_bench.evaluate.runs import recall_of_reference
+from xqg_bench.experiment.scoring import score_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

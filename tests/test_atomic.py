@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from xqg_bench import atomic
-from xqg_bench.atomic import publish_set, read_checked, sweep_stale_temps, write_checked
+from xqg_bench.core import atomic
+from xqg_bench.core.atomic import publish_set, read_checked, sweep_stale_temps, write_checked
 
 OLD = {"board.md": "old md\n", "board.csv": "old,csv\n", "board.json": '{"old": 1}\n'}
 NEW = {"board.md": "new md\n", "board.csv": "new,csv\n", "board.json": '{"new": 1}\n'}
@@ -40,7 +40,7 @@ def test_a_full_disk_while_a_set_is_written_leaves_the_previous_complete_set(tmp
 def test_a_kill_while_a_set_is_written_leaves_the_previous_or_the_new_complete_set(tmp_path, nth):
     target = str(tmp_path / "board")
     publish_set(target, OLD)
-    code = f"from xqg_bench.atomic import publish_set; publish_set({target!r}, {NEW!r})"
+    code = f"from xqg_bench.core.atomic import publish_set; publish_set({target!r}, {NEW!r})"
     env = dict(os.environ, XQG_BENCH_TEST_KILL=f"{tmp_path}/.board.*.tmp/*@{nth}")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
     assert proc.returncode == -9  # killed after the nth file of the new set
@@ -134,7 +134,7 @@ def test_bad_stems_are_refused(stem, needle):
 
 
 def test_check_not_input_refuses_an_output_that_is_an_input(tmp_path):
-    from xqg_bench.atomic import check_not_input
+    from xqg_bench.core.atomic import check_not_input
 
     run = tmp_path / "a.trec"
     run.write_text("x\n")

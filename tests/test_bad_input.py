@@ -160,7 +160,7 @@ def test_empty_question_in_an_official_file_is_named(mirror, tmp_path, capsys, t
 
 def test_empty_query_through_the_search_api_is_named(tiny_models, tmp_path):
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.search import search
+    from xqg_bench.retrieval.search import search
 
     with pytest.raises(ValueError, match="query q2 is empty or whitespace only"):
         search(str(tmp_path), load_encoder(f"hf(model={tiny_models['bert']})"), ["q1", "q2"], ["ok", "   "])
@@ -263,7 +263,7 @@ def _outputs(out) -> list[str]:
 
 
 def test_wrong_embedding_dimension_in_the_cache_is_named(small_run, capsys):
-    from xqg_bench.atomic import save_npy_checked
+    from xqg_bench.core.atomic import save_npy_checked
 
     out, argv = small_run
     emb = next((out / "cache" / "embeddings").iterdir())
@@ -295,7 +295,7 @@ def test_index_and_docid_count_mismatch_is_named(small_run, capsys, tmp_path):
     import shutil
 
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.search import search
+    from xqg_bench.retrieval.search import search
 
     out, argv = small_run
     index = next((out / "cache" / "indexes").iterdir())
@@ -314,7 +314,7 @@ def test_index_and_docid_count_mismatch_is_named(small_run, capsys, tmp_path):
 
 def test_search_with_an_encoder_of_another_dimension(small_run, tmp_path):
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.search import search
+    from xqg_bench.retrieval.search import search
 
     out, _argv = small_run
     index = next((out / "cache" / "indexes").iterdir())
@@ -341,7 +341,7 @@ def test_damaged_corpus_file_is_named(mirror, tmp_path, capsys, tiny_models, dam
 
 
 def test_index_writer_names_a_duplicate_doc_id(tmp_path):
-    from xqg_bench.index import write_index
+    from xqg_bench.retrieval.index import write_index
 
     with pytest.raises(ValueError, match="doc id 'b' appears twice in the corpus"):
         write_index(str(tmp_path / "ix"), np.zeros((3, 4), np.float32), ["a", "b", "b"], {"signature": "s"})
@@ -462,7 +462,7 @@ def test_a_released_file_short_of_the_request_is_refused_unless_allowed(tmp_path
 
 
 def test_run_file_friction(tmp_path, capsys, good_run):
-    from xqg_bench.runs import read_trec_run
+    from xqg_bench.evaluate.runs import read_trec_run
 
     data = good_run.read_bytes()
     bom = tmp_path / "bom.trec"

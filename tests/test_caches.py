@@ -91,7 +91,7 @@ def test_every_damaged_cache_kind_is_named_and_rebuilt_never_used(reference, tin
 
 def test_generated_records_are_checked_against_their_passages(reference, tiny_models, tmp_path, capsys):
     """Lines reordered and the checksum recomputed to match: the docid check still finds it."""
-    from xqg_bench.atomic import write_checked
+    from xqg_bench.core.atomic import write_checked
 
     ref_dir, ref = reference
     out = tmp_path / "out"
@@ -128,10 +128,10 @@ def test_a_second_configuration_into_the_same_directory_keeps_both(reference, ti
 
 
 def test_damaged_index_files_are_named_without_traceback(reference, tiny_models, tmp_path):
-    from xqg_bench.atomic import load_npy, read_json
+    from xqg_bench.core.atomic import load_npy, read_json
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.index import read_index_meta
-    from xqg_bench.search import search
+    from xqg_bench.retrieval.index import read_index_meta
+    from xqg_bench.retrieval.search import search
 
     ref_dir, _ref = reference
     index = tmp_path / "index"

@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xqg_bench.experiment import (
+from xqg_bench.experiment.config import (
     DEFAULT_EXPERIMENT,
     Experiment,
     default_experiment,
     experiment_from_dict,
     load_experiment,
 )
-from xqg_bench.pipeline import RunConfig, Runtime, run_experiment
+from xqg_bench.experiment.pipeline import RunConfig, Runtime, run_experiment
 from xqg_bench.run import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -152,7 +152,7 @@ def test_three_encoders_with_and_without_xqg_give_one_leaderboard_of_the_declare
     assert pairs == {("mbert", "mbert+xqg"), ("mbert2", "mbert2+xqg"), ("xlmr", "xlmr+xqg")} == set(exp.pairings)
     assert set(board.condition) == {"clean", "typo(kind=keyboard,n=1,seed=13)"}
     # one family: the corrected p-values are Holm over every tested row of every pairing
-    from xqg_bench.significance import correct
+    from xqg_bench.statistics.significance import correct
 
     tested = board[board.n > 0]
     assert np.allclose(tested.p_adj.to_numpy(), correct(tested.p.to_numpy(), "holm"), equal_nan=True)
@@ -193,8 +193,8 @@ def test_caches_are_shared_by_systems_with_the_same_encoder(six):
 def test_the_key_names_every_system(tiny_models, six, tmp_path):
     """Another alpha for one system is another experiment: another key, files side by side."""
     exp, res, out = six
-    from xqg_bench.pipeline import experiment_signature, load_query_set
-    from xqg_bench.systems import make_system
+    from xqg_bench.experiment.pipeline import experiment_signature, load_query_set
+    from xqg_bench.experiment.systems import make_system
 
     data = three_encoders(tiny_models)
     data["systems"]["xlmr+xqg"] = {"base": "xlmr", "augment": SMALL_XQG | {"alpha": 0.25}}
@@ -203,7 +203,7 @@ def test_the_key_names_every_system(tiny_models, six, tmp_path):
     qs = load_query_set(QUERY_SET)
     sig = experiment_signature(other, qs, [make_system(d, resources) for d in other.systems])
     assert "system.xlmr+xqg.xqg_aug:xqg(alpha=0.25" in sig and "system.mbert+xqg.xqg_aug:xqg(alpha=0.5" in sig
-    from xqg_bench.signature import cache_key
+    from xqg_bench.core.signature import cache_key
 
     assert cache_key(sig, 10) != res.key
 

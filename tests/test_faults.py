@@ -4,7 +4,7 @@ One uninterrupted run (the reference) and one run that is SIGKILLed again and ag
 stage (passage encoding, indexing, query generation, query encoding, search, reporting), each
 time right after the n-th new file of the stage is in place (n seeded random, below the stage's
 file count), then resumed.  The process kills itself through the writers' test hook
-(``XQG_BENCH_TEST_KILL``, see ``xqg_bench.atomic``), so every kill lands inside its stage whatever the
+(``XQG_BENCH_TEST_KILL``, see ``xqg_bench.core.atomic``), so every kill lands inside its stage whatever the
 machine's speed.  After every kill each file under a final name is byte-identical to the
 reference's; after the last resume the whole output tree (caches included) is byte-identical and
 no temporary file is left.  The two runs use different PYTHONHASHSEED and thread counts.
@@ -90,7 +90,7 @@ def test_killed_at_random_points_of_every_stage_then_resumed_is_byte_identical(r
 
 
 def test_stale_temporaries_of_dead_processes_are_swept_and_live_ones_kept(tmp_path):
-    from xqg_bench.atomic import _owner, ensure_output_dir
+    from xqg_bench.core.atomic import _owner, ensure_output_dir
 
     host = _owner().rsplit("-", 1)[0]
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

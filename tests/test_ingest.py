@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from xqg_bench.index import load_embeddings
-from xqg_bench.pipeline import RunConfig, load_query_set, run_pipeline
+from xqg_bench.experiment.pipeline import RunConfig, load_query_set, run_pipeline
+from xqg_bench.retrieval.index import load_embeddings
 
 DATASET = "xqg-bench:mini/dev/ja"
 
@@ -145,7 +145,7 @@ def test_bad_embedding_files_name_the_file_and_the_fix_and_write_nothing(encoded
 
 def test_wrong_dimension_against_the_query_encoder_is_named_first(encoded, tmp_path):
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.ingest import ingest_passage_embeddings
+    from xqg_bench.retrieval.ingest import ingest_passage_embeddings
 
     cfg, _res, emb, ids = encoded
     write_tevatron(tmp_path / "emb", np.zeros((len(ids), 8), np.float32), ids)

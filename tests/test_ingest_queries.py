@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from xqg_bench.pipeline import RunConfig, load_query_set, run_pipeline
+from xqg_bench.experiment.pipeline import RunConfig, load_query_set, run_pipeline
 from xqg_bench.xqg.system import XqgConfig
 
 DATASET = "xqg-bench:mini/dev/ja"
@@ -145,8 +145,8 @@ def test_supplied_per_language_sums_give_the_run_of_the_sums_store(builtin, tmp_
 
 
 def test_per_passage_sums_make_a_one_language_sums_store(builtin, tmp_path):
-    from xqg_bench.atomic import load_npy_checked
-    from xqg_bench.ingest import SuppliedQueries
+    from xqg_bench.core.atomic import load_npy_checked
+    from xqg_bench.retrieval.ingest import SuppliedQueries
 
     cfg, _res, _res_sums, rows, emb = builtin
     sums, ids, counts = per_language_sums(rows, emb, with_lang=False)
@@ -274,7 +274,7 @@ def test_the_command_line_recreates_supplied_query_embeddings():
 
 def test_supplied_passage_and_query_embeddings_together(builtin, tmp_path):
     """Both sides made elsewhere: the encoder only encodes the questions."""
-    from xqg_bench.index import load_embeddings
+    from xqg_bench.retrieval.index import load_embeddings
 
     cfg, res, _res_sums, rows, emb = builtin
     (key,) = os.listdir(os.path.join(cfg.output_dir, "cache", "embeddings"))
@@ -297,8 +297,8 @@ def test_supplied_passage_and_query_embeddings_together(builtin, tmp_path):
 def test_streamed_corpus_and_shard_cut(mirror, tmp_path):
     """On the streamed XOR-TyDi corpus (doc ids read from the TSV, never a list of docs) with 2-passage shards:
     rows in any order land in (passage, language, j) order, cut like the passage shards."""
-    from xqg_bench.atomic import load_npy_checked
-    from xqg_bench.ingest import SuppliedQueries
+    from xqg_bench.core.atomic import load_npy_checked
+    from xqg_bench.retrieval.ingest import SuppliedQueries
 
     docs = load_query_set("xqg-bench:xor-tydi/dev").docs
     assert docs.streams and list(docs.ids()) == ["1", "2", "10"]

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xqg_bench.compare import compare
-from xqg_bench.leaderboard import COLUMNS, leaderboard_frame, to_markdown, write_leaderboard
+from xqg_bench.statistics.compare import compare
+from xqg_bench.statistics.leaderboard import COLUMNS, leaderboard_frame, to_markdown, write_leaderboard
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_files_parse_back(board, tmp_path):
 
 
 def test_significance_marker_matches_corrected_p(board):
-    from xqg_bench.leaderboard import MARK, _display
+    from xqg_bench.statistics.leaderboard import MARK, _display
 
     for measure, table in _display(board).items():
         sub = board[board.measure == measure]

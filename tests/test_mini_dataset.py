@@ -11,8 +11,8 @@ import xqg_bench  # noqa: F401  (registers datasets)
 from xqg_bench.datasets.mini import dataset_ids
 from xqg_bench.datasets.mini_build import MAX_WORDS, MIN_WORDS, XOR_LANGS, build_mini
 from xqg_bench.datasets.records import XorQuery
+from xqg_bench.evaluate.qrels import SHIPPED, qrels_filename
 from xqg_bench.evaluate.tokenize import word_tokenize
-from xqg_bench.qrels import SHIPPED, qrels_filename
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FINGERPRINT = "31b48beadba4737686d58c6604dd3f3b7478659aee767aa55df4e0f957d042e1"

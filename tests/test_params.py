@@ -8,12 +8,12 @@ import re
 import pytest
 from ir_measures.measures.base import ParamInfo
 
+from xqg_bench.core.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, Param, Range, parse_spec
 from xqg_bench.encoders import ENCODER_PARAMS
-from xqg_bench.index import INDEX_TYPE
 from xqg_bench.perturb.families import parse_variant, variant_params
 from xqg_bench.perturb.registry import DEFAULT_VARIANTS
+from xqg_bench.retrieval.index import INDEX_TYPE
 from xqg_bench.run import main_parser
-from xqg_bench.spec import DEFAULT_SEED, DEFAULT_SHARD_SIZE, Param, Range, parse_spec
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, AugmentConfig
 from xqg_bench.xqg.generators import GENERATOR_PARAMS
 

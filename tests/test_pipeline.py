@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import assert_same_ranking_up_to_ties
 
-from xqg_bench.pipeline import RunConfig, run_pipeline
+from xqg_bench.experiment.pipeline import RunConfig, run_pipeline
 from xqg_bench.run import main
 
 
@@ -81,7 +81,7 @@ def test_per_query_scores_match_ir_measures_directly(result):
 def test_predictions_file_is_official_format_and_rescores_identically(result):
     from xqg_bench.evaluate.predictions import gold_answers, read_predictions
     from xqg_bench.evaluate.rkt import evaluate_top_k_hit
-    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.experiment.pipeline import load_query_set
 
     res, _ = result
     raw = json.load(open(res.files["predictions"]))
@@ -125,7 +125,7 @@ def test_default_run_compares_baseline_with_xqg(full):
 
 
 def test_augmented_index_records_what_was_used(full):
-    from xqg_bench.index import read_index_meta
+    from xqg_bench.retrieval.index import read_index_meta
 
     res, cfg = full
     scores = json.load(open(res.systems["xqg"].files["scores"]))
@@ -223,7 +223,7 @@ def test_cli_compare_on_runs_made_elsewhere(full, tmp_path, capsys):
 
 def test_score_run_is_the_pipelines_scoring(result):
     """The `score` command's library function gives the pipeline's own table and pairing for its run."""
-    from xqg_bench.scoring import score_run
+    from xqg_bench.experiment.scoring import score_run
 
     res, cfg = result
     scored = score_run(res.run_path, cfg.dataset, cfg.measures, cfg.budgets)
@@ -269,7 +269,7 @@ def test_committed_regression_file_covers_the_default(tmp_path):
     import yaml
 
     spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "regressions", "mini-default.yaml")))
-    from xqg_bench.pipeline import DEFAULT_RUN_VARIANTS, slug
+    from xqg_bench.experiment.pipeline import DEFAULT_RUN_VARIANTS, slug
 
     # one draw of each perturbation family of the default run is pinned, under the folder the run writes
     folders = {p.split("/")[1] for s, p in spec["scores"].items() if "@" in s}
@@ -282,7 +282,7 @@ def test_committed_regression_file_covers_the_default(tmp_path):
 
 
 def test_default_run_includes_variants_robustness_and_severity_plot(full):
-    from xqg_bench.pipeline import DEFAULT_RUN_VARIANTS
+    from xqg_bench.experiment.pipeline import DEFAULT_RUN_VARIANTS
 
     res, cfg = full
     typos = [f"typo(kind=keyboard,n={n},seed={s})" for n in (1, 2, 3) for s in (13, 14, 15)]  # 3 seeds each
@@ -328,7 +328,7 @@ def test_pyserini_cli_on_the_embedded_benchmark_index(full, tiny_models, tmp_pat
     import subprocess
     import sys
 
-    from xqg_bench.runs import read_trec_run
+    from xqg_bench.evaluate.runs import read_trec_run
 
     res, cfg = full
     base = res.systems["baseline"]

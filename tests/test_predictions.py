@@ -87,7 +87,7 @@ def test_gzip_predictions_round_trip(mirror, tmp_path, capsys):
 
 
 def test_pipeline_prediction_format_is_checked_before_any_work(tmp_path):
-    from xqg_bench.pipeline import RunConfig, run_pipeline
+    from xqg_bench.experiment.pipeline import RunConfig, run_pipeline
 
     out = tmp_path / "out"
     with pytest.raises(ValueError, match="predictions='zip': use one of json, json.gz, none"):
@@ -96,7 +96,7 @@ def test_pipeline_prediction_format_is_checked_before_any_work(tmp_path):
 
 
 def test_pipeline_writes_compressed_or_no_prediction_files(tiny_models, tmp_path):
-    from xqg_bench.pipeline import RunConfig, run_pipeline
+    from xqg_bench.experiment.pipeline import RunConfig, run_pipeline
     from xqg_bench.run import main
 
     enc = f"hf(model={tiny_models['bert']})"

@@ -9,7 +9,7 @@ from conftest import assert_same_ranking_up_to_ties
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.encoders import load_encoder
-from xqg_bench.index import build_index, read_index_meta
+from xqg_bench.retrieval.index import build_index, read_index_meta
 
 DOCS = [
     DprW100Doc(f"doc{i}", text, f"title {i}")
@@ -44,8 +44,8 @@ def test_layout_and_meta(index_and_encoder):
 
 
 def test_pyserini_faiss_searcher_opens_our_index(index_and_encoder):
-    from xqg_bench.jvm import pyserini_faiss
-    from xqg_bench.search import query_encoder
+    from xqg_bench.core.jvm import pyserini_faiss
+    from xqg_bench.retrieval.search import query_encoder
 
     info, enc, _ = index_and_encoder
     FaissSearcher = pyserini_faiss().FaissSearcher
@@ -100,8 +100,8 @@ def test_pyserini_command_line_search_on_our_index(index_and_encoder, tiny_model
     """`python -m xqg_bench.pyserini_cli` = `python -m pyserini.search.faiss` with the JVM set up;
     with the same HF model, CLS pooling and query length it returns our ranking (up to ties: the tiny
     random model gives near-tied scores)."""
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.search import search
+    from xqg_bench.evaluate.runs import read_trec_run
+    from xqg_bench.retrieval.search import search
 
     info, enc, _ = index_and_encoder
     topics = tmp_path / "topics.tsv"
@@ -135,9 +135,9 @@ def test_ranking_comparison_tolerates_ties_only():
 def _encoded_queries_round_trip(tmp_path, index_path, encoder_spec, dataset, depth):
     """`topics --encoded-queries` then Pyserini's own CLI on our index: its run equals ours up to ties."""
     from xqg_bench.datasets import load_dataset
+    from xqg_bench.evaluate.runs import read_trec_run
+    from xqg_bench.retrieval.search import search
     from xqg_bench.run import main
-    from xqg_bench.runs import read_trec_run
-    from xqg_bench.search import search
 
     topics, encoded, out = tmp_path / "topics.tsv", tmp_path / "encoded", tmp_path / "run.txt"
     argv = ["topics", dataset, "--output", str(topics), "--encoded-queries", str(encoded), "--encoder", encoder_spec]
@@ -193,9 +193,9 @@ def test_encoded_queries_refused_before_writing(tmp_path, capsys):
 
 @pytest.mark.parametrize("index_type", ["IVF2,Flat", "HNSW8"])
 def test_approximate_index_types_open_in_pyserini(tiny_models, tmp_path, index_type):
+    from xqg_bench.core.jvm import pyserini_faiss
     from xqg_bench.datasets.mini_build import build_mini
-    from xqg_bench.jvm import pyserini_faiss
-    from xqg_bench.search import query_encoder
+    from xqg_bench.retrieval.search import query_encoder
 
     enc = load_encoder(f"hf(model={tiny_models['bert']})")
     docs = build_mini().docs[:200]
@@ -213,8 +213,8 @@ def test_approximate_index_types_open_in_pyserini(tiny_models, tmp_path, index_t
 def test_our_searcher_is_a_faiss_searcher_with_the_same_hits(index_and_encoder):
     import faiss
 
-    from xqg_bench.jvm import pyserini_faiss
-    from xqg_bench.search import faiss_searcher, search
+    from xqg_bench.core.jvm import pyserini_faiss
+    from xqg_bench.retrieval.search import faiss_searcher, search
 
     info, enc, _ = index_and_encoder
     ours = faiss_searcher(info.path, enc)
@@ -232,7 +232,7 @@ def test_our_searcher_is_a_faiss_searcher_with_the_same_hits(index_and_encoder):
 
 
 def test_rankings_order_ties_by_docid_and_drop_missing_hits():
-    from xqg_bench.search import Rankings
+    from xqg_bench.retrieval.search import Rankings
 
     docids = np.array(["d0", "d1", "d2", "d3"], dtype=object)
     scores = np.array([[3.0, 2.0, 2.0, 1.0], [5.0, 4.0, 1.0, 0.5], [7.0, 6.0, -3e38, -3e38]], dtype=np.float32)
@@ -251,7 +251,7 @@ def test_rankings_order_ties_by_docid_and_drop_missing_hits():
 def test_cached_search_reads_back_exactly_what_searching_gives(index_and_encoder, tmp_path, monkeypatch):
     """A repeated search is read from the checked cache: the same rankings (docids, float scores, order),
     and a changed query text or depth is a different entry."""
-    from xqg_bench.search import cached_search, search
+    from xqg_bench.retrieval.search import cached_search, search
 
     info, enc, _ = index_and_encoder
     ids, texts = ["q1", "q2", "q3"], ["which currency does Finland use", "capital of Japan", "Seoul won"]
@@ -261,12 +261,12 @@ def test_cached_search_reads_back_exactly_what_searching_gives(index_and_encoder
     assert len(entries) == 1 and sorted(p.name for p in entries[0].iterdir()) == [
         "rows.npy", "rows.npy.sha256", "scores.npy", "scores.npy.sha256",
     ]  # fmt: skip
-    import xqg_bench.search
+    import xqg_bench.retrieval.search
 
     def no_search(*a, **k):
         raise AssertionError("searched again although the result is cached")
 
-    monkeypatch.setattr(xqg_bench.search, "search", no_search)
+    monkeypatch.setattr(xqg_bench.retrieval.search, "search", no_search)
     again = cached_search(info.path, info.signature, enc, ids, texts, str(tmp_path), depth=7, progress=False)
     for q in ids:
         assert fresh[q] == first[q] == again[q]

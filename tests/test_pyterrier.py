@@ -109,7 +109,7 @@ def _tie_free_tiny_model(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    from xqg_bench.pipeline import RunConfig, run_pipeline
+    from xqg_bench.experiment.pipeline import RunConfig, run_pipeline
     from xqg_bench.xqg.augment import AugmentConfig
     from xqg_bench.xqg.system import XqgConfig
 
@@ -161,8 +161,8 @@ def test_experiment_means_equal_the_harness(harness):
 
 def test_perturb_and_retriever_frames(harness):
     from xqg_bench.datasets import load_dataset
+    from xqg_bench.evaluate.runs import read_trec_run
     from xqg_bench.pyterrier import XqgDataset, perturb, system
-    from xqg_bench.runs import read_trec_run
 
     res, cfg = harness
     topics = XqgDataset(DATASET).get_topics()

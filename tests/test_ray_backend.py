@@ -7,7 +7,7 @@ pytest.importorskip("ray", reason="the ray extra is not installed: pip install -
 
 from xqg_bench.datasets.mini_build import build_mini  # noqa: E402
 from xqg_bench.encoders import load_encoder  # noqa: E402
-from xqg_bench.index import encode_corpus, load_embeddings  # noqa: E402
+from xqg_bench.retrieval.index import encode_corpus, load_embeddings  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from xqg_bench import regression
+from xqg_bench.experiment import regression
 from xqg_bench.run import main_parser
 
 PAPER = os.path.join(

@@ -40,8 +40,8 @@ def test_rehearsal_files_are_in_the_official_formats_with_planted_answers(tmp_pa
 
 def test_rehearsal_is_deterministic_and_ingests(tmp_path):
     from xqg_bench.encoders.base import Encoder
-    from xqg_bench.index import load_embeddings
-    from xqg_bench.ingest import ingest_passage_embeddings
+    from xqg_bench.retrieval.index import load_embeddings
+    from xqg_bench.retrieval.ingest import ingest_passage_embeddings
 
     a = write_rehearsal(str(tmp_path / "a"), 1200, questions=30, dim=8, shard_size=500)
     b = write_rehearsal(str(tmp_path / "b"), 1200, questions=30, dim=8, shard_size=500)

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xqg_bench.compare import ALL, compare
-from xqg_bench.labels import condition_label, family_label
-from xqg_bench.leaderboard import leaderboard_frame
 from xqg_bench.report import render_html, summary_text, verdict_frame
-from xqg_bench.robustness import robustness_table, severity_figure, severity_means, severity_plot
+from xqg_bench.statistics.compare import ALL, compare
+from xqg_bench.statistics.labels import condition_label, family_label
+from xqg_bench.statistics.leaderboard import leaderboard_frame
+from xqg_bench.statistics.robustness import robustness_table, severity_figure, severity_means, severity_plot
 
 LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te")
 TYPOS = tuple(f"typo(kind=keyboard,n={n})" for n in (1, 2, 3))
@@ -223,7 +223,7 @@ def test_severity_plot_integer_ticks_bands_one_legend_and_same_bytes(default_sha
 
 
 def test_run_argv_recreates_the_configuration():
-    from xqg_bench.pipeline import RunConfig
+    from xqg_bench.experiment.pipeline import RunConfig
     from xqg_bench.run import main_parser, run_argv, run_config
     from xqg_bench.xqg.augment import AugmentConfig
     from xqg_bench.xqg.system import XqgConfig

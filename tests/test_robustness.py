@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xqg_bench.robustness import (
+from xqg_bench.statistics.robustness import (
     legend,
     over_seeds,
     robustness_table,
@@ -51,7 +51,7 @@ def test_severity_plot_for_any_family_swept_by_n_or_rate(tmp_path):
 
 
 def test_bootstrap_cis_of_did_and_effect_ratio_cover_at_the_nominal_rate():
-    from xqg_bench.robustness import FIGURES, resample_robustness
+    from xqg_bench.statistics.robustness import FIGURES, resample_robustness
 
     rng = np.random.default_rng(21)
     sizes, trials = (40, 70, 55), 400
@@ -168,7 +168,7 @@ def test_effect_ratio_interval_survives_resamples_with_a_zero_clean_gain():
 
 
 def test_several_pairings_in_one_table_and_one_family():
-    from xqg_bench.significance import correct
+    from xqg_bench.statistics.significance import correct
 
     one = _quad_frame({"ja": 40, "ko": 30}, 0.3, 0.1, sd=0.2)
     other = _quad_frame({"ja": 40, "ko": 30}, 0.3, 0.3, seed=5, sd=0.2)

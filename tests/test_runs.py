@@ -3,7 +3,7 @@
 import ir_measures
 import pytest
 
-from xqg_bench.runs import read_trec_run, write_trec_run
+from xqg_bench.evaluate.runs import read_trec_run, write_trec_run
 
 RANKINGS = {
     "q2": [("d3", 0.5), ("d1", 0.5), ("d2", 0.9)],

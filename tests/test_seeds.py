@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from xqg_bench.perturb.families import parse_variant
-from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
+from xqg_bench.statistics.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
 
 
 def test_expand_seeds_names_the_condition_without_its_seed():

@@ -7,13 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from xqg_bench.atomic import atomic_write_json, save_npy_checked
+from xqg_bench.core.atomic import atomic_write_json, save_npy_checked
+from xqg_bench.core.signature import cache_key
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import build_index, embedding_signature, write_index
-from xqg_bench.runs import write_trec_run
-from xqg_bench.search import search
-from xqg_bench.shards import merge_topk, search_sharded, write_sharded_index
-from xqg_bench.signature import cache_key
+from xqg_bench.evaluate.runs import write_trec_run
+from xqg_bench.retrieval.index import build_index, embedding_signature, write_index
+from xqg_bench.retrieval.search import search
+from xqg_bench.retrieval.shards import merge_topk, search_sharded, write_sharded_index
 
 
 def _run_bytes(path, rankings) -> bytes:  # type: ignore[no-untyped-def]
@@ -34,7 +34,7 @@ def small_blocks():  # type: ignore[no-untyped-def]
 
 def test_sharded_runs_are_byte_identical_on_mini(tiny_models, tmp_path, small_blocks):
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.experiment.pipeline import load_query_set
 
     qs = load_query_set("xqg-bench:mini/dev")
     enc = load_encoder(f"hf(model={tiny_models['bert']})")
@@ -137,7 +137,7 @@ def test_not_a_sharded_index_is_named(tmp_path):
 
 @pytest.mark.parametrize("index_type", ["Flat", "IVF8,Flat", "IVF8,PQ4"])
 def test_streamed_index_build_equals_the_in_memory_build(tmp_path, index_type):
-    from xqg_bench.index import write_index_streamed
+    from xqg_bench.retrieval.index import write_index_streamed
 
     rng = np.random.default_rng(5)
     emb = rng.standard_normal((700, 16)).astype(np.float32)
@@ -157,7 +157,7 @@ def test_streamed_index_build_equals_the_in_memory_build(tmp_path, index_type):
 
 def test_missing_hits_are_not_ties():
     """An IVF probe with fewer than k hits pads with -1 rows: not a tie, no re-search of the whole index."""
-    from xqg_bench.search import exact_topk
+    from xqg_bench.retrieval.search import exact_topk
 
     class Probe:
         ntotal = 1_000_000
@@ -183,7 +183,7 @@ def test_linefile_reads_docids_as_pyserini_does(tmp_path, monkeypatch, chunk):
     a newline, rows looked up one by one or as an array; not UTF-8: UnicodeDecodeError when opened."""
     from pyserini.search.faiss import FaissSearcher
 
-    from xqg_bench.textfile import LineFile
+    from xqg_bench.core.textfile import LineFile
 
     monkeypatch.setattr(LineFile, "CHUNK", chunk)
     path = tmp_path / "docid"
@@ -206,8 +206,8 @@ def test_linefile_reads_docids_as_pyserini_does(tmp_path, monkeypatch, chunk):
 def test_streamed_build_takes_ids_from_a_file_or_a_generator(tmp_path):
     """The same index directory from a list of ids, a generator and a LineFile (no list of every id);
     a wrong count, a duplicate or a bad id is named and nothing is written."""
-    from xqg_bench.index import write_index_streamed
-    from xqg_bench.textfile import LineFile
+    from xqg_bench.core.textfile import LineFile
+    from xqg_bench.retrieval.index import write_index_streamed
 
     rng = np.random.default_rng(6)
     emb = rng.standard_normal((300, 8)).astype(np.float32)

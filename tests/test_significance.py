@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from xqg_bench.significance import (
+from xqg_bench.statistics.significance import (
     CORRECTIONS,
     STOP_HITS,
     TESTS,
@@ -81,8 +81,8 @@ def test_check_test_options_accepts_the_declared_choices_only():
 def test_an_experiment_with_an_unknown_test_fails_before_any_work(tmp_path):
     from dataclasses import replace
 
-    from xqg_bench.experiment import Statistics
-    from xqg_bench.pipeline import RunConfig, Runtime, run_experiment
+    from xqg_bench.experiment.config import Statistics
+    from xqg_bench.experiment.pipeline import RunConfig, Runtime, run_experiment
 
     exp = replace(RunConfig(variants=()).experiment(), statistics=Statistics(test="ttest"))
     out = tmp_path / "out"
@@ -116,7 +116,7 @@ def test_effect_sizes_and_counts(pair):
 
 
 def test_did_test_keeps_its_false_positive_rate_under_the_null():
-    from xqg_bench.compare import did_test
+    from xqg_bench.statistics.compare import did_test
 
     rng = np.random.default_rng(2)
     rejections, trials = 0, 400
@@ -133,7 +133,7 @@ def test_did_test_keeps_its_false_positive_rate_under_the_null():
 
 
 def test_did_test_detects_a_shrinking_gain_and_reports_effect_ratio():
-    from xqg_bench.compare import did_test
+    from xqg_bench.statistics.compare import did_test
 
     rng = np.random.default_rng(3)
     bc = rng.random(200)
@@ -148,7 +148,7 @@ def test_did_test_detects_a_shrinking_gain_and_reports_effect_ratio():
 def test_compare_family_pairing_and_correction():
     import pandas as pd
 
-    from xqg_bench.compare import compare
+    from xqg_bench.statistics.compare import compare
 
     rng = np.random.default_rng(4)
     rows = []
@@ -187,8 +187,8 @@ def _frame(diffs: dict[str, np.ndarray], base_seed: int = 0, measure: str = "nDC
 
 
 def test_all_row_is_the_macro_mean_with_an_exact_stratified_p_where_micro_disagrees_in_sign():
-    from xqg_bench.compare import compare
     from xqg_bench.evaluate.measures import language_table
+    from xqg_bench.statistics.compare import compare
 
     diffs = {
         "ja": np.array([-3.0, -2.0]),
@@ -222,7 +222,7 @@ def test_all_row_is_the_macro_mean_with_an_exact_stratified_p_where_micro_disagr
     ],
 )
 def test_non_finite_values_are_an_error_naming_system_query_and_measure(value, message):
-    from xqg_bench.compare import compare
+    from xqg_bench.statistics.compare import compare
 
     df = _frame({"ja": np.full(5, 0.1), "ko": np.full(5, 0.1)})
     df.loc[(df.system == "xqg") & (df.query_id == "ko-003"), "value"] = value
@@ -233,7 +233,7 @@ def test_non_finite_values_are_an_error_naming_system_query_and_measure(value, m
 def test_duplicated_rows_are_an_error():
     import pandas as pd
 
-    from xqg_bench.compare import compare
+    from xqg_bench.statistics.compare import compare
 
     df = _frame({"ja": np.full(5, 0.1)})
     for system in ("base", "xqg"):
@@ -247,7 +247,7 @@ def test_clear_differences_are_significant_in_a_family_of_the_default_runs_size(
     The family has the default run's size: 8 measures x 6 conditions x (7 languages + all + micro)."""
     import pandas as pd
 
-    from xqg_bench.compare import compare
+    from xqg_bench.statistics.compare import compare
 
     rng = np.random.default_rng(7)
     langs = ["ar", "bn", "fi", "ja", "ko", "ru", "te"]
@@ -268,7 +268,7 @@ def test_clear_differences_are_significant_in_a_family_of_the_default_runs_size(
 
 
 def test_warning_when_the_monte_carlo_cannot_resolve_the_corrected_p():
-    from xqg_bench.compare import compare
+    from xqg_bench.statistics.compare import compare
 
     df = _frame({lang: np.random.default_rng(1).normal(0.1, 0.2, 40) for lang in ("ja", "ko", "te")})
     with pytest.warns(UserWarning, match="smallest attainable corrected p"):
@@ -276,7 +276,7 @@ def test_warning_when_the_monte_carlo_cannot_resolve_the_corrected_p():
 
 
 def test_stratified_sign_flip_test_is_calibrated_under_the_null():
-    from xqg_bench.significance import macro_weights, signflip_pvalues
+    from xqg_bench.statistics.significance import macro_weights, signflip_pvalues
 
     rng = np.random.default_rng(3)
     sizes, trials = (5, 12, 30), 2000
@@ -290,7 +290,7 @@ def test_stratified_sign_flip_test_is_calibrated_under_the_null():
 
 
 def test_tost_false_positive_rate_at_the_margin_is_at_most_alpha():
-    from xqg_bench.significance import macro_weights, tost, weighted_se
+    from xqg_bench.statistics.significance import macro_weights, tost, weighted_se
 
     rng = np.random.default_rng(9)
     sizes, margin, trials = (20, 45, 31), 0.1, 2000
@@ -314,8 +314,8 @@ def test_compare_declared_pairs_are_one_family():
     import numpy as np
     import pandas as pd
 
-    from xqg_bench.compare import compare
-    from xqg_bench.significance import correct
+    from xqg_bench.statistics.compare import compare
+    from xqg_bench.statistics.significance import correct
 
     rng = np.random.default_rng(3)
     rows = [(s, f"q{i}", "ja" if i % 2 else "ko", "nDCG@10", rng.random() + shift)

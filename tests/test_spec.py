@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xqg_bench.spec import format_spec, parse_spec
+from xqg_bench.core.spec import format_spec, parse_spec
 
 
 def test_round_trip_and_canonical_order():

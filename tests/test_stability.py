@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import kendalltau
 
-from xqg_bench.robustness import robustness_table, stability_table
-from xqg_bench.stability import ktau_union, rbo, stability_per_query, stability_summary, with_stability
+from xqg_bench.statistics.robustness import robustness_table, stability_table
+from xqg_bench.statistics.stability import ktau_union, rbo, stability_per_query, stability_summary, with_stability
 
 
 def _repro_eval_ktu(orig, rep):  # repro_eval.measure.document_order._ktau_union, one topic
@@ -71,7 +71,7 @@ def test_array_form_equals_the_reference_definitions_exactly():
     """ranking_stability computes KTU and RBO on arrays; the values are those of ktau_union and rbo."""
     import random
 
-    from xqg_bench.stability import _pair
+    from xqg_bench.statistics.stability import _pair
 
     rng = random.Random(11)
     pool = [f"doc{i}" for i in range(60)] + ["Z", "a", "ä", "日本"]

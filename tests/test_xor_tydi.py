@@ -162,7 +162,7 @@ def test_sub_corpus_is_reproducible_and_labelled(mirror, tmp_path):
 def test_full_pipeline_streams_the_xor_tydi_corpus(mirror, tiny_models, tmp_path):
     """The whole pipeline on XOR-TyDi files (official formats): the corpus is sliced shard by shard
     through byte offsets and fingerprinted by its md5, never loaded as a list."""
-    from xqg_bench.pipeline import RunConfig, load_query_set, run_pipeline
+    from xqg_bench.experiment.pipeline import RunConfig, load_query_set, run_pipeline
     from xqg_bench.xqg.system import XqgConfig
 
     qs = load_query_set("xqg-bench:xor-tydi/dev")
@@ -272,10 +272,10 @@ def test_the_real_train_file_loads_with_its_official_counts(tmp_path, monkeypatc
 
 
 def test_library_functions_behind_derive_qrels_topics_and_predictions(mirror, tmp_path):
-    from xqg_bench.encoded_queries import write_topics
     from xqg_bench.evaluate.predictions import render_scores, score_predictions
-    from xqg_bench.qrels import derive_qrels
-    from xqg_bench.scoring import run_predictions
+    from xqg_bench.evaluate.qrels import derive_qrels
+    from xqg_bench.experiment.scoring import run_predictions
+    from xqg_bench.retrieval.encoded_queries import write_topics
 
     dev = "xqg-bench:xor-tydi/dev"
     run = tmp_path / "run.trec"

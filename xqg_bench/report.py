@@ -9,8 +9,8 @@ and the verdict. Below it, the HTML report embeds the severity plots and gives p
 that re-creates every figure; no network, no external asset.
 
 Everything here is a pure function of the run's frames — the leaderboard
-(:func:`xqg_bench.leaderboard.leaderboard_frame`), the robustness table
-(:func:`xqg_bench.robustness.robustness_table`), figures as PNG bytes, signatures and the command — so a
+(:func:`xqg_bench.statistics.leaderboard.leaderboard_frame`), the robustness table
+(:func:`xqg_bench.statistics.robustness.robustness_table`), figures as PNG bytes, signatures and the command — so a
 report can be rebuilt from the files of a run. Each (baseline, system) pair of the frames gets its own
 tables; nothing assumes two systems or their names.
 """
@@ -25,14 +25,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from xqg_bench.atomic import atomic_write_text, output_path
-from xqg_bench.compare import ALL, MICRO, OK
+from xqg_bench.core.atomic import atomic_write_text, output_path
 from xqg_bench.evaluate.measures import decimals, is_percent
-from xqg_bench.labels import condition_key, condition_label, system_label
-from xqg_bench.leaderboard import _display
-from xqg_bench.leaderboard import _legend as board_legend
-from xqg_bench.robustness import legend as robust_legend
-from xqg_bench.robustness import over_seeds, stability_table, verdict_table, worst_case
+from xqg_bench.statistics.compare import ALL, MICRO, OK
+from xqg_bench.statistics.labels import condition_key, condition_label, system_label
+from xqg_bench.statistics.leaderboard import _display
+from xqg_bench.statistics.leaderboard import _legend as board_legend
+from xqg_bench.statistics.robustness import legend as robust_legend
+from xqg_bench.statistics.robustness import over_seeds, stability_table, verdict_table, worst_case
 
 QUESTION = (
     "Does cross-lingual query generation (xQG) make multilingual dense retrievers more robust to noisy and "

@@ -3,9 +3,9 @@
 Subcommands: ``COMMANDS`` at the bottom of this module (name -> function, help), from which both the
 parser's list (``--help``) and the dispatch come; with no subcommand, the main command (``cmd_run``): encode,
 index, search, write TREC runs and score them, or with no arguments at all the packaged default experiment
-(xqg_bench/experiments/default.yaml).  Every command parses its options, calls the library function that does
+(xqg_bench/experiment/default.yaml).  Every command parses its options, calls the library function that does
 the work (the pipeline and the tests call the same functions) and prints: ``score``/``compare``/``predictions
---from-run`` -> xqg_bench/scoring.py, ``predictions --score`` -> evaluate/predictions.py, ``regress`` ->
+--from-run`` -> xqg_bench/experiment/scoring.py, ``predictions --score`` -> evaluate/predictions.py, ``regress`` ->
 regression.py, ``perturb`` -> perturb/report.py, ``topics`` -> encoded_queries.py, ``derive-qrels``/``export-qrels``
 -> qrels.py, ``generate``/``encode`` -> systems.py, ``rehearsal`` -> datasets/rehearsal.py, the main command and
 ``experiment`` -> pipeline.py.  The defaults the options show are the library's own (spec.py, experiment.py,
@@ -20,18 +20,25 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from xqg_bench import regression
+from xqg_bench.core.spec import (
+    DEFAULT_DEPTH,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_SEED,
+    DEFAULT_SHARD_SIZE,
+    DEFAULT_THREADS,
+    option,
+)
 from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER, encoder_help
 from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES
 from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
 from xqg_bench.evaluate.rkt import OFFICIAL_BUDGETS
-from xqg_bench.experiment import DEFAULT_SEEDS
-from xqg_bench.index import INDEX_TYPE
-from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
-from xqg_bench.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS, Runtime
-from xqg_bench.robustness import DEFAULT_MARGIN
-from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
-from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_OUTPUT_DIR, DEFAULT_SEED, DEFAULT_SHARD_SIZE, DEFAULT_THREADS, option
+from xqg_bench.experiment import regression
+from xqg_bench.experiment.config import DEFAULT_SEEDS
+from xqg_bench.experiment.pipeline import DEFAULT_DATASET, DEFAULT_RUN_VARIANTS, Runtime
+from xqg_bench.retrieval.index import INDEX_TYPE
+from xqg_bench.retrieval.ingest import FORMATS as EMBEDDING_FORMATS
+from xqg_bench.statistics.robustness import DEFAULT_MARGIN
+from xqg_bench.statistics.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
 from xqg_bench.xqg import XQG_LANGS, XQG_N
 from xqg_bench.xqg.augment import AUGMENT_PARAMS, QUERY_DTYPES, QUERY_STORES
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, generator_help
@@ -257,7 +264,7 @@ def main_parser() -> argparse.ArgumentParser:
         choices=EMBEDDING_FORMATS,
         default=Runtime.embeddings_format,
         help="tevatron (<stem>.npy + <stem>.ids.txt, converted from its pickles), pyserini (embeddings.jsonl, or "
-        "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/ingest.py",
+        "index + docid), npy (*.npy/*.safetensors + docids.txt); see xqg_bench/retrieval/ingest.py",
     )
     e.add_argument(
         "--query-embeddings",
@@ -272,7 +279,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 def run_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The RunConfig of parsed main-command options."""
-    from xqg_bench.pipeline import RunConfig
+    from xqg_bench.experiment.pipeline import RunConfig
     from xqg_bench.xqg.augment import AugmentConfig
     from xqg_bench.xqg.system import XqgConfig
 
@@ -338,7 +345,7 @@ def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
     """The main command that re-creates ``cfg``'s outputs: ``python -m xqg_bench.run`` and every option whose
     value differs from its default (those in NOT_OUTPUT left out); ``run_config`` of its parse is ``cfg``
     up to them."""
-    from xqg_bench.pipeline import RunConfig
+    from xqg_bench.experiment.pipeline import RunConfig
     from xqg_bench.xqg.system import XqgConfig
 
     d, dx = RunConfig(), XqgConfig()
@@ -404,8 +411,8 @@ def run_argv(cfg) -> list[str]:  # type: ignore[no-untyped-def]
 
 def cmd_run(argv: Sequence[str]) -> int:
     args = main_parser().parse_args(argv)
-    from xqg_bench.experiment import default_experiment
-    from xqg_bench.pipeline import render_result, run_pipeline
+    from xqg_bench.experiment.config import default_experiment
+    from xqg_bench.experiment.pipeline import render_result, run_pipeline
 
     cfg = run_config(args)
     command = run_argv(replace(cfg, output_dir=os.path.basename(os.path.normpath(cfg.output_dir))))
@@ -420,7 +427,7 @@ def cmd_experiment(argv: Sequence[str]) -> int:
         description="Run an experiment file: every query set x every system x every query condition, then every "
         "declared pairing tested — one leaderboard and one robustness table per query set. The whole file is "
         "checked before any work. Examples: experiments/*.yaml; the default run is "
-        "xqg_bench/experiments/default.yaml.",
+        "xqg_bench/experiment/default.yaml.",
     )
     p.add_argument("file", help="experiment YAML file")
     p.add_argument("--dry-run", action="store_true", help="check the file and list what would run; run nothing")
@@ -435,8 +442,8 @@ def cmd_experiment(argv: Sequence[str]) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     args = p.parse_args(argv)
-    from xqg_bench.experiment import load_experiment
-    from xqg_bench.pipeline import render_result, run_experiment
+    from xqg_bench.experiment.config import load_experiment
+    from xqg_bench.experiment.pipeline import render_result, run_experiment
 
     exp = load_experiment(args.file)
     if args.dry_run:
@@ -482,7 +489,7 @@ def cmd_score(argv: Sequence[str]) -> int:
     p.add_argument("--budgets", type=_budgets, default=DEFAULT_BUDGETS, help=BUDGETS_HELP)
     _extra_queries_option(p)
     args = p.parse_args(argv)
-    from xqg_bench.scoring import render_markdown, score_run
+    from xqg_bench.experiment.scoring import render_markdown, score_run
 
     scored = score_run(args.run, args.dataset, args.measures, args.budgets, args.allow_extra_queries)
     print(render_markdown(scored.table, scored.signature, scored.pairing))
@@ -511,9 +518,9 @@ def cmd_compare(argv: Sequence[str]) -> int:
     _extra_queries_option(p)
     _stats_options(p, "paired tests of each system against the baselines")
     args = p.parse_args(argv)
-    from xqg_bench.experiment import Statistics
-    from xqg_bench.leaderboard import to_markdown
-    from xqg_bench.scoring import compare_runs
+    from xqg_bench.experiment.config import Statistics
+    from xqg_bench.experiment.scoring import compare_runs
+    from xqg_bench.statistics.leaderboard import to_markdown
 
     stats = Statistics(args.test, args.correction, args.samples, args.stats_seed, max_samples=args.max_samples)
     board, files = compare_runs(
@@ -615,7 +622,7 @@ def cmd_topics(argv: Sequence[str]) -> int:
         f"default {DEFAULT_ENCODER})",
     )
     args = p.parse_args(argv)
-    from xqg_bench.encoded_queries import write_topics
+    from xqg_bench.retrieval.encoded_queries import write_topics
 
     topics = write_topics(args.dataset, args.output, args.encoded_queries, args.encoder)
     if topics.encoded is not None:
@@ -638,7 +645,7 @@ def cmd_derive_qrels(argv: Sequence[str]) -> int:
     )
     p.add_argument("--output", required=True, help="qrels file, e.g. qrels/xor-tydi-dev.derived.qrels")
     args = p.parse_args(argv)
-    from xqg_bench.qrels import derive_qrels
+    from xqg_bench.evaluate.qrels import derive_qrels
 
     prov = derive_qrels(args.runs, args.dataset, args.depth, args.output)
     print(f"{args.output}: {prov['judged']} judgments, {prov['relevant']} relevant, {prov['queries']} queries")
@@ -670,7 +677,7 @@ def cmd_predictions(argv: Sequence[str]) -> int:
     _extra_queries_option(p)
     args = p.parse_args(argv)
     from xqg_bench.evaluate.predictions import render_scores, score_predictions
-    from xqg_bench.scoring import run_predictions
+    from xqg_bench.experiment.scoring import run_predictions
 
     if args.from_run and not args.output:
         raise ValueError("--from-run needs --output")
@@ -685,7 +692,7 @@ def cmd_export_qrels(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m xqg_bench.run export-qrels", description="Write TREC qrels files.")
     p.add_argument("--output-dir", default="qrels", help="where the qrels files go (default ./qrels)")
     args = p.parse_args(argv)
-    from xqg_bench.qrels import export_qrels
+    from xqg_bench.evaluate.qrels import export_qrels
 
     for path in export_qrels(args.output_dir):
         print(path)
@@ -732,7 +739,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
         "Generate queries for this job's shards (resumable). Shard i belongs to job i %% num-shards; when every "
         "shard exists the manifest is written (the merge). Then run the main command with the same options.",
     ).parse_args(argv)
-    from xqg_bench.systems import generate_shards
+    from xqg_bench.experiment.systems import generate_shards
 
     out, queries = generate_shards(
         args.dataset, args.output_dir, _xqg_config(args), args.shard_size, args.num_shards, args.shard_id,
@@ -751,7 +758,7 @@ def cmd_encode(argv: Sequence[str]) -> int:
     p.add_argument("--queries", action="store_true", help="also encode the generated queries (needs their manifest)")
     _query_store_options(p)
     args = p.parse_args(argv)
-    from xqg_bench.systems import encode_shards
+    from xqg_bench.experiment.systems import encode_shards
 
     queries = _xqg_config(args, query_store=args.query_store, query_dtype=args.query_dtype) if args.queries else None
     for path in encode_shards(
@@ -798,11 +805,11 @@ def cmd_search(argv: Sequence[str]) -> int:
     p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
     p.add_argument("--run", required=True, help="the TREC run file to write")
     args = p.parse_args(argv)
-    from xqg_bench.atomic import ensure_output_dir, slug
+    from xqg_bench.core.atomic import ensure_output_dir, slug
     from xqg_bench.encoders import load_encoder
-    from xqg_bench.pipeline import load_query_set
-    from xqg_bench.runs import write_trec_run
-    from xqg_bench.shards import search_corpus
+    from xqg_bench.evaluate.runs import write_trec_run
+    from xqg_bench.experiment.pipeline import load_query_set
+    from xqg_bench.retrieval.shards import search_corpus
 
     qs, enc = load_query_set(args.dataset), load_encoder(args.encoder)
     ensure_output_dir(args.output_dir)

@@ -13,7 +13,7 @@ from typing import overload
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.signature import fingerprint_lines
+from xqg_bench.core.signature import fingerprint_lines
 
 
 def as_dpr_doc(d: object) -> DprW100Doc:

@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
+from xqg_bench.core.tokenizer import joined_tokens
 from xqg_bench.datasets.cldr import LANGS, Territory, currency_name, language_name, templates, territories
 from xqg_bench.datasets.records import XorQuery
-from xqg_bench.tokenizer import joined_tokens
 
 MINI_VERSION = "1"
 XOR_LANGS: tuple[str, ...] = LANGS

@@ -10,7 +10,7 @@ flat in the number of passages):
   ``lang``), each answer a capitalised synthetic name planted once in its gold passage (``gold.tsv``
   names it);
 - ``embeddings/``: unit passage embeddings in the ``npy`` ingest layout (``shard-*.npy`` +
-  ``docids.txt``, see ``xqg_bench.ingest``), clustered by topic (below); ``queries.npy`` (row i:
+  ``docids.txt``, see ``xqg_bench.retrieval.ingest``), clustered by topic (below); ``queries.npy`` (row i:
   question ``r<i>``, a vector in its gold passage's topic, leaning towards the gold passage);
   ``qsums/``: per-passage sums of 35 generated-query embeddings (float16, for augmentation);
 - ``manifest.json`` (sizes, seed, sha256 of the TSV).
@@ -43,9 +43,9 @@ import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs
 
-from xqg_bench.atomic import atomic_dir, atomic_save_npy, atomic_write_json
+from xqg_bench.core.atomic import atomic_dir, atomic_save_npy, atomic_write_json
+from xqg_bench.core.spec import DEFAULT_SEED
 from xqg_bench.datasets import xor_tydi
-from xqg_bench.spec import DEFAULT_SEED
 
 CORPUS = "rehearsal_w100.tsv"
 QUESTIONS = "rehearsal_dev_retrieve_eng_span.jsonl"

@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs
 
-from xqg_bench.atomic import atomic_open, atomic_write_json
+from xqg_bench.core.atomic import atomic_open, atomic_write_json
+from xqg_bench.core.tokenizer import word_tokenize
 from xqg_bench.datasets import xor_tydi
 from xqg_bench.datasets.records import span_answers
 from xqg_bench.datasets.unknown import unknown_language
-from xqg_bench.tokenizer import word_tokenize
 
 PATTERN = r"^xqg-bench:xor-tydi-sub\(pool=(\d+),seed=(\d+)\)(?:/(train|dev|test)(?:/([a-z]{2}))?)?$"
 RULE = "answer-containing passages of train+dev (official matching rule, first-token candidates) + hash pool"

@@ -35,10 +35,10 @@ from ir_datasets.datasets.dpr_w100 import DprW100Doc
 from ir_datasets.formats import BaseDocs, BaseQueries
 from ir_datasets.indices import Docstore
 
-from xqg_bench import signature
-from xqg_bench.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.core import signature
+from xqg_bench.core.atomic import atomic_save_npy, atomic_write_json
+from xqg_bench.core.textfile import utf8_lines
 from xqg_bench.datasets.records import XorQuery
-from xqg_bench.textfile import utf8_lines
 
 NAME = "xqg-bench:xor-tydi"
 BASE_URL = "https://nlp.cs.washington.edu/xorqa/XORQA_site/data/"

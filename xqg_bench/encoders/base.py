@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.spec import Param, Range
+from xqg_bench.core.spec import Param, Range
 
 POOLINGS = ("cls", "mean")
 # Every encoder's parameters, declared once (spec strings, checks, the command line's help).

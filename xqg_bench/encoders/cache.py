@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.atomic import load_npy_checked, save_npy_checked
+from xqg_bench.core.atomic import load_npy_checked, save_npy_checked
 from xqg_bench.encoders.base import Encoder
 
 

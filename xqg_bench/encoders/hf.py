@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
+from xqg_bench.core.spec import format_spec
 from xqg_bench.encoders.base import ENCODER_PARAMS, Encoder, as_float32
-from xqg_bench.spec import format_spec
 
 
 def damaged_model(name: str, e: Exception) -> ValueError:

@@ -16,11 +16,11 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from xqg_bench.atomic import atomic_open
+from xqg_bench.core.atomic import atomic_open
+from xqg_bench.core.textfile import read_utf8
 from xqg_bench.datasets import load_dataset
 from xqg_bench.evaluate.measures import QueryInfo, Rankings, TextLookup
 from xqg_bench.evaluate.rkt import OFFICIAL_BUDGETS, LangScore, Prediction, evaluate_top_k_hit, macro_average, rkt_label
-from xqg_bench.textfile import read_utf8
 
 FORMATS = ("json", "json.gz", "none")  # how the pipeline writes its prediction files
 _WS = re.compile(r"[ \t\n\r]*")

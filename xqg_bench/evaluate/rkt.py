@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from statistics import mean
 from typing import NamedTuple
 
+from xqg_bench.core.tokenizer import cached_tokens, joined_tokens
 from xqg_bench.datasets.records import span_answers
-from xqg_bench.tokenizer import cached_tokens, joined_tokens
 
 OFFICIAL_BUDGETS: tuple[int, ...] = (2000, 5000)
 

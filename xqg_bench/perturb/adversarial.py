@@ -19,12 +19,12 @@ import random
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_write_json
+from xqg_bench.core.atomic import atomic_write_json
+from xqg_bench.core.spec import Check, Param, Range
 from xqg_bench.encoders import load_encoder
 from xqg_bench.perturb.base import LANGS, SEED, Perturbation
 from xqg_bench.perturb.keyboards import LAYOUTS
 from xqg_bench.perturb.typo import Typo
-from xqg_bench.spec import Check, Param, Range
 
 
 def encoder_spec(name: str) -> str:

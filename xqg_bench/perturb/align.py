@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 
 import regex
 
+from xqg_bench.core.textfile import utf8_lines
 from xqg_bench.perturb.codemix import FI_ENDINGS, KO_PARTICLES, WORD, _cldr_names, _Matcher
 from xqg_bench.perturb.romanize import japanese_tokens
-from xqg_bench.textfile import utf8_lines
 
 EN_FUNCTION = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below

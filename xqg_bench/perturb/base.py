@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 
-from xqg_bench.signature import passage_seed
-from xqg_bench.spec import DEFAULT_SEED, Param, Range, canonical_spec, did_you_mean
+from xqg_bench.core.signature import passage_seed
+from xqg_bench.core.spec import DEFAULT_SEED, Param, Range, canonical_spec, did_you_mean
 
 LANGS = ("ar", "bn", "fi", "ja", "ko", "ru", "te", "en")
 STOPWORDS: dict[str, frozenset[str]] = {
@@ -32,7 +32,7 @@ RATE = Param(float, 1.0, "probability of each eligible place (1.0: all)", check=
 
 
 class Perturbation(ABC):
-    """A perturbation family: ``name``, its parameters ``PARAMS`` (``xqg_bench.spec.Param``: type, default,
+    """A perturbation family: ``name``, its parameters ``PARAMS`` (``xqg_bench.core.spec.Param``: type, default,
     choices, check), converted and checked by the declaration whether built from a spec string
     (``parse_variant``) or in Python (``Typo("keyboard", 2, 13)``, ``Romanize(rate=0.5)``)."""
 

@@ -38,10 +38,10 @@ from functools import lru_cache
 
 import regex
 
+from xqg_bench.core.spec import Param
 from xqg_bench.datasets.cldr import gazetteer
 from xqg_bench.perturb.base import RATE, SEED, Perturbation
 from xqg_bench.perturb.romanize import japanese_tokens
-from xqg_bench.spec import Param
 
 LEXICONS = ("cldr", "parallel", "both")
 PARALLEL_PATH = os.path.join(os.path.dirname(__file__), "data", "codemix_parallel.json")

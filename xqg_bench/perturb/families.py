@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import regex
 
+from xqg_bench.core.spec import Param, Range, parse_spec
 from xqg_bench.perturb.adversarial import Adversarial
 from xqg_bench.perturb.base import LANGS, RATE, SEED, STOPWORDS, Perturbation
 from xqg_bench.perturb.codemix import CodeMix
@@ -25,7 +26,6 @@ from xqg_bench.perturb.romanize import Romanize
 from xqg_bench.perturb.text import hangul_decompose, is_letter_cluster, script_runs
 from xqg_bench.perturb.typo import Typo, _kata_to_hira, strip_stress
 from xqg_bench.perturb.validate import DUAL_JOINING, HARAKAT, introduced
-from xqg_bench.spec import Param, Range, parse_spec
 
 __all__ = [
     "FAMILIES", "LANGS", "RATE", "SEED", "STOPWORDS", "Layout", "Perturbation", "Script", "Typo", "Word",

@@ -37,9 +37,9 @@ from typing import NamedTuple
 
 import regex
 
+from xqg_bench.core.spec import Param
 from xqg_bench.perturb.base import RATE, SEED, Perturbation
 from xqg_bench.perturb.text import hangul_decompose
-from xqg_bench.spec import Param
 
 COMMON = {"ja": "hepburn", "ko": "rr", "bn": "chat", "te": "chat", "ar": "arabizi", "ru": "translit"}
 SCHEMES: dict[str, tuple[str, ...]] = {

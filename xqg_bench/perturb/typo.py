@@ -9,11 +9,11 @@ import unicodedata
 
 import regex
 
+from xqg_bench.core.spec import Param, Range
 from xqg_bench.perturb.base import SEED, Perturbation
 from xqg_bench.perturb.keyboards import KO_COMPOUND, LAYOUTS, alphabet, neighbours
 from xqg_bench.perturb.text import L_JAMO, T_JAMO, V_JAMO, hangul_compose, hangul_decompose, is_letter_cluster
 from xqg_bench.perturb.validate import BRAHMIC, edit_units, introduced, ksx1001_syllables, net_edits
-from xqg_bench.spec import Param, Range
 
 STRESS_MARKS = regex.compile(r"(?<=[аеёиоуыэюяАЕЁИОУЫЭЮЯ])[\u0300\u0301]")
 # what Bengali and Telugu writers confuse most: vowel length, sibilants, dental/retroflex n (and la)

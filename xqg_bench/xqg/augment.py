@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import (
+from xqg_bench.core.atomic import (
     atomic_write_json,
     is_complete,
     job_dir,
@@ -25,10 +25,10 @@ from xqg_bench.atomic import (
     save_npy_checked,
     settle_meta,
 )
+from xqg_bench.core.signature import cache_key, make_signature
+from xqg_bench.core.spec import Param, Range, canonical_spec, parse_spec
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import load_vectors
-from xqg_bench.signature import cache_key, make_signature
-from xqg_bench.spec import Param, Range, canonical_spec, parse_spec
+from xqg_bench.retrieval.index import load_vectors
 from xqg_bench.xqg.store import read_manifest, read_shard
 
 # The augmentation's parameters, declared once: the spec ``xqg(alpha=…,agg=…,langs=…,n=…,renorm=…)``,

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.signature import passage_seed
-from xqg_bench.spec import Param, Range
+from xqg_bench.core.signature import passage_seed
+from xqg_bench.core.spec import Param, Range
 
 GeneratedQueries = dict[str, list[str]]  # lang -> queries
 DEFAULT_GENERATOR = "cldr"

@@ -8,7 +8,7 @@ Each generator is named by a canonical spec string (``cldr``, ``mt5(model=...)``
 
 from __future__ import annotations
 
-from xqg_bench.spec import parse_spec
+from xqg_bench.core.spec import parse_spec
 from xqg_bench.xqg.base import (
     DEFAULT_GENERATOR,
     DEFAULT_MT5,

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
+from xqg_bench.core.spec import format_spec
 from xqg_bench.encoders.hf import damaged_model
-from xqg_bench.spec import format_spec
 from xqg_bench.xqg import LANGUAGE_NAMES
 from xqg_bench.xqg.base import DEFAULT_MT5, GENERATOR_PARAMS, GeneratedQueries, QueryGenerator, passage_seed
 

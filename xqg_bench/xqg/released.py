@@ -16,9 +16,9 @@ from collections.abc import Iterator, Sequence
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.signature import file_md5
-from xqg_bench.spec import format_spec
-from xqg_bench.textfile import utf8_lines
+from xqg_bench.core.signature import file_md5
+from xqg_bench.core.spec import format_spec
+from xqg_bench.core.textfile import utf8_lines
 from xqg_bench.xqg import LANGUAGE_NAMES
 from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator
 

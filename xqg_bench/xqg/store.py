@@ -20,10 +20,10 @@ from collections.abc import Sequence
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.atomic import atomic_write_json, discard, job_dir, read_checked, read_json, write_checked
+from xqg_bench.core.atomic import atomic_write_json, discard, job_dir, read_checked, read_json, write_checked
+from xqg_bench.core.signature import cache_key, make_signature
+from xqg_bench.core.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.datasets.docs import docs_fingerprint
-from xqg_bench.signature import cache_key, make_signature
-from xqg_bench.spec import DEFAULT_SHARD_SIZE
 from xqg_bench.xqg.base import GeneratedQueries, QueryGenerator
 
 

@@ -8,13 +8,13 @@ from typing import NamedTuple
 
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.atomic import read_json
+from xqg_bench.core.atomic import read_json
+from xqg_bench.core.signature import cache_key, make_signature
+from xqg_bench.core.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
+from xqg_bench.core.stages import stage
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
-from xqg_bench.ingest import SuppliedQueries
-from xqg_bench.signature import cache_key, make_signature
-from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
-from xqg_bench.stages import stage
+from xqg_bench.retrieval.index import IndexInfo, cached_index, encode_corpus, index_fields, write_index_from_cache
+from xqg_bench.retrieval.ingest import SuppliedQueries
 from xqg_bench.xqg import XQG_LANGS, XQG_N
 from xqg_bench.xqg.augment import QUERY_DTYPES, QUERY_STORES, AugmentConfig, augment, encode_generated
 from xqg_bench.xqg.generators import DEFAULT_GENERATOR, QueryGenerator, load_generator
@@ -46,7 +46,7 @@ def build_xqg_index(
     """Build (or reuse) the augmented index; return it and the augmentation record.
 
     ``generator`` overrides loading ``cfg.generator`` locally (e.g. the same spec on Ray actors).
-    ``supplied``: generated-query embeddings made elsewhere (:class:`~xqg_bench.ingest.SuppliedQueries`)
+    ``supplied``: generated-query embeddings made elsewhere (:class:`~xqg_bench.retrieval.ingest.SuppliedQueries`)
     stand in for generating and encoding; their languages are the files' (``cfg.langs`` orders them).
     """
     cfg.augment.validate()

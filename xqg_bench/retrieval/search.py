@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from xqg_bench.atomic import load_npy_checked, save_npy_checked
+from xqg_bench.core.atomic import load_npy_checked, save_npy_checked
+from xqg_bench.core.jvm import pyserini_encode, pyserini_faiss
+from xqg_bench.core.textfile import LineFile
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.jvm import pyserini_encode, pyserini_faiss
-from xqg_bench.textfile import LineFile
 
 Ranking = list[tuple[str, float]]
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xqg_bench.significance import (
+from xqg_bench.statistics.significance import (
     DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
@@ -316,7 +316,7 @@ def did_test(
     """Is the system's gain the same on perturbed and clean queries?  A paired randomisation test on
     per-query (sys_pert - base_pert) - (sys_clean - base_clean), plus the Effect Ratio
     (gain under perturbation / gain on clean queries; nan when the clean gain is 0) and each
-    system's drop from clean.  One language; :func:`xqg_bench.robustness.robustness_table` does
+    system's drop from clean.  One language; :func:`xqg_bench.statistics.robustness.robustness_table` does
     every language, the macro mean and the CIs."""
     arrays = [np.asarray(x, dtype=np.float64) for x in (base_clean, sys_clean, base_pert, sys_pert)]
     if len({a.shape for a in arrays}) != 1:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from xqg_bench.core.signature import fingerprint_lines
 from xqg_bench.datasets.docs import DocSequence
 from xqg_bench.evaluate.measures import QueryInfo, TextLookup, docs_store_texts
 from xqg_bench.perturb.registry import query_answers, query_lang
-from xqg_bench.signature import fingerprint_lines
 
 if TYPE_CHECKING:
     from ir_measures import Qrel
@@ -39,7 +39,7 @@ class QuerySet(NamedTuple):
 
     def check_ids(self, path: str, kind: str, pairs: Sequence[tuple[str, str]], allow_extra: bool = False) -> None:
         """Fail naming file, line and ID when a run or qrels file holds a query or doc id this set lacks."""
-        from xqg_bench.textfile import check_ids
+        from xqg_bench.core.textfile import check_ids
 
         def known_queries(ids: list[str]) -> set[str]:
             return {q for q in ids if q in self.texts}

@@ -21,11 +21,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.atomic import atomic_dir, atomic_open
+from xqg_bench.core.atomic import atomic_dir, atomic_open
 from xqg_bench.datasets import load_dataset
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.search import check_queries
+from xqg_bench.retrieval.search import check_queries
 
 
 def topic_text(text: str) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from xqg_bench.atomic import atomic_open, atomic_write_json, check_not_input, ensure_output_dir
+from xqg_bench.core.atomic import atomic_open, atomic_write_json, check_not_input, ensure_output_dir
+from xqg_bench.core.signature import file_md5
+from xqg_bench.core.textfile import check_ids, utf8_lines
+from xqg_bench.core.tokenizer import joined_tokens
 from xqg_bench.datasets import load_dataset
 from xqg_bench.datasets.records import span_answers
-from xqg_bench.runs import check_run_files, read_trec_run
-from xqg_bench.signature import file_md5
-from xqg_bench.textfile import check_ids, utf8_lines
-from xqg_bench.tokenizer import joined_tokens
+from xqg_bench.evaluate.runs import check_run_files, read_trec_run
 
 if TYPE_CHECKING:
     from ir_measures import Qrel

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from xqg_bench.compare import ALL
+from xqg_bench.core.spec import format_spec
 from xqg_bench.perturb.families import Perturbation, parse_variant
-from xqg_bench.spec import format_spec
+from xqg_bench.statistics.compare import ALL
 
 
 def condition_name(variant: Perturbation) -> str:

@@ -7,7 +7,7 @@ then by family and severity.
 
 from __future__ import annotations
 
-from xqg_bench.spec import parse_spec
+from xqg_bench.core.spec import parse_spec
 
 SYSTEM_LABELS = {"xqg": "+xQG"}
 

@@ -18,17 +18,17 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
-from xqg_bench.atomic import ensure_output_dir, slug
+from xqg_bench.core.atomic import ensure_output_dir, slug
+from xqg_bench.core.spec import DEFAULT_SHARD_SIZE
+from xqg_bench.core.stages import stage
 from xqg_bench.encoders import load_encoder
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.encoders.cache import CachedQueryEncoder
-from xqg_bench.experiment import SystemDecl
-from xqg_bench.index import IndexInfo, build_index, check_index_type, encode_corpus
-from xqg_bench.ingest import SuppliedQueries
-from xqg_bench.query_sets import load_query_set
-from xqg_bench.search import cached_search
-from xqg_bench.spec import DEFAULT_SHARD_SIZE
-from xqg_bench.stages import stage
+from xqg_bench.evaluate.query_sets import load_query_set
+from xqg_bench.experiment.config import SystemDecl
+from xqg_bench.retrieval.index import IndexInfo, build_index, check_index_type, encode_corpus
+from xqg_bench.retrieval.ingest import SuppliedQueries
+from xqg_bench.retrieval.search import cached_search
 from xqg_bench.xqg.augment import encode_generated
 from xqg_bench.xqg.generators import QueryGenerator, load_generator
 from xqg_bench.xqg.store import generate, generated_dir, generation_signature, read_manifest
@@ -59,7 +59,7 @@ class Resources:
         return self._encoders[spec]
 
     def replace_encoder(self, spec: str, encoder: Encoder) -> None:
-        """Passage embeddings made elsewhere (:mod:`xqg_bench.ingest`) stand in for ``spec``'s."""
+        """Passage embeddings made elsewhere (:mod:`xqg_bench.retrieval.ingest`) stand in for ``spec``'s."""
         self._encoders[spec] = encoder
         self._query_encoders.pop(spec, None)
 

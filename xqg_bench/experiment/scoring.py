@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
-from xqg_bench.atomic import check_not_input, check_stem, ensure_output_dir
-from xqg_bench.compare import compare
+from xqg_bench.core.atomic import check_not_input, check_stem, ensure_output_dir
+from xqg_bench.core.signature import file_md5, make_signature
+from xqg_bench.core.stages import stage
 from xqg_bench.evaluate.measures import (
     PairingReport,
     QueryInfo,
@@ -29,13 +30,12 @@ from xqg_bench.evaluate.measures import (
     with_budgets,
 )
 from xqg_bench.evaluate.predictions import predictions, write_predictions
-from xqg_bench.experiment import Statistics
-from xqg_bench.leaderboard import leaderboard_frame, write_leaderboard
-from xqg_bench.qrels import read_qrels
-from xqg_bench.query_sets import QuerySet, load_query_set
-from xqg_bench.runs import check_run_files, read_trec_run
-from xqg_bench.signature import file_md5, make_signature
-from xqg_bench.stages import stage
+from xqg_bench.evaluate.qrels import read_qrels
+from xqg_bench.evaluate.query_sets import QuerySet, load_query_set
+from xqg_bench.evaluate.runs import check_run_files, read_trec_run
+from xqg_bench.experiment.config import Statistics
+from xqg_bench.statistics.compare import compare
+from xqg_bench.statistics.leaderboard import leaderboard_frame, write_leaderboard
 
 if TYPE_CHECKING:
     from ir_measures import Qrel

@@ -24,8 +24,8 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from xqg_bench.atomic import atomic_write_text
-from xqg_bench.textfile import read_utf8
+from xqg_bench.core.atomic import atomic_write_text
+from xqg_bench.core.textfile import read_utf8
 
 
 class Grade(NamedTuple):
@@ -75,7 +75,9 @@ def load(path: str) -> dict:
         raise ValueError(f"{path}: not valid YAML ({e})") from None
     for key in ("command", "scores", "tolerance"):
         if key not in (spec or {}):
-            raise ValueError(f"{path}: missing key {key!r} (see regressions/README or xqg_bench/regression.py)")
+            raise ValueError(
+                f"{path}: missing key {key!r} (see regressions/README or xqg_bench/experiment/regression.py)"
+            )
     return spec
 
 
@@ -125,7 +127,7 @@ def check_command(spec: dict, path: str, parser: argparse.ArgumentParser) -> lis
     encoder, generator and variant specs are well-formed; nothing is loaded, fetched or run.  Returns the
     argv checked (required variables filled with placeholders)."""
     from xqg_bench.encoders import check_encoder_spec
-    from xqg_bench.pipeline import load_generator_spec_check
+    from xqg_bench.experiment.pipeline import load_generator_spec_check
 
     env = {name: f"<{name}>" for name in spec.get("requires") or {}}
     argv = command_argv(spec, "<output_dir>", env)

@@ -22,7 +22,7 @@ with ``n = 0`` and a status, never a zero-filled mean):
   observed DiD and spread.
 
 Also: worst case over conditions, mean and spread over seeds, ranking stability (Kendall's tau and
-rank-biased overlap between clean and perturbed rankings, :mod:`xqg_bench.stability`).
+rank-biased overlap between clean and perturbed rankings, :mod:`xqg_bench.statistics.stability`).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from xqg_bench.atomic import atomic_open, output_path, publish_set
-from xqg_bench.compare import ALL, OK, Pairs, by_language, check_per_query
+from xqg_bench.core.atomic import atomic_open, output_path, publish_set
 from xqg_bench.evaluate.measures import format_value as _fmt
 from xqg_bench.evaluate.measures import is_percent
-from xqg_bench.labels import family_label, system_label
-from xqg_bench.significance import (
+from xqg_bench.statistics.compare import ALL, OK, Pairs, by_language, check_per_query
+from xqg_bench.statistics.labels import family_label, system_label
+from xqg_bench.statistics.significance import (
     DEFAULT_CORRECTION,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
@@ -366,7 +366,7 @@ SPREAD = ("gain_perturbed_seed_sd", "gain_perturbed_seed_min", "gain_perturbed_s
 
 def with_seed_spread(robust: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame:
     """Robustness rows plus ``seeds`` (draws averaged per query; 1 for a single draw) and the spread
-    over draws of the perturbed gain (:func:`xqg_bench.seeds.seed_spread`)."""
+    over draws of the perturbed gain (:func:`xqg_bench.statistics.seeds.seed_spread`)."""
     keys = ["measure", "condition", *(c for c in ("baseline", "system") if c in spread.columns), "lang"]
     cols = ["seeds", *SPREAD]
     if robust.empty:
@@ -504,7 +504,8 @@ def write_robustness(robust: pd.DataFrame, out_dir: str, stem: str) -> dict[str,
         lines += [stability_table(robust).to_markdown(index=False), ""]
         lines += [
             "KTU = Kendall's tau on the union of the two top-k lists, RBO = rank-biased overlap (p = 0.8, "
-            "normalised truncated form), both as repro_eval defines them (xqg_bench.stability); per question, "
+            "normalised truncated form), both as repro_eval defines them (xqg_bench.statistics.stability); "
+            "per question, "
             "averaged over seeds, then over questions (macro over languages for 'all'); 1 = ranking unchanged.",
             "",
         ]

@@ -47,12 +47,12 @@ from typing import NamedTuple
 import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.atomic import atomic_dir, atomic_write_json, save_npy_checked
+from xqg_bench.core.atomic import atomic_dir, atomic_write_json, save_npy_checked
+from xqg_bench.core.signature import cache_key
+from xqg_bench.core.spec import DEFAULT_SHARD_SIZE
+from xqg_bench.core.textfile import utf8_lines
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import embedding_signature
-from xqg_bench.signature import cache_key
-from xqg_bench.spec import DEFAULT_SHARD_SIZE
-from xqg_bench.textfile import utf8_lines
+from xqg_bench.retrieval.index import embedding_signature
 
 FORMATS = ("tevatron", "pyserini", "npy")
 BLOCK = 8_192  # rows read at a time (25 MiB at dimension 768)
@@ -562,8 +562,8 @@ class SuppliedQueries:
         corpus: str = "the corpus",
         lang_order: Sequence[str] = (),
     ) -> None:
+        from xqg_bench.core.signature import make_signature
         from xqg_bench.datasets.docs import docs_fingerprint
-        from xqg_bench.signature import make_signature
 
         self.path, self.format, self.docs, self.dim = path, fmt, docs, dim
         self.shard_size, self.corpus, self.lang_order = shard_size, corpus, tuple(lang_order)

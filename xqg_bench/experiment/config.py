@@ -22,7 +22,7 @@ outputs: {predictions: json, variant_predictions: false}
 
 An augmentation value given as a list (``alpha: [0, 0.01, 0.05]``, ``use_n: [1, 3, 5]``) is a sweep:
 one system per combination, named ``<name>(alpha=0.01,use_n=3)``, each paired with its base, and a
-plot of each measure against the swept values (:func:`xqg_bench.pipeline.sweep_plot`).
+plot of each measure against the swept values (:func:`xqg_bench.experiment.pipeline.sweep_plot`).
 
 Statistics: one family per query set — every declared pairing x measure x condition x language of
 the leaderboard is corrected together, and the robustness table's DiD and TOST tests over every
@@ -38,19 +38,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from xqg_bench.core.spec import DEFAULT_DEPTH, DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
 from xqg_bench.evaluate.measures import DEFAULT_MEASURE_NAMES, RKT, with_budgets
-from xqg_bench.robustness import DEFAULT_MARGIN
-from xqg_bench.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
-from xqg_bench.spec import DEFAULT_DEPTH, DEFAULT_INDEX_TYPE, DEFAULT_SEED, DEFAULT_SHARD_SIZE
+from xqg_bench.statistics.robustness import DEFAULT_MARGIN
+from xqg_bench.statistics.significance import CORRECTIONS, DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, TESTS
 from xqg_bench.xqg import XQG_LANGS
 from xqg_bench.xqg.augment import AugmentConfig
 from xqg_bench.xqg.system import DEFAULT_GENERATOR, XqgConfig
 
-DEFAULT_EXPERIMENT = os.path.join(os.path.dirname(__file__), "experiments", "default.yaml")
+DEFAULT_EXPERIMENT = os.path.join(os.path.dirname(__file__), "default.yaml")
 EACH_VS_BASE = "each-vs-base"
 SWEEPABLE = ("alpha", "n", "use_n", "agg")  # augmentation keys a list sweeps over, in name order
 _SYSTEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-DEFAULT_SEEDS = 3  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
+DEFAULT_SEEDS = 3  # draws of each seeded variant, averaged per query (xqg_bench.statistics.seeds)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Experiment:
     def describe(self) -> str:
         """What a run would do, without doing it (``experiment FILE --dry-run``)."""
         from xqg_bench.perturb.families import parse_variant
-        from xqg_bench.seeds import expand_seeds
+        from xqg_bench.statistics.seeds import expand_seeds
 
         groups = expand_seeds([parse_variant(v) for v in self.variants], self.seeds)
         draws = sum(len(d) for d in groups.values())
@@ -198,7 +198,7 @@ def load_experiment(path: str) -> Experiment:
     """Read and check an experiment file; ValueError naming file, key path, line and fix."""
     import yaml
 
-    from xqg_bench.textfile import read_utf8
+    from xqg_bench.core.textfile import read_utf8
 
     try:
         text = read_utf8(path)
@@ -405,7 +405,7 @@ def _systems(p: _Problems, raw: object) -> tuple[SystemDecl, ...]:
 
 
 def _swept_name(name: str, values: tuple[tuple[str, object], ...]) -> str:
-    from xqg_bench.spec import format_spec
+    from xqg_bench.core.spec import format_spec
 
     return format_spec(name, {k: _text(v) for k, v in values}, order=[k for k, _v in values])
 
@@ -543,7 +543,7 @@ def check_experiment(exp: Experiment, p: _Problems | None = None) -> None:
         except ValueError as e:
             p.add(f"conditions.variants[{i}]", str(e))
     if len(parsed) == len(exp.variants):
-        from xqg_bench.seeds import expand_seeds
+        from xqg_bench.statistics.seeds import expand_seeds
 
         try:
             expand_seeds(parsed, exp.seeds)

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from xqg_bench.atomic import output_path, publish_set
-from xqg_bench.compare import stats_signature
+from xqg_bench.core.atomic import output_path, publish_set
 from xqg_bench.evaluate.measures import format_value as _fmt
+from xqg_bench.statistics.compare import stats_signature
 
 COLUMNS = [
     "measure", "condition", "lang", "baseline", "system", "n", "mean_baseline", "mean_system", "delta",

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from xqg_bench.compare import ALL
-from xqg_bench.significance import bootstrap_matrix, macro_weights, percentile_ci
+from xqg_bench.statistics.compare import ALL
+from xqg_bench.statistics.significance import bootstrap_matrix, macro_weights, percentile_ci
 
 RBO_P = 0.8
 KTU = "KTU"

@@ -11,8 +11,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from xqg_bench import __version__, stages
-from xqg_bench.atomic import (
+from xqg_bench import __version__
+from xqg_bench.core import stages
+from xqg_bench.core.atomic import (
     atomic_open,
     atomic_write_json,
     atomic_write_text,
@@ -21,25 +22,8 @@ from xqg_bench.atomic import (
     read_json,
     slug,
 )
-from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER
-from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, RKT, PairingReport, format_value
-from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
-from xqg_bench.evaluate.predictions import predictions, write_predictions
-from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
-from xqg_bench.experiment import DEFAULT_SEEDS, Experiment, Statistics, SystemDecl, check_experiment, measure_list
-from xqg_bench.ingest import FORMATS as EMBEDDING_FORMATS
-from xqg_bench.ingest import SuppliedQueries
-from xqg_bench.perturb.families import parse_variant
-from xqg_bench.query_sets import DEFAULT_DATASET, QuerySet, fingerprint, load_query_set
-from xqg_bench.report import VERDICT_MEASURES, write_report
-from xqg_bench.report import pairs as board_pairs
-from xqg_bench.robustness import DEFAULT_MARGIN, robustness_table, severity_plot, with_seed_spread, write_robustness
-from xqg_bench.runs import write_trec_run
-from xqg_bench.scoring import leaderboard, render_markdown, score_table
-from xqg_bench.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
-from xqg_bench.signature import cache_key, file_md5, make_signature
-from xqg_bench.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, check_test_options
-from xqg_bench.spec import (
+from xqg_bench.core.signature import cache_key, file_md5, make_signature
+from xqg_bench.core.spec import (
     DEFAULT_DEPTH,
     DEFAULT_INDEX_TYPE,
     DEFAULT_OUTPUT_DIR,
@@ -47,9 +31,39 @@ from xqg_bench.spec import (
     DEFAULT_SHARD_SIZE,
     DEFAULT_THREADS,
 )
-from xqg_bench.stability import stability_per_query, stability_summary, with_stability
-from xqg_bench.stages import stage
-from xqg_bench.systems import Resources, System, file_labels, make_system
+from xqg_bench.core.stages import stage
+from xqg_bench.encoders import BACKENDS, DEFAULT_ENCODER
+from xqg_bench.evaluate.measures import DEFAULT_BUDGETS, DEFAULT_MEASURES, RKT, PairingReport, format_value
+from xqg_bench.evaluate.predictions import FORMATS as PREDICTION_FORMATS
+from xqg_bench.evaluate.predictions import predictions, write_predictions
+from xqg_bench.evaluate.query_sets import DEFAULT_DATASET, QuerySet, fingerprint, load_query_set
+from xqg_bench.evaluate.runs import write_trec_run
+from xqg_bench.evaluate.tokenize import TOKENIZER_SIGNATURE
+from xqg_bench.experiment.config import (
+    DEFAULT_SEEDS,
+    Experiment,
+    Statistics,
+    SystemDecl,
+    check_experiment,
+    measure_list,
+)
+from xqg_bench.experiment.scoring import leaderboard, render_markdown, score_table
+from xqg_bench.experiment.systems import Resources, System, file_labels, make_system
+from xqg_bench.perturb.families import parse_variant
+from xqg_bench.report import VERDICT_MEASURES, write_report
+from xqg_bench.report import pairs as board_pairs
+from xqg_bench.retrieval.ingest import FORMATS as EMBEDDING_FORMATS
+from xqg_bench.retrieval.ingest import SuppliedQueries
+from xqg_bench.statistics.robustness import (
+    DEFAULT_MARGIN,
+    robustness_table,
+    severity_plot,
+    with_seed_spread,
+    write_robustness,
+)
+from xqg_bench.statistics.seeds import average_draws, collapse_identical, expand_seeds, seed_spread
+from xqg_bench.statistics.significance import DEFAULT_CORRECTION, DEFAULT_SAMPLES, DEFAULT_TEST, check_test_options
+from xqg_bench.statistics.stability import stability_per_query, stability_summary, with_stability
 from xqg_bench.xqg.system import XqgConfig
 
 # A keyboard-typo severity sweep (each drawn with several seeds) and three non-typo families: wrong keyboard
@@ -101,7 +115,7 @@ def load_variant_set(base: QuerySet, spec: str, cache_root: str) -> tuple[QueryS
     Perturbing is deterministic but not free (segmenters, validators): the texts of each variant are
     kept in ``cache/variants/`` under a key of the base set, the variant string and the perturbation
     code, so a warm run reads them back; anything else comes from the base set."""
-    from xqg_bench.atomic import read_checked
+    from xqg_bench.core.atomic import read_checked
 
     dataset_id = f"{base.dataset_id}/{spec}"
     data = read_checked(variant_cache_path(base, spec, cache_root))
@@ -115,7 +129,7 @@ def load_variant_set(base: QuerySet, spec: str, cache_root: str) -> tuple[QueryS
 
 
 def save_variant_set(base: QuerySet, vqs: QuerySet, spec: str, cache_root: str) -> None:
-    from xqg_bench.atomic import write_checked
+    from xqg_bench.core.atomic import write_checked
 
     payload = {
         "variant": spec,
@@ -136,10 +150,12 @@ class Runtime:
     ray_actors: int = 2
     ray_gpus_per_actor: float = 0.0
     ray_address: str | None = None
-    passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.ingest)
+    passage_embeddings: str | None = None  # a directory of embeddings made elsewhere (xqg_bench.retrieval.ingest)
     embeddings_format: str = EMBEDDING_FORMATS[-1]  # tevatron | pyserini | npy
     command: tuple[str, ...] = ()  # the command that re-creates the outputs, shown in the HTML report
-    query_embeddings: str | None = None  # generated-query embeddings (or sums) made elsewhere (xqg_bench.ingest)
+    query_embeddings: str | None = (
+        None  # generated-query embeddings (or sums) made elsewhere (xqg_bench.retrieval.ingest)
+    )
     query_embeddings_format: str = EMBEDDING_FORMATS[-1]  # tevatron | pyserini | npy
 
     def resources(self, shard_size: int) -> Resources:
@@ -150,7 +166,7 @@ class Runtime:
 @dataclass(frozen=True)
 class RunConfig:
     """The main command's flags: one query set, a baseline and (unless ``xqg`` is None) its +xQG system.
-    ``experiment()`` is the same run as an :class:`~xqg_bench.experiment.Experiment` value."""
+    ``experiment()`` is the same run as an :class:`~xqg_bench.experiment.config.Experiment` value."""
 
     dataset: str = DEFAULT_DATASET
     encoder: str = DEFAULT_ENCODER
@@ -168,8 +184,8 @@ class RunConfig:
     correction: str = DEFAULT_CORRECTION  # holm | bonferroni | bh | none
     samples: int = DEFAULT_SAMPLES  # randomisation / bootstrap resamples
     stats_seed: int = DEFAULT_SEED
-    seeds: int = DEFAULT_SEEDS  # draws of each seeded variant, averaged per query (xqg_bench.seeds)
-    margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain (xqg_bench.robustness)
+    seeds: int = DEFAULT_SEEDS  # draws of each seeded variant, averaged per query (xqg_bench.statistics.seeds)
+    margin: float = DEFAULT_MARGIN  # equivalence margin, a fraction of the clean gain (xqg_bench.statistics.robustness)
     max_samples: int | None = None  # cap on Monte Carlo draws (default: enough for the family)
     backend: str = Runtime.backend  # local | ray
     ray_actors: int = Runtime.ray_actors
@@ -177,7 +193,9 @@ class RunConfig:
     ray_address: str | None = Runtime.ray_address
     predictions: str = PREDICTION_FORMATS[0]  # json | json.gz | none: the prediction file of every clean-query run
     variant_predictions: bool = False  # prediction files for the perturbed conditions' runs too
-    passage_embeddings: str | None = Runtime.passage_embeddings  # embeddings made elsewhere (xqg_bench.ingest)
+    passage_embeddings: str | None = (
+        Runtime.passage_embeddings
+    )  # embeddings made elsewhere (xqg_bench.retrieval.ingest)
     embeddings_format: str = Runtime.embeddings_format  # tevatron | pyserini | npy
     query_embeddings: str | None = Runtime.query_embeddings  # generated-query embeddings (or sums) made elsewhere
     query_embeddings_format: str = Runtime.query_embeddings_format  # tevatron | pyserini | npy
@@ -236,7 +254,7 @@ class RunResult:
     variants: dict[str, dict[str, SystemResult]] = field(default_factory=dict)  # variant -> system -> result
     robustness: pd.DataFrame | None = None  # every pairing (columns baseline, system when more than one)
     key: str = ""  # the configuration's key: every output file of the run carries it
-    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (xqg_bench.stages)
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (xqg_bench.core.stages)
     summary: str = ""  # the answer first: question and verdict tables (xqg_bench.report), printed by the run
     dataset: str = ""
     pairings: tuple[tuple[str, str], ...] = ()  # (baseline, system) as declared
@@ -334,7 +352,7 @@ def run_pipeline(cfg: RunConfig, command: Sequence[str] = (), experiment: Experi
 
 class _Prepared(NamedTuple):
     qs: QuerySet
-    groups: dict  # condition -> its draws (xqg_bench.seeds), identical draws collapsed
+    groups: dict  # condition -> its draws (xqg_bench.statistics.seeds), identical draws collapsed
     variant_sets: dict[str, QuerySet]
     loaded: dict[str, tuple[QuerySet, bool]]
 
@@ -417,7 +435,7 @@ def _run_query_set(
         if not cached:
             save_variant_set(qs, vqs, spec, cache_root)
     if rt.passage_embeddings:  # verified and written into the passage-embedding cache; queries: the encoder
-        from xqg_bench.ingest import ingest_passage_embeddings
+        from xqg_bench.retrieval.ingest import ingest_passage_embeddings
 
         spec = exp.systems[0].encoder
         resources.replace_encoder(spec, ingest_passage_embeddings(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from xqg_bench.atomic import atomic_open
-from xqg_bench.textfile import utf8_lines
+from xqg_bench.core.atomic import atomic_open
+from xqg_bench.core.textfile import utf8_lines
 
 _TAG = re.compile(r"^\S+$")
 SCORE_DECIMALS = 6

@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from xqg_bench.spec import DEFAULT_SEED
+from xqg_bench.core.spec import DEFAULT_SEED
 
 TESTS = ("t", "wilcoxon", "randomization")
 DEFAULT_TEST = "randomization"

@@ -27,13 +27,13 @@ from collections.abc import Iterable, Sequence, Sized
 import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.atomic import atomic_dir, atomic_write_json
+from xqg_bench.core.atomic import atomic_dir, atomic_write_json
+from xqg_bench.core.signature import cache_key, make_signature
+from xqg_bench.core.spec import DEFAULT_SHARD_SIZE
+from xqg_bench.core.textfile import LineFile
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.index import INDEX_FORMAT, build_index, encode_corpus, index_fields, load_vectors
-from xqg_bench.search import Rankings, check_queries, exact_topk, search, select_topk
-from xqg_bench.signature import cache_key, make_signature
-from xqg_bench.spec import DEFAULT_SHARD_SIZE
-from xqg_bench.textfile import LineFile
+from xqg_bench.retrieval.index import INDEX_FORMAT, build_index, encode_corpus, index_fields, load_vectors
+from xqg_bench.retrieval.search import Rankings, check_queries, exact_topk, search, select_topk
 
 SHARDED_FORMAT = "xqg-bench-sharded-flat-ip-v1"
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
-from xqg_bench.atomic import (
+from xqg_bench.core.atomic import (
     CHECKSUM_SUFFIX,
     atomic_dir,
     atomic_write_json,
@@ -34,12 +34,12 @@ from xqg_bench.atomic import (
     save_npy_checked,
     settle_meta,
 )
+from xqg_bench.core.signature import cache_key, fingerprint_lines, make_signature
+from xqg_bench.core.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE, Check, Param
+from xqg_bench.core.stages import stage
+from xqg_bench.core.textfile import LineFile
 from xqg_bench.datasets.docs import docs_fingerprint
 from xqg_bench.encoders.base import Encoder
-from xqg_bench.signature import cache_key, fingerprint_lines, make_signature
-from xqg_bench.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE, Check, Param
-from xqg_bench.stages import stage
-from xqg_bench.textfile import LineFile
 
 INDEX_FORMAT = "pyserini-faiss-flat-ip-v1"
 

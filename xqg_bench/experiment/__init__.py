@@ -1,0 +1,1 @@
+"""The experiment: its declared value (config), the systems, scoring, the orchestration and regressions."""

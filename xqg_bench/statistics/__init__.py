@@ -1,0 +1,1 @@
+"""Statistics over scored runs: paired tests, comparisons, seeds, stability, robustness, leaderboards."""
