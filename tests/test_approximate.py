@@ -57,7 +57,7 @@ def test_approximate_mini_rows_per_index_type(tiny_models, tmp_path, capsys):
         cells = f"| {r['index']} | {r['returned']:.1f} | {r['recall@100_of_flat']:.4f} | {r['R@2kt']:.2f} |"
         assert f"| xqg-bench:mini/dev/ja | baseline {cells}" in out
     # IVF searched with nprobe 1 returns one list of ~30 passages: it cannot hold the exact top-100
-    assert rows[1]["returned"] < 100 and rows[1]["recall@100_of_flat"] <= rows[1]["returned"] / 100
+    assert rows[1]["returned"] < 100 and rows[1]["recall@100_of_flat"] <= rows[1]["returned"] / 100 + 1e-9
     # R@kt is the harness's: the written Flat run scored by the score command's library function
     flat_run = os.path.join(work, "runs", "xqg-bench-mini-dev-ja.baseline.Flat.trec")
     table = score_run(flat_run, "xqg-bench:mini/dev/ja", (), (2000, 5000)).table
