@@ -796,13 +796,15 @@ def cmd_search(argv: Sequence[str]) -> int:
         "(or as Ray tasks: --backend ray) and merged exactly: the same TREC run either way.",
     )
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="ir_datasets ID of the query set")
-    p.add_argument("--output-dir", default="runs", help="the output directory of the main run (caches go in cache/)")
+    p.add_argument(
+        "--output-dir", default=DEFAULT_OUTPUT_DIR, help="the output directory of the main run (caches go in cache/)"
+    )
     p.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, help="passages per embedding shard")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _backend_options(p)
     p.add_argument("--encoder", default=DEFAULT_ENCODER, help="encoder spec (see the main --help)")
     p.add_argument("--parts", type=_positive, default=1, help="index parts (whole blocks of 1024 passages; default 1)")
-    p.add_argument("--depth", type=_positive, default=100, help="hits per query (default 100)")
+    p.add_argument("--depth", type=_positive, default=DEFAULT_DEPTH, help=f"hits per query (default {DEFAULT_DEPTH})")
     p.add_argument("--run", required=True, help="the TREC run file to write")
     args = p.parse_args(argv)
     from xqg_bench.core.atomic import ensure_output_dir, slug
