@@ -282,14 +282,14 @@ def main() -> None:
         m = [results[s]["stages"][stage]["rss_mib"] for s in sizes]
         bt, bm = fit(sizes, t), fit(sizes, m)
         t_full = t[-1] * (FULL / big) ** (bt if bt is not None else 1.0)
-        m_full = m[-1] * (FULL / big) ** bm if bm is not None else float("nan")  # RSS: fixed part unknown
+        m_full = m[-1] * (FULL / big) ** bm if bm is not None else None  # one size: the fixed part is unknown
         key = stage.split(":")[0] + ":" + stage.split(":")[1] if ":" in stage else stage
         note = README_ESTIMATES.get(key, "")
         bt_s = f"{bt:.2f}" if bt is not None else "1 (assumed)"
         bm_s = f"{bm:.2f}" if bm is not None else "—"
         print(
             f"| {stage} | {t[-1]:.1f} | {big / t[-1]:,.0f} | {m[-1]:,.0f} | {bt_s} | {bm_s} | "
-            f"{t_full / 3600:.2f} h | {m_full / 1024:.1f} GiB | {note} |"
+            f"{t_full / 3600:.2f} h | {'—' if m_full is None else f'{m_full / 1024:.1f} GiB'} | {note} |"
         )
     flat = results[big]["flat_index_mib"]
     peak = max(results[big]["stages"][s]["rss_mib"] for s in ("ingest", "augment", "index:Flat"))
