@@ -43,7 +43,13 @@ import pyterrier as pt
 from pyterrier.datasets import DatasetProvider
 from pyterrier.datasets._irds import IRDSDataset
 
-from xqg_bench.core.spec import DEFAULT_INDEX_TYPE, DEFAULT_SHARD_SIZE
+from xqg_bench.core.spec import (
+    DEFAULT_DEPTH,
+    DEFAULT_INDEX_TYPE,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_SHARD_SIZE,
+    DEFAULT_THREADS,
+)
 from xqg_bench.datasets import load_dataset, register_datasets
 from xqg_bench.encoders import DEFAULT_ENCODER, load_encoder
 from xqg_bench.encoders.base import Encoder
@@ -131,7 +137,7 @@ class Retriever(pt.Transformer):
     """``query_vec`` -> the top ``num_results`` passages of an index directory (Pyserini's FaissSearcher),
     as ``qid, query, docno, score, rank`` plus the input's other columns (``query_vec`` dropped)."""
 
-    def __init__(self, index: XqgIndex, num_results: int = 100, threads: int = 2) -> None:
+    def __init__(self, index: XqgIndex, num_results: int = DEFAULT_DEPTH, threads: int = DEFAULT_THREADS) -> None:
         self.index = index
         self.num_results = num_results
         self.threads = threads
@@ -176,7 +182,7 @@ class XqgIndex:
             self._searcher = faiss_searcher(self.path, self.encoder)
         return self._searcher
 
-    def retriever(self, num_results: int = 100, threads: int = 2) -> Retriever:
+    def retriever(self, num_results: int = DEFAULT_DEPTH, threads: int = DEFAULT_THREADS) -> Retriever:
         return Retriever(self, num_results, threads)
 
 
@@ -184,7 +190,7 @@ def system(
     name: str = "baseline",
     encoder: str = DEFAULT_ENCODER,
     dataset: str = "xqg-bench:mini/dev",
-    output_dir: str = "runs",
+    output_dir: str = DEFAULT_OUTPUT_DIR,
     num_results: int = 100,
     xqg: object = None,
     shard_size: int = DEFAULT_SHARD_SIZE,

@@ -15,6 +15,7 @@ import numpy as np
 
 from xqg_bench.core.atomic import load_npy_checked, save_npy_checked
 from xqg_bench.core.jvm import pyserini_encode, pyserini_faiss
+from xqg_bench.core.spec import DEFAULT_DEPTH, DEFAULT_THREADS
 from xqg_bench.core.textfile import LineFile
 from xqg_bench.encoders.base import Encoder
 
@@ -170,7 +171,7 @@ def cached_search(
     query_ids: Sequence[str],
     query_texts: Sequence[str],
     cache_root: str,
-    depth: int = 100,
+    depth: int = DEFAULT_DEPTH,
     **options: Any,
 ) -> Rankings:
     """``search``, with FAISS's (scores, rows) kept in ``cache_root/search/`` as checked ``.npy`` files,
@@ -218,8 +219,8 @@ def search_with(  # type: ignore[no-untyped-def]
     searcher,
     query_ids: Sequence[str],
     query_texts: Sequence[str],
-    depth: int = 100,
-    threads: int = 2,
+    depth: int = DEFAULT_DEPTH,
+    threads: int = DEFAULT_THREADS,
     batch_size: int = 4096,
     progress: bool = True,
 ) -> Rankings:

@@ -29,7 +29,7 @@ from ir_datasets.datasets.dpr_w100 import DprW100Doc
 
 from xqg_bench.core.atomic import atomic_dir, atomic_write_json
 from xqg_bench.core.signature import cache_key, make_signature
-from xqg_bench.core.spec import DEFAULT_SHARD_SIZE
+from xqg_bench.core.spec import DEFAULT_DEPTH, DEFAULT_SHARD_SIZE, DEFAULT_THREADS
 from xqg_bench.core.textfile import LineFile
 from xqg_bench.encoders.base import Encoder
 from xqg_bench.retrieval.index import INDEX_FORMAT, build_index, encode_corpus, index_fields, load_vectors
@@ -94,7 +94,7 @@ def search_part(
     part_dir: str,
     queries: np.ndarray,
     k: int,
-    threads: int = 2,
+    threads: int = DEFAULT_THREADS,
     docids: Sequence[str] | None = None,
     block: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +160,8 @@ def search_sharded(
     encoder: Encoder,
     query_ids: Sequence[str],
     query_texts: Sequence[str],
-    depth: int = 100,
-    threads: int = 2,
+    depth: int = DEFAULT_DEPTH,
+    threads: int = DEFAULT_THREADS,
     batch_size: int = 4096,
     ray: bool = False,
     ray_address: str | None = None,
@@ -245,7 +245,7 @@ def search_corpus(
     query_texts: Sequence[str],
     cache_root: str,
     parts: int = 1,
-    depth: int = 100,
+    depth: int = DEFAULT_DEPTH,
     shard_size: int = DEFAULT_SHARD_SIZE,
     ray: bool = False,
     ray_address: str | None = None,
